@@ -1,0 +1,161 @@
+"""Every error this library raises.
+
+::
+
+    JumpsellerError
+    ├── APIError                    the store answered with a non-2xx status
+    │   ├── BadRequestError         400 / 422
+    │   ├── AuthenticationError     401
+    │   ├── PermissionDeniedError   403 that is not a rate limit
+    │   ├── NotFoundError           404
+    │   ├── RateLimitError          429 / 403 "Rate Limit Exceeded" / a ban, retries exhausted
+    │   └── ServerError             5xx
+    ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
+    ├── APIConnectionError          the request never got an answer
+    │   └── APITimeoutError         ... because it timed out
+    └── ConfigurationError          the client was set up with something unusable
+
+Tokens never appear in any of these: URLs are redacted before they are stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "JumpsellerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseParseError",
+    "ServerError",
+]
+
+RATE_LIMIT_HEADERS = (
+    "Jumpseller-PerSecondRateLimit-Limit",
+    "Jumpseller-PerSecondRateLimit-Remaining",
+    "Jumpseller-PerMinuteRateLimit-Limit",
+    "Jumpseller-PerMinuteRateLimit-Remaining",
+    "Jumpseller-BannedByRateLimit-Reset",
+    "Retry-After",
+)
+
+
+class JumpsellerError(Exception):
+    """Root of every error raised by jumpseller_async."""
+
+
+class APIError(JumpsellerError):
+    """The store answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.body = body
+        self.operation = operation
+        source = headers or {}
+        self.rate_limit_headers: dict[str, str] = {
+            name: source[name] for name in RATE_LIMIT_HEADERS if name in source
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, method={self.method!r}, url={self.url!r})"
+
+
+class BadRequestError(APIError):
+    """400 or 422: the store rejected the request's parameters or body."""
+
+
+class AuthenticationError(APIError):
+    """401: the credentials are missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIError):
+    """403 that is not a rate limit: the credentials lack a permission or scope."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource."""
+
+
+class RateLimitError(APIError):
+    """The store's rate limit held after every retry, or it banned us past ``max_ban_wait``."""
+
+    def __init__(
+        self, message: str, *, banned_until: dt.datetime | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.banned_until = banned_until
+
+
+class ServerError(APIError):
+    """5xx: the store failed to answer."""
+
+
+class ResponseParseError(JumpsellerError):
+    """A successful answer whose body is not the JSON the operation expects."""
+
+    def __init__(
+        self, message: str, *, operation: str, status_code: int, content: bytes = b""
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.status_code = status_code
+        self.content = content
+
+
+class APIConnectionError(JumpsellerError):
+    """The request got no answer (DNS, refused or dropped connection)."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request got no answer within the timeout."""
+
+
+class ConfigurationError(JumpsellerError, ValueError):
+    """The client was given an unusable setting (bad credentials shape, bad limits...)."""
+
+
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status_code: int) -> type[APIError]:
+    """The most specific APIError subclass for an HTTP status."""
+    if status_code in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status_code]
+    if status_code >= 500:
+        return ServerError
+    return APIError
