@@ -31,8 +31,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     lock = generate()
-    count = sum(1 for p in TARGET.glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "_models")
-    print(f"generated {count} operation modules into {TARGET.relative_to(Path.cwd()) if TARGET.is_relative_to(Path.cwd()) else TARGET}")
+    count = sum(
+        1 for p in TARGET.glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "_models"
+    )
+    print(
+        f"generated {count} operation modules into {TARGET.relative_to(Path.cwd()) if TARGET.is_relative_to(Path.cwd()) else TARGET}"
+    )
     print(json.dumps(lock, indent=2))
     return 0
 
@@ -45,7 +49,9 @@ def stale_diff(target: Path = TARGET, lock_path: Path = LOCK_PATH) -> list[str]:
         generate(target=fresh_target, lock_path=fresh_lock)
         committed = _files(target) if target.exists() else {}
         fresh = _files(fresh_target)
-        committed["../lock.json"] = lock_path.read_text(encoding="utf-8") if lock_path.exists() else ""
+        committed["../lock.json"] = (
+            lock_path.read_text(encoding="utf-8") if lock_path.exists() else ""
+        )
         fresh["../lock.json"] = fresh_lock.read_text(encoding="utf-8")
     diff: list[str] = []
     for name in sorted(set(committed) | set(fresh)):
@@ -66,7 +72,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     diff = stale_diff()
     if diff:
         sys.stdout.writelines(diff[:4000])
-        print(f"\ncodegen check: the committed generated code differs from `make generate` ({len(diff)} diff lines)")
+        print(
+            f"\ncodegen check: the committed generated code differs from `make generate` ({len(diff)} diff lines)"
+        )
         return 1
     print("codegen check: the generated code and lock match `make generate`")
     return 0
@@ -79,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("spec", nargs="?", help="spec to preview (default: openapi.yaml)")
     preview.add_argument("--official", help="official spec to compare shapes with")
     preview.set_defaults(func=cmd_preview)
-    sub.add_parser("generate", help="wipe and regenerate jumpseller_async/api").set_defaults(func=cmd_generate)
-    sub.add_parser("check", help="fail with a diff if the committed code is stale").set_defaults(func=cmd_check)
+    sub.add_parser("generate", help="wipe and regenerate jumpseller_async/api").set_defaults(
+        func=cmd_generate
+    )
+    sub.add_parser("check", help="fail with a diff if the committed code is stale").set_defaults(
+        func=cmd_check
+    )
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)

@@ -100,7 +100,11 @@ def _namespaces_module(tags: list[str]) -> str:
         class_name = "".join(part.capitalize() for part in tag.split("_")) + "Namespace"
         lines.append(f"from .{tag} import {class_name}")
     lines += ["", "if TYPE_CHECKING:", "    from .._client import JumpsellerClient", "", ""]
-    lines += ["class Namespaces:", '    """One attribute per API tag, each bound to this client."""', ""]
+    lines += [
+        "class Namespaces:",
+        '    """One attribute per API tag, each bound to this client."""',
+        "",
+    ]
     for tag in tags:
         class_name = "".join(part.capitalize() for part in tag.split("_")) + "Namespace"
         lines += [
@@ -146,7 +150,18 @@ def _format(target: Path) -> None:
     ruff = [sys.executable, "-m", "ruff"]
     # Lint fixes first (unused imports the templates leave, import order), then the formatter.
     subprocess.run(
-        [*ruff, "check", "--quiet", "--fix", "--select", "F401,I", "--isolated", "--line-length", "100", str(target)],
+        [
+            *ruff,
+            "check",
+            "--quiet",
+            "--fix",
+            "--select",
+            "F401,I",
+            "--isolated",
+            "--line-length",
+            "100",
+            str(target),
+        ],
         capture_output=True,
         check=False,
     )

@@ -11,16 +11,27 @@ from typing import Any
 from ._spec import (
     OFFICIAL_SPEC_NAME,
     ROOT,
+    RULES,
     Json,
     PatchError,
     PatchReport,
     PatchSet,
     apply_pointer_patch,
     iter_operations,
-    RULES,
 )
 
-KNOWN_FORMATS = {"int32", "int64", "float", "double", "email", "uri", "date", "date-time", "binary", "uuid"}
+KNOWN_FORMATS = {
+    "int32",
+    "int64",
+    "float",
+    "double",
+    "email",
+    "uri",
+    "date",
+    "date-time",
+    "binary",
+    "uuid",
+}
 CREDENTIAL_PARAMS = {"login", "authtoken", "partner_code", "auth_token"}
 PYTHON_AWKWARD_NAMES = {"type", "list", "dict", "object", "id", "str", "int", "property"}
 
@@ -44,7 +55,7 @@ class OperationInfo:
 
 
 def _camel(value: str) -> str:
-    from openapi_python_client.strings import pascal_case  # noqa: PLC0415
+    from openapi_python_client.strings import pascal_case
 
     pascal = pascal_case(value)
     return pascal[:1].lower() + pascal[1:]
@@ -52,8 +63,8 @@ def _camel(value: str) -> str:
 
 def list_operations(spec: Json) -> list[OperationInfo]:
     """Tool names exactly as the generator names the modules (tag + method/path)."""
-    from openapi_python_client.parser.openapi import generate_operation_id  # noqa: PLC0415
-    from openapi_python_client.schema.untrusted_string import UntrustedString  # noqa: PLC0415
+    from openapi_python_client.parser.openapi import generate_operation_id
+    from openapi_python_client.schema.untrusted_string import UntrustedString
 
     operations = []
     for path, method, op in iter_operations(spec):
@@ -94,18 +105,34 @@ def _schema_problems(name: str, schema: Any) -> Iterator[Problem]:
         return
     fmt = schema.get("format")
     if fmt is not None and fmt not in KNOWN_FORMATS:
-        yield Problem("unknown-format", name, f"format {fmt!r} is not a known format; treated as plain {schema.get('type')}")
-    if "$ref" not in schema and not any(k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties")):
+        yield Problem(
+            "unknown-format",
+            name,
+            f"format {fmt!r} is not a known format; treated as plain {schema.get('type')}",
+        )
+    if "$ref" not in schema and not any(
+        k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties")
+    ):
         yield Problem("missing-type", name, "no type: generated as Any (kept as it arrives)")
-    if schema.get("type") == "object" and not schema.get("properties") and "additionalProperties" not in schema:
+    if (
+        schema.get("type") == "object"
+        and not schema.get("properties")
+        and "additionalProperties" not in schema
+    ):
         yield Problem("guessed-shape", name, "object without properties: kept as a free-form dict")
     if schema.get("type") == "array" and "items" not in schema:
         yield Problem("guessed-shape", name, "array without items: items kept as they arrive")
     if "default" in schema:
-        yield Problem("default", name, f"default {schema['default']!r} would be sent for the caller (drop-defaults)")
+        yield Problem(
+            "default",
+            name,
+            f"default {schema['default']!r} would be sent for the caller (drop-defaults)",
+        )
     enum = schema.get("enum")
     if isinstance(enum, list) and None not in enum:
-        yield Problem("closed-enum", name, f"closed enum of {len(enum)} values; the API's enums are open")
+        yield Problem(
+            "closed-enum", name, f"closed enum of {len(enum)} values; the API's enums are open"
+        )
     for key, child in (schema.get("properties") or {}).items():
         yield from _schema_problems(f"{name}.{key}", child)
     if isinstance(schema.get("items"), dict):
@@ -116,19 +143,35 @@ def find_problems(spec: Json) -> list[Problem]:
     problems: list[Problem] = []
     for name, schema in spec.get("components", {}).get("schemas", {}).items():
         if name in PYTHON_AWKWARD_NAMES or not name[:1].isupper():
-            problems.append(Problem("odd-name", f"#/components/schemas/{name}", "schema name makes an awkward class name"))
+            problems.append(
+                Problem(
+                    "odd-name",
+                    f"#/components/schemas/{name}",
+                    "schema name makes an awkward class name",
+                )
+            )
         problems.extend(_schema_problems(name, schema))
     for path, method, op in iter_operations(spec):
         where = f"{method.upper()} {path}"
         params = [_resolve(spec, p) for p in op.get("parameters", [])]
         for param in params:
             if param.get("name") in CREDENTIAL_PARAMS:
-                problems.append(Problem("credentials", where, f"credential parameter {param['name']!r} in the signature"))
+                problems.append(
+                    Problem(
+                        "credentials",
+                        where,
+                        f"credential parameter {param['name']!r} in the signature",
+                    )
+                )
             if param.get("name") == "limit":
                 maximum = (param.get("schema") or {}).get("maximum")
                 if maximum is None or maximum > 100:
-                    problems.append(Problem("page-limit", where, f"limit maximum {maximum} (the API's is 100)"))
-            problems.extend(_schema_problems(f"{where} param {param.get('name')}", param.get("schema")))
+                    problems.append(
+                        Problem("page-limit", where, f"limit maximum {maximum} (the API's is 100)")
+                    )
+            problems.extend(
+                _schema_problems(f"{where} param {param.get('name')}", param.get("schema"))
+            )
         for code, response in op.get("responses", {}).items():
             media = _resolve(spec, response).get("content", {}).get("application/json", {})
             problems.extend(_schema_problems(f"{where} {code}", media.get("schema")))
@@ -158,7 +201,9 @@ def _unwrap(doc: Json, schema: Any) -> Any:
     return schema
 
 
-def _compare(mine: Json, theirs: Json, a: Any, b: Any, where: str, depth: int, out: list[Problem]) -> None:
+def _compare(
+    mine: Json, theirs: Json, a: Any, b: Any, where: str, depth: int, out: list[Problem]
+) -> None:
     if depth > 6:  # recursive schemas (product options) repeat the same differences forever
         return
     ka, kb = _kind(mine, a), _kind(theirs, b)
@@ -173,7 +218,13 @@ def _compare(mine: Json, theirs: Json, a: Any, b: Any, where: str, depth: int, o
     elif ka == "object":
         pa, pb = a.get("properties") or {}, b.get("properties") or {}
         if depth <= 1 and pa and pb and not set(pa) & set(pb):
-            out.append(Problem("shape", where, f"wrapper keys {sorted(pa)} but the official spec has {sorted(pb)}"))
+            out.append(
+                Problem(
+                    "shape",
+                    where,
+                    f"wrapper keys {sorted(pa)} but the official spec has {sorted(pb)}",
+                )
+            )
             return
         for key in sorted(set(pa) & set(pb)):
             _compare(mine, theirs, pa[key], pb[key], f"{where}.{key}", depth + 1, out)
@@ -182,7 +233,9 @@ def _compare(mine: Json, theirs: Json, a: Any, b: Any, where: str, depth: int, o
 def _ok_schema(doc: Json, op: Json) -> Any:
     for code in ("200", "201", "2XX"):
         if code in op.get("responses", {}):
-            media = _resolve(doc, op["responses"][code]).get("content", {}).get("application/json", {})
+            media = (
+                _resolve(doc, op["responses"][code]).get("content", {}).get("application/json", {})
+            )
             return media.get("schema")
     return None
 
@@ -204,7 +257,7 @@ def compare_with_official(spec: Json, official: Json) -> tuple[list[Problem], li
 
 def apply_tolerant(spec: Json, patchset: PatchSet) -> tuple[Json, PatchReport, list[Problem]]:
     """Like apply_patchset, but a patch that does not fit this spec is reported, not fatal."""
-    import copy  # noqa: PLC0415
+    import copy
 
     patched = copy.deepcopy(spec)
     report = PatchReport()
@@ -242,7 +295,9 @@ def render_preview(spec: Json, patchset: PatchSet, official: Json | None) -> str
     problems = find_problems(spec)
     remaining = find_problems(patched)
     lines.append("")
-    lines.append(f"== {len(problems)} problems in the spec ({len(remaining)} left after the patch set)")
+    lines.append(
+        f"== {len(problems)} problems in the spec ({len(remaining)} left after the patch set)"
+    )
     for problem in problems:
         fixed = "" if problem in remaining else "  (fixed by the patch set)"
         lines.append(f"{problem}{fixed}")
@@ -267,7 +322,9 @@ def render_preview(spec: Json, patchset: PatchSet, official: Json | None) -> str
         for problem in after:
             if problem not in before:
                 lines.append(f"{problem}  (deliberate: {_patch_reason_for(problem, patchset)})")
-        lines.append(f"== {len(missing)} operations the official spec does not have: {', '.join(missing)}")
+        lines.append(
+            f"== {len(missing)} operations the official spec does not have: {', '.join(missing)}"
+        )
     return "\n".join(lines)
 
 

@@ -1,9 +1,9 @@
 """Typed asyncio client for the Jumpseller API.
 
-    async with JumpsellerClient(login, authtoken) as client:
-        product = await client.products.get_products_id_json(id=5)
-        async for order in client.paginate(get_orders_json):
-            ...
+async with JumpsellerClient(login, authtoken) as client:
+    product = await client.products.get_products_id_json(id=5)
+    async for order in client.paginate(get_orders_json):
+        ...
 """
 
 from ._auth import BasicAuth, OAuth2, OAuth2Token, PartnerAuth, QueryAuth

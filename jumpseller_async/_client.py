@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from ._version import __version__
 from ._auth import install_log_redaction, redact_url, resolve_auth
 from ._operation import Operation, is_rate_limit_answer
 from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Clock, RateLimiter, SystemClock
 from ._retry import RetryPolicy, parse_ban_reset, parse_retry_after
+from ._version import __version__
 from .api._namespaces import Namespaces
 from .errors import APIConnectionError, APITimeoutError, ConfigurationError, RateLimitError
 
@@ -62,9 +62,13 @@ class JumpsellerClient(Namespaces):
         clock: Clock | None = None,
     ) -> None:
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be a non-negative integer, got {max_retries!r}")
+            raise ConfigurationError(
+                f"max_retries must be a non-negative integer, got {max_retries!r}"
+            )
         if not isinstance(max_ban_wait, (int, float)) or max_ban_wait < 0:
-            raise ConfigurationError(f"max_ban_wait must be a non-negative number of seconds, got {max_ban_wait!r}")
+            raise ConfigurationError(
+                f"max_ban_wait must be a non-negative number of seconds, got {max_ban_wait!r}"
+            )
         if timeout is None:
             raise ConfigurationError("timeout=None would wait forever; pass a number of seconds")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -147,18 +151,25 @@ class JumpsellerClient(Namespaces):
             start_page=start_page,
         )
 
-    def paginate_after(self, operation: OperationLike, *, after_id: int = 0, **params: Any) -> AfterIdIterator[Any]:
+    def paginate_after(
+        self, operation: OperationLike, *, after_id: int = 0, **params: Any
+    ) -> AfterIdIterator[Any]:
         """Items after an id via ``…/after/{id}.json``; stays correct while the store changes."""
         return AfterIdIterator(self, operation, params, after_id=after_id)
 
     # --- sending ---------------------------------------------------------------------------
 
-    def _check_ban(self, operation: Operation) -> None:
+    async def _wait_out_ban(self, operation: Operation) -> None:
+        """Sleep through a ban that ends within max_ban_wait; raise for a longer one."""
         if self._banned_until is None:
             return
         remaining = self._ban_deadline - self._clock.monotonic()
         if remaining <= 0:
             self._banned_until = None
+            return
+        if remaining <= self._max_ban_wait:
+            logger.info("%s waits %.1fs for the rate-limit ban to end", operation.tool, remaining)
+            await self._clock.sleep(remaining)
             return
         if remaining > self._max_ban_wait:
             raise RateLimitError(
@@ -185,11 +196,13 @@ class JumpsellerClient(Namespaces):
         logger.warning("rate-limit ban until %s (%.0fs)", until.isoformat(), seconds)
         return True
 
-    async def _send_operation(self, operation: Operation, request_kwargs: dict[str, Any]) -> httpx.Response:
+    async def _send_operation(
+        self, operation: Operation, request_kwargs: dict[str, Any]
+    ) -> httpx.Response:
         """Send with the limiter, retries and ban handling; the answer of the last attempt."""
         attempt = 0
         while True:
-            self._check_ban(operation)
+            await self._wait_out_ban(operation)
             wait_started = self._clock.monotonic()
             error: Exception | None = None
             response: httpx.Response | None = None
@@ -204,16 +217,27 @@ class JumpsellerClient(Namespaces):
                     slot.observe(response.headers)
             elapsed = time.perf_counter() - started
             if error is not None:
-                url = redact_url(self._http.base_url.join(request_kwargs["url"]))
+                url = redact_url(httpx.URL(self.base_url + request_kwargs["url"], params=request_kwargs.get("params")))
                 logger.info(
                     "%s %s failed after %.3fs: %s (attempt %d, waited %.3fs for the limiter)",
-                    operation.method, url, elapsed, type(error).__name__, attempt + 1, waited,
+                    operation.method,
+                    url,
+                    elapsed,
+                    type(error).__name__,
+                    attempt + 1,
+                    waited,
                 )
-                if attempt < self._retry.max_retries and self._retry.may_resend_after_error(operation.method, error):
+                if attempt < self._retry.max_retries and self._retry.may_resend_after_error(
+                    operation.method, error
+                ):
                     await self._clock.sleep(self._retry.backoff(attempt, self._rng))
                     attempt += 1
                     continue
-                wrapper = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+                wrapper = (
+                    APITimeoutError
+                    if isinstance(error, httpx.TimeoutException)
+                    else APIConnectionError
+                )
                 raise wrapper(
                     f"{operation.tool}: {operation.method} {url} got no answer ({type(error).__name__}"
                     f"{'' if attempt == 0 else f' after {attempt} retries'})",
@@ -223,8 +247,12 @@ class JumpsellerClient(Namespaces):
             assert response is not None
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d, waited %.3fs for the limiter)",
-                operation.method, redact_url(response.request.url), response.status_code,
-                elapsed, attempt + 1, waited,
+                operation.method,
+                redact_url(response.request.url),
+                response.status_code,
+                elapsed,
+                attempt + 1,
+                waited,
             )
             if is_rate_limit_answer(response.status_code, response.content):
                 retry_after = parse_retry_after(response.headers)
@@ -234,8 +262,10 @@ class JumpsellerClient(Namespaces):
                 if attempt < self._retry.max_retries:
                     attempt += 1
                     if banned:
-                        continue  # _check_ban waits through the limiter or raises
-                    logger.info("%s rate limited (HTTP %d); retrying", operation.tool, response.status_code)
+                        continue  # _wait_out_ban sleeps through it or raises
+                    logger.info(
+                        "%s rate limited (HTTP %d); retrying", operation.tool, response.status_code
+                    )
                     if retry_after is not None:
                         await self._clock.sleep(retry_after)
                     continue

@@ -134,7 +134,9 @@ def error_for(response: Response[Any]) -> APIError:
         detail = str(body.get("message") or body.get("error") or body.get("errors") or "")
     elif isinstance(body, str):
         detail = body.strip().splitlines()[0][:120] if body.strip() else ""
-    message = f"{response.operation.tool}: HTTP {status} from {response.operation.method} {response.url}"
+    message = (
+        f"{response.operation.tool}: HTTP {status} from {response.operation.method} {response.url}"
+    )
     if detail:
         message += f": {detail}"
     if error_class is RateLimitError:

@@ -93,11 +93,17 @@ class Paginator(Generic[T]):
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise ConfigurationError(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}, got {self.limit!r}")
+            raise ConfigurationError(
+                f"limit must be an integer from 1 to {MAX_PAGE_SIZE}, got {self.limit!r}"
+            )
         if not isinstance(self.concurrency, int) or self.concurrency < 1:
-            raise ConfigurationError(f"concurrency must be a positive integer, got {self.concurrency!r}")
+            raise ConfigurationError(
+                f"concurrency must be a positive integer, got {self.concurrency!r}"
+            )
         if not isinstance(self.start_page, int) or self.start_page < 1:
-            raise ConfigurationError(f"start_page must be a positive integer, got {self.start_page!r}")
+            raise ConfigurationError(
+                f"start_page must be a positive integer, got {self.start_page!r}"
+            )
         for reserved in ("page", "limit", "client"):
             if reserved in self.params:
                 raise ConfigurationError(
@@ -116,7 +122,9 @@ class Paginator(Generic[T]):
         if answer is None:
             return []
         if not isinstance(answer, list):
-            raise ConfigurationError(f"{module.OPERATION.tool} does not return a list; call it directly")
+            raise ConfigurationError(
+                f"{module.OPERATION.tool} does not return a list; call it directly"
+            )
         return answer
 
     async def _known_total(self) -> int | None:
@@ -202,11 +210,15 @@ class AfterIdIterator(Generic[T]):
     requests: int = attrs.field(default=0, init=False)
 
     def __attrs_post_init__(self) -> None:
-        function, module = resolve_operation(self.operation)
+        _, module = resolve_operation(self.operation)
         if not module.OPERATION.path.endswith("/after/{id}.json"):
-            raise ConfigurationError(f"{module.OPERATION.tool} is not an …/after/{{id}}.json operation")
+            raise ConfigurationError(
+                f"{module.OPERATION.tool} is not an …/after/{{id}}.json operation"
+            )
         if not isinstance(self.after_id, int) or self.after_id < 0:
-            raise ConfigurationError(f"after_id must be a non-negative integer, got {self.after_id!r}")
+            raise ConfigurationError(
+                f"after_id must be a non-negative integer, got {self.after_id!r}"
+            )
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
         function, _ = resolve_operation(self.operation)

@@ -16,7 +16,9 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def make_client() -> Callable[..., JumpsellerClient]:
     def factory(handler: Handler, **kwargs: object) -> JumpsellerClient:
         kwargs.setdefault("rate_limits", None)
-        return JumpsellerClient("store", "token-0123456789", transport=httpx.MockTransport(handler), **kwargs)  # type: ignore[arg-type]
+        return JumpsellerClient(
+            "store", "token-0123456789", transport=httpx.MockTransport(handler), **kwargs
+        )  # type: ignore[arg-type]
 
     return factory
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
-import tomllib
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from codegen.__main__ import stale_diff
 from codegen._generate import HEADER, LOCK_PATH, TARGET, generator_version
@@ -41,7 +43,9 @@ def test_lock_records_spec_patched_spec_and_exact_generator() -> None:
     assert lock["spec_sha256"] == hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
     patched, _ = apply_patchset(load_spec(), PatchSet.load())
     assert lock["patched_spec_sha256"] == hashlib.sha256(canonical_json(patched)).hexdigest()
-    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"][
+        "dev"
+    ]
     pinned = next(p for p in pins if p.startswith("openapi-python-client"))
     assert pinned == lock["generator"] == f"openapi-python-client=={generator_version()}"
 
@@ -84,28 +88,40 @@ def test_preview_lists_142_operations_with_tool_names() -> None:
     tools = {op.tool: op for op in operations}
     assert tools["products.getProductsIdJson"].path == "/products/{id}.json"
     assert tools["customerAdditionalFields.getCustomersIdFieldsFieldId"].method == "GET"
-    # The tool name is the module path: tag package + operation module.
+    # The tool name is the module path: tag package + operation module, both snake_cased.
     for op in operations:
-        tag, name = op.tool.split(".")
-        module = ROOT / "jumpseller_async" / "api"
-        assert any(p.stem.replace("_", "") == name.lower() for p in module.glob("*/*.py")), op.tool
+        tag, name = (re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in op.tool.split("."))
+        module = import_module(f"jumpseller_async.api.{tag}.{name}")
+        assert module.OPERATION.tool == op.tool
+        assert (module.OPERATION.method, module.OPERATION.path) == (op.method, op.path)
 
 
 def test_preview_reports_problems_and_shape_fixes() -> None:
     official = ROOT.parent / "shared" / "spec" / "jumpseller-official-3.0.3.openapi.json"
-    text = render_preview(load_spec(), PatchSet.load(), json.loads(official.read_text()) if official.exists() else None)
+    text = render_preview(
+        load_spec(),
+        PatchSet.load(),
+        json.loads(official.read_text()) if official.exists() else None,
+    )
     assert "== 142 operations" in text
     assert "[credentials]" in text and "[page-limit]" in text and "[unknown-format]" in text
     assert "GET /categories.json" in text
     if official.exists():
-        assert "wrapper keys ['category'] but the official spec has ['customer_category']  (fixed by the patch set)" in text
+        assert (
+            "wrapper keys ['category'] but the official spec has ['customer_category']  (fixed by the patch set)"
+            in text
+        )
 
 
 def test_preview_command_writes_nothing(tmp_path: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in TARGET.rglob("*.py")}
     lock_before = LOCK_PATH.read_bytes()
     result = subprocess.run(
-        [sys.executable, "-m", "codegen", "preview"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "codegen", "preview"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "products.getProductsIdJson" in result.stdout
     assert {p: p.stat().st_mtime_ns for p in TARGET.rglob("*.py")} == before

@@ -1,4 +1,4 @@
-"""One test per spec fix (issue: codegen patches a–g), each through the generated code a user calls."""
+"""One test per spec fix (issue: codegen patches a to g), each through the generated code a user calls."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ from jumpseller_async.api.categories import get_categories_json
 from jumpseller_async.api.customer_categories import get_customer_categories_id_json
 from jumpseller_async.api.customers import get_customers_email_email_json
 from jumpseller_async.api.orders import get_orders_after_id_json, get_orders_id_json
-from jumpseller_async.api.products import get_products_id_json, get_products_json, put_products_id_json
+from jumpseller_async.api.products import (
+    get_products_id_json,
+    get_products_json,
+    put_products_id_json,
+)
 from jumpseller_async.models import (
     Category,
     CustomerCategory,
@@ -62,10 +66,14 @@ def test_a_no_operation_takes_credentials() -> None:
     for module in modules:
         for function in (module.asyncio, module.asyncio_detailed):
             params = set(inspect.signature(function).parameters)
-            assert not params & {"login", "authtoken", "partner_code", "auth_token"}, module.__name__
+            assert not params & {"login", "authtoken", "partner_code", "auth_token"}, (
+                module.__name__
+            )
 
 
-async def test_a_credentials_travel_as_basic_auth_not_in_the_url(make_client: ClientFactory) -> None:
+async def test_a_credentials_travel_as_basic_auth_not_in_the_url(
+    make_client: ClientFactory,
+) -> None:
     seen: list[httpx.Request] = []
     async with make_client(answering({"product": {"id": 5}}, seen=seen)) as client:
         await get_products_id_json.asyncio(5, client=client)
@@ -96,7 +104,15 @@ async def test_b_null_categories_status_and_nested_nulls_parse(make_client: Clie
 
 
 async def test_b_order_with_null_customer_and_null_lists_parses(make_client: ClientFactory) -> None:
-    payload = {"order": {"id": 9, "customer": None, "products": None, "status": None, "shipping_address": None}}
+    payload = {
+        "order": {
+            "id": 9,
+            "customer": None,
+            "products": None,
+            "status": None,
+            "shipping_address": None,
+        }
+    }
     async with make_client(answering(payload)) as client:
         order = await get_orders_id_json.asyncio(9, client=client)
     assert isinstance(order, Order) and order.order is not None
@@ -116,7 +132,9 @@ async def test_b_null_wrapper_and_null_list_items(make_client: ClientFactory) ->
 
 
 async def test_c_unknown_enum_value_and_unknown_fields_are_kept(make_client: ClientFactory) -> None:
-    payload = {"product": {"id": 5, "status": "archived", "brand": "Acme", "compare_at_price": "19.90"}}
+    payload = {
+        "product": {"id": 5, "status": "archived", "brand": "Acme", "compare_at_price": "19.90"}
+    }
     async with make_client(answering(payload)) as client:
         product = await get_products_id_json.asyncio(5, client=client)
     fields = product.product
@@ -137,7 +155,9 @@ def test_c_known_enum_values_stay_members() -> None:
 async def test_d_put_sends_only_the_fields_set(make_client: ClientFactory) -> None:
     seen: list[httpx.Request] = []
     async with make_client(answering({"product": {"id": 5, "name": "x"}}, seen=seen)) as client:
-        await put_products_id_json.asyncio(5, client=client, body=ProductEdit(product=ProductEditFields(name="x")))
+        await put_products_id_json.asyncio(
+            5, client=client, body=ProductEdit(product=ProductEditFields(name="x"))
+        )
     assert json.loads(seen[0].content) == {"product": {"name": "x"}}
     assert seen[0].headers["Content-Type"] == "application/json"
 
@@ -179,7 +199,14 @@ async def test_e_orders_after_is_a_list(make_client: ClientFactory) -> None:
 
 
 async def test_e_order_customer_is_flat(make_client: ClientFactory) -> None:
-    customer = {"id": 3, "email": "a@b.c", "phone": None, "phone_prefix": "+56", "ip": "1.2.3.4", "fullname": "Ana"}
+    customer = {
+        "id": 3,
+        "email": "a@b.c",
+        "phone": None,
+        "phone_prefix": "+56",
+        "ip": "1.2.3.4",
+        "fullname": "Ana",
+    }
     async with make_client(answering({"order": {"id": 1, "customer": customer}})) as client:
         order = await get_orders_id_json.asyncio(1, client=client)
     assert order.order.customer.email == "a@b.c"
@@ -216,7 +243,9 @@ async def test_f_limit_above_100_is_refused_before_sending(make_client: ClientFa
         ("a/b?c#d@example.com", b"/v1/customers/email/a%2Fb%3Fc%23d%40example.com.json"),
     ],
 )
-async def test_g_email_path_is_escaped(make_client: ClientFactory, email: str, raw_path: bytes) -> None:
+async def test_g_email_path_is_escaped(
+    make_client: ClientFactory, email: str, raw_path: bytes
+) -> None:
     seen: list[httpx.Request] = []
     async with make_client(answering({"customer": {"id": 1}}, seen=seen)) as client:
         await get_customers_email_email_json.asyncio(email, client=client)

@@ -113,7 +113,16 @@ class Locale:
 
 LOCALES = (
     Locale(
-        "CLP", "CL", "Chile", "America/Santiago", 1000, 0, "es", "+56", "IVA", 19.0,
+        "CLP",
+        "CL",
+        "Chile",
+        "America/Santiago",
+        1000,
+        0,
+        "es",
+        "+56",
+        "IVA",
+        19.0,
         (
             ("Santiago", "Región Metropolitana de Santiago", "RM"),
             ("Viña del Mar", "Valparaíso", "VS"),
@@ -123,17 +132,48 @@ LOCALES = (
         ("Starken", "Chilexpress", "Blue Express", "Correos de Chile"),
     ),
     Locale(
-        "EUR", "PT", "Portugal", "Europe/Lisbon", 1, 2, "pt", "+351", "IVA", 23.0,
+        "EUR",
+        "PT",
+        "Portugal",
+        "Europe/Lisbon",
+        1,
+        2,
+        "pt",
+        "+351",
+        "IVA",
+        23.0,
         (("Lisboa", "Lisboa", "11"), ("Porto", "Porto", "13"), ("Faro", "Faro", "08")),
         ("CTT", "DPD", "GLS"),
     ),
     Locale(
-        "USD", "US", "United States", "America/New_York", 1, 2, "en", "+1", "Sales Tax", 8.875,
-        (("New York", "New York", "NY"), ("Austin", "Texas", "TX"), ("Oakland", "California", "CA")),
+        "USD",
+        "US",
+        "United States",
+        "America/New_York",
+        1,
+        2,
+        "en",
+        "+1",
+        "Sales Tax",
+        8.875,
+        (
+            ("New York", "New York", "NY"),
+            ("Austin", "Texas", "TX"),
+            ("Oakland", "California", "CA"),
+        ),
         ("USPS", "UPS", "FedEx"),
     ),
     Locale(
-        "BRL", "BR", "Brazil", "America/Sao_Paulo", 5, 2, "pt", "+55", "ICMS", 17.0,
+        "BRL",
+        "BR",
+        "Brazil",
+        "America/Sao_Paulo",
+        5,
+        2,
+        "pt",
+        "+55",
+        "ICMS",
+        17.0,
         (
             ("São Paulo", "São Paulo", "SP"),
             ("Rio de Janeiro", "Rio de Janeiro", "RJ"),
@@ -142,7 +182,16 @@ LOCALES = (
         ("Correios", "Jadlog", "Loggi"),
     ),
     Locale(
-        "MXN", "MX", "Mexico", "America/Mexico_City", 20, 2, "es", "+52", "IVA", 16.0,
+        "MXN",
+        "MX",
+        "Mexico",
+        "America/Mexico_City",
+        20,
+        2,
+        "es",
+        "+52",
+        "IVA",
+        16.0,
         (
             ("Ciudad de México", "Ciudad de México", "CMX"),
             ("Guadalajara", "Jalisco", "JAL"),
@@ -153,7 +202,10 @@ LOCALES = (
 )
 
 COUNTRIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "AR": ("Argentina", (("B", "Buenos Aires"), ("C", "Ciudad Autónoma de Buenos Aires"), ("X", "Córdoba"))),
+    "AR": (
+        "Argentina",
+        (("B", "Buenos Aires"), ("C", "Ciudad Autónoma de Buenos Aires"), ("X", "Córdoba")),
+    ),
     "BR": ("Brazil", (("SP", "São Paulo"), ("RJ", "Rio de Janeiro"), ("MG", "Minas Gerais"))),
     "CL": (
         "Chile",
@@ -175,36 +227,158 @@ COUNTRIES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 LANGUAGES = {"es": "Español", "en": "English", "pt": "Português", "fr": "Français"}
 
 _FIRST = (
-    "Ana", "Camila", "Valentina", "Sofía", "Isabel", "María", "Javiera", "Beatriz", "Laura",
-    "Emma", "Olivia", "Mariana", "Lucía", "Fernanda", "Carla", "Juan", "Diego", "Matías",
-    "Benjamín", "Tomás", "Pedro", "João", "Miguel", "Lucas", "Gabriel", "Daniel", "James",
-    "Noah", "Felipe", "Andrés", "Rodrigo", "Carlos",
+    "Ana",
+    "Camila",
+    "Valentina",
+    "Sofía",
+    "Isabel",
+    "María",
+    "Javiera",
+    "Beatriz",
+    "Laura",
+    "Emma",
+    "Olivia",
+    "Mariana",
+    "Lucía",
+    "Fernanda",
+    "Carla",
+    "Juan",
+    "Diego",
+    "Matías",
+    "Benjamín",
+    "Tomás",
+    "Pedro",
+    "João",
+    "Miguel",
+    "Lucas",
+    "Gabriel",
+    "Daniel",
+    "James",
+    "Noah",
+    "Felipe",
+    "Andrés",
+    "Rodrigo",
+    "Carlos",
 )
 _LAST = (
-    "González", "Muñoz", "Rojas", "Díaz", "Pérez", "Soto", "Contreras", "Silva", "Martínez",
-    "Sepúlveda", "Morales", "Rodríguez", "López", "Fuentes", "Hernández", "Torres", "Araya",
-    "Flores", "Espinoza", "Costa", "Santos", "Oliveira", "Ferreira", "Smith", "Johnson",
-    "Brown", "García", "Ramírez", "Castro", "Vargas",
+    "González",
+    "Muñoz",
+    "Rojas",
+    "Díaz",
+    "Pérez",
+    "Soto",
+    "Contreras",
+    "Silva",
+    "Martínez",
+    "Sepúlveda",
+    "Morales",
+    "Rodríguez",
+    "López",
+    "Fuentes",
+    "Hernández",
+    "Torres",
+    "Araya",
+    "Flores",
+    "Espinoza",
+    "Costa",
+    "Santos",
+    "Oliveira",
+    "Ferreira",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "García",
+    "Ramírez",
+    "Castro",
+    "Vargas",
 )
-_MAIL_DOMAINS = ("gmail.com", "hotmail.com", "yahoo.com", "outlook.com", "icloud.com", "example.com")
+_MAIL_DOMAINS = (
+    "gmail.com",
+    "hotmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "icloud.com",
+    "example.com",
+)
 _ADJECTIVES = (
-    "Classic", "Organic", "Vintage", "Premium", "Handmade", "Everyday", "Slim", "Soft",
-    "Rustic", "Urban", "Eco", "Deluxe", "Compact", "Essential", "Bold", "Nordic",
+    "Classic",
+    "Organic",
+    "Vintage",
+    "Premium",
+    "Handmade",
+    "Everyday",
+    "Slim",
+    "Soft",
+    "Rustic",
+    "Urban",
+    "Eco",
+    "Deluxe",
+    "Compact",
+    "Essential",
+    "Bold",
+    "Nordic",
 )
 _NOUNS = (
-    "T-Shirt", "Hoodie", "Sneakers", "Backpack", "Mug", "Candle", "Notebook", "Water Bottle",
-    "Scarf", "Cap", "Tote Bag", "Wallet", "Sunglasses", "Socks", "Jacket", "Lamp", "Cushion",
-    "Tea Set", "Phone Case", "Watch",
+    "T-Shirt",
+    "Hoodie",
+    "Sneakers",
+    "Backpack",
+    "Mug",
+    "Candle",
+    "Notebook",
+    "Water Bottle",
+    "Scarf",
+    "Cap",
+    "Tote Bag",
+    "Wallet",
+    "Sunglasses",
+    "Socks",
+    "Jacket",
+    "Lamp",
+    "Cushion",
+    "Tea Set",
+    "Phone Case",
+    "Watch",
 )
-_MATERIALS = ("cotton", "wool", "leather", "linen", "bamboo", "recycled polyester", "ceramic", "oak")
+_MATERIALS = (
+    "cotton",
+    "wool",
+    "leather",
+    "linen",
+    "bamboo",
+    "recycled polyester",
+    "ceramic",
+    "oak",
+)
 _BRANDS = ("Andes Co.", "Pacífico", "Norte Studio", "Lumen", "Atacama Goods", "Brisa", "Kallfu")
 _CATEGORY_NAMES = (
-    "Clothing", "Shoes", "Accessories", "Home", "Kitchen", "Stationery", "Outdoor", "Beauty",
-    "T-Shirts", "Sneakers", "Bags", "Candles", "Mugs", "Jackets", "Lamps", "Gifts",
+    "Clothing",
+    "Shoes",
+    "Accessories",
+    "Home",
+    "Kitchen",
+    "Stationery",
+    "Outdoor",
+    "Beauty",
+    "T-Shirts",
+    "Sneakers",
+    "Bags",
+    "Candles",
+    "Mugs",
+    "Jackets",
+    "Lamps",
+    "Gifts",
 )
 _SIZES = ("S", "M", "L", "XL", "XXL", "XS", "3XL", "4XL")
 _COLORS = ("Black", "White", "Red", "Navy", "Green", "Grey", "Sand", "Pink")
-_STREETS = ("Av. Providencia", "Rua Augusta", "Main St", "Calle Mayor", "Av. Paulista", "Av. Reforma")
+_STREETS = (
+    "Av. Providencia",
+    "Rua Augusta",
+    "Main St",
+    "Calle Mayor",
+    "Av. Paulista",
+    "Av. Reforma",
+)
 _AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
@@ -281,7 +455,9 @@ class Seeder:
 
     def category(self, index: int) -> Record:
         base = _CATEGORY_NAMES[index % len(_CATEGORY_NAMES)]
-        name = base if index < len(_CATEGORY_NAMES) else f"{base} {index // len(_CATEGORY_NAMES) + 1}"
+        name = (
+            base if index < len(_CATEGORY_NAMES) else f"{base} {index // len(_CATEGORY_NAMES) + 1}"
+        )
         # The first few are top level; later ones hang under them, as stores usually grow.
         parent = None if index < 6 else self.category_id(self._h(_S_CATEGORY, index, 1) % 6)
         return {
@@ -307,7 +483,9 @@ class Seeder:
             first = h(_S_PRODUCT, index, 4) % self.n_categories
             cats.append(self.category_id(first))
             if h(_S_PRODUCT, index, 5) % 3 == 0 and self.n_categories > 1:
-                second = (first + 1 + h(_S_PRODUCT, index, 6) % (self.n_categories - 1)) % self.n_categories
+                second = (
+                    first + 1 + h(_S_PRODUCT, index, 6) % (self.n_categories - 1)
+                ) % self.n_categories
                 cats.append(self.category_id(second))
         variant_roll = h(_S_PRODUCT, index, 7) % 10
         n_variants = 0 if variant_roll < 3 else 2 + variant_roll % 4
@@ -315,8 +493,12 @@ class Seeder:
             "id": self.product_id(index),
             "name": name,
             "sku": None if h(_S_PRODUCT, index, 8) % 20 == 0 else f"SKU-{index + 1:06d}",
-            "brand": None if h(_S_PRODUCT, index, 9) % 4 == 0 else _BRANDS[h(_S_PRODUCT, index, 10) % len(_BRANDS)],
-            "barcode": None if h(_S_PRODUCT, index, 11) % 2 else f"78{h(_S_PRODUCT, index, 12) % 10**11:011d}",
+            "brand": None
+            if h(_S_PRODUCT, index, 9) % 4 == 0
+            else _BRANDS[h(_S_PRODUCT, index, 10) % len(_BRANDS)],
+            "barcode": None
+            if h(_S_PRODUCT, index, 11) % 2
+            else f"78{h(_S_PRODUCT, index, 12) % 10**11:011d}",
             "status": status,
             "price": self._price(5 + h(_S_PRODUCT, index, 13) % 120),
             "type": "digital" if h(_S_PRODUCT, index, 14) % 20 == 0 else "physical",
@@ -346,7 +528,10 @@ class Seeder:
         name = light["name"]
         permalink = f"{slugify(name)}-{index + 1}"
         created = self._product_created(index)
-        updated = min(_DATA_NOW, created + dt.timedelta(days=rng.randint(0, 400), seconds=rng.randint(0, 86399)))
+        updated = min(
+            _DATA_NOW,
+            created + dt.timedelta(days=rng.randint(0, 400), seconds=rng.randint(0, 86399)),
+        )
         price = light["price"]
         epoch = int(created.timestamp())
 
@@ -390,7 +575,9 @@ class Seeder:
                     {
                         "id": VARIANT_BASE + index * VARIANT_SLOTS + j,
                         "price": self._round(price * bump),
-                        "sku": None if light["sku"] is None else f"{light['sku']}-{values[j][:3].upper()}",
+                        "sku": None
+                        if light["sku"] is None
+                        else f"{light['sku']}-{values[j][:3].upper()}",
                         "barcode": None,
                         "stock": 0 if unlimited else rng.randint(0, 40),
                         "stock_unlimited": unlimited,
@@ -408,12 +595,18 @@ class Seeder:
                                 "product_value_position": j,
                             }
                         ],
-                        "image": dict(images[j % len(images)]) if images and rng.random() < 0.6 else None,
+                        "image": dict(images[j % len(images)])
+                        if images and rng.random() < 0.6
+                        else None,
                     }
                 )
 
         unlimited = rng.random() < 0.1
-        stock = sum(v["stock"] for v in variants) if variants else (0 if unlimited else rng.randint(0, 200))
+        stock = (
+            sum(v["stock"] for v in variants)
+            if variants
+            else (0 if unlimited else rng.randint(0, 200))
+        )
         digital = light["type"] == "digital"
         discount: Any = 0.0
         if rng.random() < 0.1:
@@ -479,7 +672,12 @@ class Seeder:
             "_category_ids": list(light["_category_ids"]),
             "_options": options,
             "_attachments": (
-                [{"id": ATTACHMENT_BASE + index, "url": f"https://files.jumpseller.com/{self.login}/size-guide-{index + 1}.pdf"}]
+                [
+                    {
+                        "id": ATTACHMENT_BASE + index,
+                        "url": f"https://files.jumpseller.com/{self.login}/size-guide-{index + 1}.pdf",
+                    }
+                ]
                 if rng.random() < 0.15
                 else []
             ),
@@ -518,7 +716,11 @@ class Seeder:
         roll = h(_S_CUSTOMER, index, 5) % 10
         if roll < 3:
             cats.append(CUSTOMER_CATEGORY_BASE + roll)
-        phone = None if h(_S_CUSTOMER, index, 6) % 4 == 0 else f"9{h(_S_CUSTOMER, index, 7) % 10**8:08d}"
+        phone = (
+            None
+            if h(_S_CUSTOMER, index, 6) % 4 == 0
+            else f"9{h(_S_CUSTOMER, index, 7) % 10**8:08d}"
+        )
         return {
             "id": self.customer_id(index),
             # The index is embedded right before the "@": it is what makes email look-ups
@@ -550,7 +752,11 @@ class Seeder:
             "country": self.locale.country_name,
         }
         if billing:
-            address["taxid"] = None if rng.random() < 0.8 else f"{rng.randint(5, 30)}.{rng.randint(100, 999)}.{rng.randint(100, 999)}-{rng.randint(0, 9)}"
+            address["taxid"] = (
+                None
+                if rng.random() < 0.8
+                else f"{rng.randint(5, 30)}.{rng.randint(100, 999)}.{rng.randint(100, 999)}-{rng.randint(0, 9)}"
+            )
         return address
 
     def customer(self, index: int) -> Record:
@@ -558,10 +764,16 @@ class Seeder:
         rng = self._rng
         rng.seed(mix(self.seed, _S_CUSTOMER_FULL, index))
         marketing = rng.random() < 0.4
-        since = _DATA_START + dt.timedelta(seconds=rng.randint(0, int((_DATA_NOW - _DATA_START).total_seconds())))
+        since = _DATA_START + dt.timedelta(
+            seconds=rng.randint(0, int((_DATA_NOW - _DATA_START).total_seconds()))
+        )
         roll = rng.random()
         shipping = self._address(rng, light["name"], light["surname"], billing=False)
-        billing = self._address(rng, light["name"], light["surname"], billing=True) if rng.random() < 0.7 else None
+        billing = (
+            self._address(rng, light["name"], light["surname"], billing=True)
+            if rng.random() < 0.7
+            else None
+        )
         fields = []
         if rng.random() < 0.4:
             fields.append(
@@ -609,7 +821,11 @@ class Seeder:
         if index % 2:
             return ("unfulfilled" if self.order_status(index) == "Paid" else None), None, None
         roll = self._h(_S_ORDER, index, 2) % 100
-        status = "delivered" if roll < 55 else ("in_transit" if roll < 80 else ("requested" if roll < 95 else "failed"))
+        status = (
+            "delivered"
+            if roll < 55
+            else ("in_transit" if roll < 80 else ("requested" if roll < 95 else "failed"))
+        )
         couriers = self.locale.couriers
         company = couriers[self._h(_S_ORDER, index, 3) % len(couriers)]
         number = None if status == "requested" else f"{self._h(_S_ORDER, index, 4) % 10**12:012d}"
@@ -628,7 +844,11 @@ class Seeder:
         oid = self.order_id(index)
         status = self.order_status(index)
         created = self._order_created(index)
-        completed = created + dt.timedelta(minutes=rng.randint(2, 90)) if status in ("Paid", "Canceled") else None
+        completed = (
+            created + dt.timedelta(minutes=rng.randint(2, 90))
+            if status in ("Paid", "Canceled")
+            else None
+        )
 
         if self.n_customers:
             c = self.customer_light(self._h(_S_ORDER, index, 6) % self.n_customers)
@@ -638,12 +858,21 @@ class Seeder:
                 "email": c["email"],
                 "phone": c["phone"],
                 "phone_prefix": loc.phone_prefix if c["phone"] else None,
-                "ip": None if rng.random() < 0.2 else f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                "ip": None
+                if rng.random() < 0.2
+                else f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
                 "fullname": c["fullname"],
             }
         else:
             name, surname = "Guest", "Buyer"
-            customer = {"id": None, "email": f"guest{index + 1}@example.com", "phone": None, "phone_prefix": None, "ip": None, "fullname": "Guest Buyer"}
+            customer = {
+                "id": None,
+                "email": f"guest{index + 1}@example.com",
+                "phone": None,
+                "phone_prefix": None,
+                "ip": None,
+                "fullname": "Guest Buyer",
+            }
 
         lines: list[Record] = []
         if self.n_products:
@@ -651,7 +880,9 @@ class Seeder:
                 pidx = rng.randrange(self.n_products)
                 p = self.product_light(pidx)
                 variant_id = (
-                    VARIANT_BASE + pidx * VARIANT_SLOTS + rng.randrange(p["_n_variants"]) if p["_n_variants"] else None
+                    VARIANT_BASE + pidx * VARIANT_SLOTS + rng.randrange(p["_n_variants"])
+                    if p["_n_variants"]
+                    else None
                 )
                 lines.append(
                     {
@@ -693,11 +924,19 @@ class Seeder:
         payment_name, payment_type = _PAYMENT_METHODS[payment_id - PAYMENT_METHOD_BASE][:2]
         shipping_id = SHIPPING_METHOD_BASE + (1 if free else 0)
         history = [
-            {"id": HISTORY_BASE + index * HISTORY_SLOTS, "message": "Order created", "created_at": iso_z(created)}
+            {
+                "id": HISTORY_BASE + index * HISTORY_SLOTS,
+                "message": "Order created",
+                "created_at": iso_z(created),
+            }
         ]
         if completed is not None:
             history.append(
-                {"id": HISTORY_BASE + index * HISTORY_SLOTS + 1, "message": f"Status changed to {status}", "created_at": iso_z(completed)}
+                {
+                    "id": HISTORY_BASE + index * HISTORY_SLOTS + 1,
+                    "message": f"Status changed to {status}",
+                    "created_at": iso_z(completed),
+                }
             )
         if shipment in ("delivered", "in_transit") and completed is not None:
             history.append(
@@ -740,11 +979,17 @@ class Seeder:
             "shipping_method_name": _SHIPPING_METHODS[shipping_id - SHIPPING_METHOD_BASE][0],
             "payment_method_name": payment_name,
             "payment_method_type": payment_type,
-            "payment_information": None if rng.random() < 0.8 or not paid_like else f"Transfer #{rng.randint(10000, 99999)}",
+            "payment_information": None
+            if rng.random() < 0.8 or not paid_like
+            else f"Transfer #{rng.randint(10000, 99999)}",
             "payment_notification_id": None,
-            "additional_information": None if rng.random() < 0.85 else "Please leave it with the concierge.",
+            "additional_information": None
+            if rng.random() < 0.85
+            else "Please leave it with the concierge.",
             "duplicate_url": f"{self.base_url}/admin/{loc.language}/orders/{oid}/duplicate",
-            "recovery_url": f"{self.base_url}/v2/checkout/recover/{token}" if status == "Abandoned" else None,
+            "recovery_url": f"{self.base_url}/v2/checkout/recover/{token}"
+            if status == "Abandoned"
+            else None,
             "review_url": None,
             "checkout_url": f"{self.base_url}/v2/checkout/{token}",
             "coupons": coupon,
@@ -776,7 +1021,9 @@ class Seeder:
             "status": status,
             "status_enum": _enum(status),
             "tracking_url": (
-                f"https://tracking.example.com/{company.lower().replace(' ', '-')}/{number}" if company and number else None
+                f"https://tracking.example.com/{company.lower().replace(' ', '-')}/{number}"
+                if company and number
+                else None
             ),
             "tracking_company": company,
             "tracking_number": number,
@@ -790,7 +1037,11 @@ class Seeder:
             "billing_information": (
                 None
                 if rng.random() < 0.9
-                else {"business_activity": "Retail", "company_name": f"{surname} SpA", "taxpayer_type": "company"}
+                else {
+                    "business_activity": "Retail",
+                    "company_name": f"{surname} SpA",
+                    "taxpayer_type": "company",
+                }
             ),
             "_history": history,
         }
@@ -803,7 +1054,9 @@ class Seeder:
     def fulfillment(self, index: int) -> Record:
         order_index = self.fulfillment_order_index(index)
         shipment, company, number = self.order_shipment(order_index)
-        created = self._order_created(order_index) + dt.timedelta(hours=6 + self._h(_S_FULFILLMENT, index, 1) % 40)
+        created = self._order_created(order_index) + dt.timedelta(
+            hours=6 + self._h(_S_FULFILLMENT, index, 1) % 40
+        )
         updated = created + dt.timedelta(days=self._h(_S_FULFILLMENT, index, 2) % 6)
         arrives = created + dt.timedelta(days=2)
         return {
@@ -816,7 +1069,9 @@ class Seeder:
             "shipment_status": shipment,
             "label_url": None,
             "expected_arrival_from": iso_z(arrives) if shipment != "delivered" else None,
-            "expected_arrival_to": iso_z(arrives + dt.timedelta(days=3)) if shipment != "delivered" else None,
+            "expected_arrival_to": iso_z(arrives + dt.timedelta(days=3))
+            if shipment != "delivered"
+            else None,
             "fulfillment_address": None,
             "order_id": self.order_id(order_index),
         }
@@ -969,8 +1224,18 @@ class Seeder:
     def hooks(self) -> list[Record]:
         made = iso_z(_DATA_NOW - dt.timedelta(days=30))
         return [
-            {"name": "ERP sync", "event": "order_paid", "url": "https://erp.example.com/hooks/jumpseller", "created_at": made},
-            {"name": "Stock feed", "event": "product_updated", "url": "https://feeds.example.com/jumpseller/products", "created_at": made},
+            {
+                "name": "ERP sync",
+                "event": "order_paid",
+                "url": "https://erp.example.com/hooks/jumpseller",
+                "created_at": made,
+            },
+            {
+                "name": "Stock feed",
+                "event": "product_updated",
+                "url": "https://feeds.example.com/jumpseller/products",
+                "created_at": made,
+            },
         ]
 
     def payment_methods(self) -> list[Record]:
@@ -1026,35 +1291,96 @@ class Seeder:
     def custom_fields(self) -> list[tuple[Record, list[str]]]:
         return [
             ({"label": "Material", "type": "text", "product_visibility": True}, []),
-            ({"label": "Fit", "type": "selection", "product_visibility": True}, ["Slim", "Regular", "Relaxed"]),
+            (
+                {"label": "Fit", "type": "selection", "product_visibility": True},
+                ["Slim", "Regular", "Relaxed"],
+            ),
             ({"label": "Care instructions", "type": "input", "product_visibility": False}, []),
         ]
 
     def checkout_custom_fields(self) -> list[Record]:
         return [
-            {"label": "Tax ID", "type": "input", "area": "contact", "required": False, "position": 1, "deletable": True, "custom_field_select_options": None},
-            {"label": "Delivery notes", "type": "text", "area": "other", "required": False, "position": 2, "deletable": True, "custom_field_select_options": None},
-            {"label": "Gift wrap", "type": "checkbox", "area": "other", "required": False, "position": 3, "deletable": True, "custom_field_select_options": None},
+            {
+                "label": "Tax ID",
+                "type": "input",
+                "area": "contact",
+                "required": False,
+                "position": 1,
+                "deletable": True,
+                "custom_field_select_options": None,
+            },
+            {
+                "label": "Delivery notes",
+                "type": "text",
+                "area": "other",
+                "required": False,
+                "position": 2,
+                "deletable": True,
+                "custom_field_select_options": None,
+            },
+            {
+                "label": "Gift wrap",
+                "type": "checkbox",
+                "area": "other",
+                "required": False,
+                "position": 3,
+                "deletable": True,
+                "custom_field_select_options": None,
+            },
         ]
 
     def customer_categories(self) -> list[Record]:
-        return [{"name": name, "code": slugify(name)} for name in ("Wholesale", "VIP", "Newsletter")]
+        return [
+            {"name": name, "code": slugify(name)} for name in ("Wholesale", "VIP", "Newsletter")
+        ]
 
     def apps(self) -> list[Record]:
         return [
-            {"code": "reviews-widget", "name": "Reviews Widget", "author": "Widgets Inc.", "description": "Product reviews", "js": True, "page": None},
-            {"code": "chat-bubble", "name": "Chat Bubble", "author": "Chatty", "description": "Live chat", "js": True, "page": None},
+            {
+                "code": "reviews-widget",
+                "name": "Reviews Widget",
+                "author": "Widgets Inc.",
+                "description": "Product reviews",
+                "js": True,
+                "page": None,
+            },
+            {
+                "code": "chat-bubble",
+                "name": "Chat Bubble",
+                "author": "Chatty",
+                "description": "Live chat",
+                "js": True,
+                "page": None,
+            },
         ]
 
     def jsapps(self) -> list[Record]:
         return [
-            {"url": "https://widgets.example.com/reviews.js", "template": "product", "element": "body", "application_id": APP_BASE},
-            {"url": "https://chat.example.com/bubble.js", "template": "layout", "element": "head", "application_id": APP_BASE + 1},
+            {
+                "url": "https://widgets.example.com/reviews.js",
+                "template": "product",
+                "element": "body",
+                "application_id": APP_BASE,
+            },
+            {
+                "url": "https://chat.example.com/bubble.js",
+                "template": "layout",
+                "element": "head",
+                "application_id": APP_BASE + 1,
+            },
         ]
 
 
-_PAYMENT_METHODS = (("Bank transfer", "manual"), ("Mercado Pago", "mercado_pago"), ("PayPal", "paypal"))
-_SHIPPING_METHODS = (("Home delivery", "flat"), ("Free shipping", "free"), ("Store pickup", "tables"))
+_PAYMENT_METHODS = (
+    ("Bank transfer", "manual"),
+    ("Mercado Pago", "mercado_pago"),
+    ("PayPal", "paypal"),
+)
+_SHIPPING_METHODS = (
+    ("Home delivery", "flat"),
+    ("Free shipping", "free"),
+    ("Store pickup", "tables"),
+)
 
 
 def _enum(label: str) -> str:

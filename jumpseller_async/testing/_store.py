@@ -122,9 +122,16 @@ class Collection:
         self._next_id += self.stride
         return item_id
 
-    def insert(self, record: Record) -> Record:
-        """Store ``record`` under a new id, larger than every id ever used."""
-        item_id = self.new_id()
+    def insert(self, record: Record, *, item_id: int | None = None) -> Record:
+        """Store ``record`` under a new id, larger than every id ever used.
+
+        ``item_id`` is for callers that needed the id before building the record; it must
+        come from :meth:`new_id`.
+        """
+        if item_id is None:
+            item_id = self.new_id()
+        elif item_id >= self._next_id or (self.ids and item_id <= self.ids[-1]):
+            raise ValueError(f"{item_id} was not allocated by new_id()")
         record = {"id": item_id, **{k: v for k, v in record.items() if k != "id"}}
         self.ids.append(item_id)
         self._records[item_id] = record
@@ -155,7 +162,9 @@ class Collection:
         start = (page - 1) * limit
         return self._records_for(source[start : start + limit])
 
-    def after(self, after_id: int, page: int, limit: int, ids: array[int] | None = None) -> list[Record]:
+    def after(
+        self, after_id: int, page: int, limit: int, ids: array[int] | None = None
+    ) -> list[Record]:
         source = self.ids if ids is None else ids
         start = bisect_right(source, after_id) + (page - 1) * limit
         return self._records_for(source[start : start + limit])
@@ -201,7 +210,12 @@ class Store:
         categories: int = 12,
         quirks: bool = True,
     ) -> None:
-        for label, count in (("products", products), ("customers", customers), ("orders", orders), ("categories", categories)):
+        for label, count in (
+            ("products", products),
+            ("customers", customers),
+            ("orders", orders),
+            ("categories", categories),
+        ):
             if count < 0:
                 raise ValueError(f"{label} must be >= 0")
         s = self.seeder = Seeder(
@@ -214,7 +228,11 @@ class Store:
             quirks=quirks,
         )
         self.categories = Collection(
-            "category", base=_seed.CATEGORY_BASE, stride=_seed.CATEGORY_STRIDE, seeded=categories, generate=s.category
+            "category",
+            base=_seed.CATEGORY_BASE,
+            stride=_seed.CATEGORY_STRIDE,
+            seeded=categories,
+            generate=s.category,
         )
         self.products = Collection(
             "product",
@@ -250,8 +268,12 @@ class Store:
         self.pages = self._eager("page", _seed.PAGE_BASE, s.pages())
         self.promotions = self._eager("promotion", _seed.PROMOTION_BASE, s.promotions())
         self.hooks = self._eager("hook", _seed.HOOK_BASE, s.hooks())
-        self.payment_methods = self._eager("payment_method", _seed.PAYMENT_METHOD_BASE, s.payment_methods())
-        self.shipping_methods = self._eager("shipping_method", _seed.SHIPPING_METHOD_BASE, s.shipping_methods())
+        self.payment_methods = self._eager(
+            "payment_method", _seed.PAYMENT_METHOD_BASE, s.payment_methods()
+        )
+        self.shipping_methods = self._eager(
+            "shipping_method", _seed.SHIPPING_METHOD_BASE, s.shipping_methods()
+        )
         self.taxes = self._eager("tax", _seed.TAX_BASE, s.taxes())
         self.checkout_custom_fields = self._eager(
             "checkout_custom_field", _seed.CHECKOUT_FIELD_BASE, s.checkout_custom_fields()
@@ -264,7 +286,9 @@ class Store:
         self.custom_fields = Collection("custom_field", base=_seed.CUSTOM_FIELD_BASE)
         select_ids = itertools.count(_seed.SELECT_OPTION_BASE)
         for fields, options in s.custom_fields():
-            self.custom_fields.insert({**fields, "_options": [{"id": next(select_ids), "value": v} for v in options]})
+            self.custom_fields.insert(
+                {**fields, "_options": [{"id": next(select_ids), "value": v} for v in options]}
+            )
         self.info: Record = s.store_info()
         self.languages: list[Record] = s.languages()
         self.countries: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = dict(_seed.COUNTRIES)
@@ -275,7 +299,9 @@ class Store:
             "variant": itertools.count(_seed.VARIANT_BASE + products * _seed.VARIANT_SLOTS),
             "image": itertools.count(_seed.IMAGE_BASE + products * _seed.IMAGE_SLOTS),
             "option": itertools.count(_seed.OPTION_BASE + products * _seed.OPTION_SLOTS),
-            "option_value": itertools.count(_seed.OPTION_VALUE_BASE + products * _seed.OPTION_VALUE_SLOTS),
+            "option_value": itertools.count(
+                _seed.OPTION_VALUE_BASE + products * _seed.OPTION_VALUE_SLOTS
+            ),
             "digital_product": itertools.count(_seed.DIGITAL_PRODUCT_BASE + products),
             "attachment": itertools.count(_seed.ATTACHMENT_BASE + products),
             "product_field": itertools.count(_seed.PRODUCT_FIELD_BASE + products),

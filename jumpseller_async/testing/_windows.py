@@ -23,7 +23,9 @@ def _validate(limits: Limits) -> tuple[tuple[int, float], ...]:
     checked = tuple((int(count), float(seconds)) for count, seconds in limits)
     for count, seconds in checked:
         if count < 1 or seconds <= 0:
-            raise ValueError(f"invalid window ({count}, {seconds}): need count >= 1 and seconds > 0")
+            raise ValueError(
+                f"invalid window ({count}, {seconds}): need count >= 1 and seconds > 0"
+            )
     return checked
 
 

@@ -1,0 +1,37 @@
+"""A fake Jumpseller for tests and benchmarks.
+
+::
+
+    from jumpseller_async.testing import FakeJumpseller
+
+    fake = FakeJumpseller(seed=1, products=500)
+    transport = httpx.ASGITransport(app=fake)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fake/v1") as http:
+        ...
+
+Everything is in memory and deterministic for a given ``seed``. Nothing here needs more
+than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
+:meth:`FakeJumpseller.run_in_background`, which need uvicorn.
+"""
+
+from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
+from ._routes import ROUTES as _ROUTES
+from ._store import Collection, Store
+from ._windows import Decision, RateLimiter, SlidingWindowLog
+
+ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
+"""Every ``(METHOD, path template)`` the fake serves (templates as in openapi.yaml)."""
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FAULT_KINDS",
+    "ROUTES",
+    "Collection",
+    "Decision",
+    "FakeJumpseller",
+    "RateLimiter",
+    "SimulatedDrop",
+    "SlidingWindowLog",
+    "Stats",
+    "Store",
+]
