@@ -71,9 +71,14 @@ def _run_generator(patched_spec: Path, out: Path) -> str:
         "--overwrite",
     ]
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = proc.stdout + proc.stderr
     if proc.returncode != 0 or not out.exists():
-        raise GenerationError(f"{GENERATOR} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout + proc.stderr
+        raise GenerationError(f"{GENERATOR} failed:\n{output}")
+    if "Warning" in output or "Unable to" in output:
+        # The generator skips what it cannot parse (a whole response, a model) with a warning;
+        # a silently missing piece is worse than a failed run.
+        raise GenerationError(f"{GENERATOR} skipped parts of the spec:\n{output}")
+    return output
 
 
 def _rewrite_imports(source: str) -> str:

@@ -284,12 +284,27 @@ def rule_cap_page_limit(spec: Json, rule: Json, report: PatchReport) -> None:
     report.note(f"cap-page-limit: {changed} limit parameters capped at {maximum}")
 
 
+def rule_untyped_string_answers(spec: Json, rule: Json, report: PatchReport) -> None:
+    methods = {m.lower() for m in rule["methods"]}
+    changed = 0
+    for _, method, op in iter_operations(spec):
+        if method not in methods:
+            continue
+        for code, response in op.get("responses", {}).items():
+            media = response.get("content", {}).get("application/json", {})
+            if str(code).startswith("2") and media.get("schema") == {"type": "string"}:
+                media["schema"] = {"description": "Whatever JSON the API answers, as it arrives."}
+                changed += 1
+    report.note(f"untyped-string-answers: {changed} answers accept any JSON")
+
+
 RULES: dict[str, Callable[[Json, Json, PatchReport], None]] = {
     "remove-parameters": rule_remove_parameters,
     "drop-defaults": rule_drop_defaults,
     "drop-required": rule_drop_required,
     "nullable-everywhere": rule_nullable_everywhere,
     "ok-status-range": rule_ok_status_range,
+    "untyped-string-answers": rule_untyped_string_answers,
     "cap-page-limit": rule_cap_page_limit,
 }
 

@@ -76,7 +76,9 @@ def _convert(tool: str, name: str, raw: str, annotation: str) -> Any:
                 return False
             raise ValueError("expected true or false")
     except ValueError as exc:
-        raise UsageError(f"{tool}: parameter {name}={raw!r} is not a valid {annotation} ({exc})") from None
+        raise UsageError(
+            f"{tool}: parameter {name}={raw!r} is not a valid {annotation} ({exc})"
+        ) from None
     for kind in kinds:
         enum_class = getattr(models, kind, None)
         if enum_class is not None and hasattr(enum_class, "__members__"):
@@ -117,24 +119,32 @@ async def _call(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     signature = inspect.signature(module.asyncio)
-    accepted = {name: p for name, p in signature.parameters.items() if name not in ("client", "body")}
+    accepted = {
+        name: p for name, p in signature.parameters.items() if name not in ("client", "body")
+    }
     kwargs: dict[str, Any] = {}
     for pair in args.params:
         name, sep, raw = pair.partition("=")
         if not sep:
             raise UsageError(f"{args.tool}: expected key=value, got {pair!r}")
         if name not in accepted:
-            raise UsageError(f"{args.tool}: unknown parameter {name!r}; it takes: {', '.join(accepted) or 'none'}")
+            raise UsageError(
+                f"{args.tool}: unknown parameter {name!r}; it takes: {', '.join(accepted) or 'none'}"
+            )
         kwargs[name] = _convert(args.tool, name, raw, str(accepted[name].annotation))
     missing = [
-        name for name, p in accepted.items() if p.default is inspect.Parameter.empty and name not in kwargs
+        name
+        for name, p in accepted.items()
+        if p.default is inspect.Parameter.empty and name not in kwargs
     ]
     if missing:
         raise UsageError(f"{args.tool}: missing parameter(s) {', '.join(missing)}")
     if "body" in signature.parameters:
         if args.body is None:
             raise UsageError(f"{args.tool}: needs --body JSON or --body @file.json")
-        kwargs["body"] = _load_body(args.tool, args.body, str(signature.parameters["body"].annotation))
+        kwargs["body"] = _load_body(
+            args.tool, args.body, str(signature.parameters["body"].annotation)
+        )
     elif args.body is not None:
         raise UsageError(f"{args.tool} takes no body")
     async with _client(args) as client:
@@ -197,14 +207,19 @@ class _Progress:
                 now = time.monotonic()
                 if now - last[0] >= 1.0 or (total is not None and items >= total):
                     last[0] = now
-                    print(f"{name}: {items}/{total if total is not None else '?'} items", file=sys.stderr)
+                    print(
+                        f"{name}: {items}/{total if total is not None else '?'} items",
+                        file=sys.stderr,
+                    )
 
             return plain
         task = self._rich.add_task(name, total=None, rate="")
 
         def update(items: int, total: int | None) -> None:
             elapsed = max(time.monotonic() - started, 1e-9)
-            self._rich.update(task, completed=items, total=total, rate=f"{items / elapsed:,.0f} items/s")
+            self._rich.update(
+                task, completed=items, total=total, rate=f"{items / elapsed:,.0f} items/s"
+            )
 
         return update
 
@@ -260,7 +275,9 @@ def _fake(args: argparse.Namespace, **overrides: Any) -> Any:
     try:
         from .testing import FakeJumpseller  # noqa: PLC0415
     except ImportError as exc:
-        raise UsageError(f"the fake Jumpseller needs the cli extra: pip install 'jumpseller-async[cli]' ({exc})") from None
+        raise UsageError(
+            f"the fake Jumpseller needs the cli extra: pip install 'jumpseller-async[cli]' ({exc})"
+        ) from None
     settings: dict[str, Any] = {
         "seed": args.seed,
         "products": args.products,
@@ -300,7 +317,9 @@ async def _demo(args: argparse.Namespace) -> int:
         async with client:
             with _Progress() as progress:
                 exporters = [
-                    Exporter(client, name, out_dir / f"{name}.jsonl", progress=progress.callback(name))
+                    Exporter(
+                        client, name, out_dir / f"{name}.jsonl", progress=progress.callback(name)
+                    )
                     for name in ("products", "orders", "customers")
                 ]
                 results = await asyncio.gather(*(e.run() for e in exporters))
@@ -333,17 +352,25 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--products", type=int, default=3000)
     parser.add_argument("--orders", type=int, default=4000)
     parser.add_argument("--customers", type=int, default=2000)
-    parser.add_argument("--limits", default="8/1,240/60", help="COUNT/SECONDS windows (default 8/1,240/60)")
+    parser.add_argument(
+        "--limits", default="8/1,240/60", help="COUNT/SECONDS windows (default 8/1,240/60)"
+    )
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every answer")
     parser.add_argument("--reject-status", type=int, choices=(429, 403), default=429)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jumpseller-async", description="Jumpseller API from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="jumpseller-async", description="Jumpseller API from the command line."
+    )
     parser.add_argument("--login", help="store API login (or JUMPSELLER_LOGIN)")
     parser.add_argument("--authtoken", help="store API token (or JUMPSELLER_AUTHTOKEN)")
-    parser.add_argument("--auth", choices=("basic", "query"), default="basic", help="how to send credentials")
-    parser.add_argument("--base-url", default=os.environ.get("JUMPSELLER_BASE_URL", DEFAULT_BASE_URL))
+    parser.add_argument(
+        "--auth", choices=("basic", "query"), default="basic", help="how to send credentials"
+    )
+    parser.add_argument(
+        "--base-url", default=os.environ.get("JUMPSELLER_BASE_URL", DEFAULT_BASE_URL)
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("ops", help="list every operation").set_defaults(func=cmd_ops)
@@ -359,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="jsonl")
     export.add_argument("--out", help="output file (default RESOURCE.FORMAT)")
     export.add_argument("--resume", action="store_true", help="continue an interrupted export")
-    export.add_argument("--mode", choices=("after", "page"), help="walk by id (products, orders) or by page")
+    export.add_argument(
+        "--mode", choices=("after", "page"), help="walk by id (products, orders) or by page"
+    )
     export.set_defaults(func=cmd_export)
 
     sim = sub.add_parser("sim", help="run the fake Jumpseller")
@@ -369,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_sim)
 
     demo = sub.add_parser("demo", help="export a fake store concurrently at its limits")
-    demo.add_argument("--out-dir", help="where to write the exports (default: a temporary directory)")
+    demo.add_argument(
+        "--out-dir", help="where to write the exports (default: a temporary directory)"
+    )
     _add_store_options(demo)
     demo.set_defaults(func=cmd_demo)
     return parser

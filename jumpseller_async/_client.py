@@ -217,7 +217,11 @@ class JumpsellerClient(Namespaces):
                     slot.observe(response.headers)
             elapsed = time.perf_counter() - started
             if error is not None:
-                url = redact_url(httpx.URL(self.base_url + request_kwargs["url"], params=request_kwargs.get("params")))
+                url = redact_url(
+                    httpx.URL(
+                        self.base_url + request_kwargs["url"], params=request_kwargs.get("params")
+                    )
+                )
                 logger.info(
                     "%s %s failed after %.3fs: %s (attempt %d, waited %.3fs for the limiter)",
                     operation.method,

@@ -110,7 +110,9 @@ def _load_state(path: Path, resource: str, fmt: str) -> ExportState | None:
     try:
         state = ExportState(**json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
-        raise ConfigurationError(f"cannot resume: {path} is not a valid export state ({exc})") from None
+        raise ConfigurationError(
+            f"cannot resume: {path} is not a valid export state ({exc})"
+        ) from None
     if (state.resource, state.format) != (resource, fmt):
         raise ConfigurationError(
             f"cannot resume: {path} is an export of {state.resource} as {state.format}, "
@@ -135,7 +137,9 @@ class Exporter:
         progress: ProgressCallback | None = None,
     ) -> None:
         if resource not in RESOURCES:
-            raise ConfigurationError(f"unknown resource {resource!r}; choose from: {', '.join(sorted(RESOURCES))}")
+            raise ConfigurationError(
+                f"unknown resource {resource!r}; choose from: {', '.join(sorted(RESOURCES))}"
+            )
         if fmt not in FORMATS:
             raise ConfigurationError(f"unknown format {fmt!r}; choose jsonl or csv")
         spec = RESOURCES[resource]
@@ -143,7 +147,9 @@ class Exporter:
         self.after_module = find(spec.after_tool) if spec.after_tool else None
         chosen = mode or ("after" if self.after_module else "page")
         if chosen == "after" and self.after_module is None:
-            raise ConfigurationError(f"{resource} has no …/after/{{id}}.json operation; use mode 'page'")
+            raise ConfigurationError(
+                f"{resource} has no …/after/{{id}}.json operation; use mode 'page'"
+            )
         if chosen not in ("after", "page"):
             raise ConfigurationError(f"unknown mode {chosen!r}; choose after or page")
         self.client = client
@@ -171,7 +177,9 @@ class Exporter:
         params = inspect.signature(self.list_module.asyncio).parameters
         return "page" in params and "limit" in params
 
-    async def _batches(self, state: ExportState) -> AsyncIterator[tuple[Sequence[Any], dict[str, int]]]:
+    async def _batches(
+        self, state: ExportState
+    ) -> AsyncIterator[tuple[Sequence[Any], dict[str, int]]]:
         """Pages in order, each with the state to record once it is written."""
         if self.mode == "after":
             walker = self.client.paginate_after(self.after_module, after_id=state.after_id)
@@ -180,7 +188,10 @@ class Exporter:
             self.requests += walker.requests
         elif self._pages_accept_paging():
             paginator = self.client.paginate(
-                self.list_module, start_page=state.next_page, concurrency=self.concurrency, use_count=False
+                self.list_module,
+                start_page=state.next_page,
+                concurrency=self.concurrency,
+                use_count=False,
             )
             page = state.next_page
             async for batch in paginator.pages():
@@ -217,7 +228,9 @@ class Exporter:
                     if item is None:
                         null_items += 1
                         continue
-                    lines.append(json.dumps(_unwrap(item), ensure_ascii=False, separators=(",", ":")))
+                    lines.append(
+                        json.dumps(_unwrap(item), ensure_ascii=False, separators=(",", ":"))
+                    )
                 if lines:
                     handle.write(("\n".join(lines) + "\n").encode("utf-8"))
                 handle.flush()
@@ -258,7 +271,10 @@ def _jsonl_to_csv(source: Path, out: Path) -> list[str]:
                 columns["value"] = None
     header = list(columns)
     tmp = out.with_name(out.name + ".tmp")
-    with source.open(encoding="utf-8") as handle, tmp.open("w", encoding="utf-8", newline="") as target:
+    with (
+        source.open(encoding="utf-8") as handle,
+        tmp.open("w", encoding="utf-8", newline="") as target,
+    ):
         writer = csv.DictWriter(target, fieldnames=header)
         writer.writeheader()
         for line in handle:
@@ -268,7 +284,9 @@ def _jsonl_to_csv(source: Path, out: Path) -> list[str]:
             # Nested values stay JSON so nothing is flattened away.
             writer.writerow(
                 {
-                    key: json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+                    key: json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, (dict, list))
+                    else value
                     for key, value in record.items()
                 }
             )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from urllib.parse import quote
 
 import attrs
 import httpx
@@ -59,6 +60,31 @@ class Response(Generic[T]):
         return 200 <= self.status_code <= 299
 
 
+def path_segment(value: object) -> str:
+    """A path parameter as one escaped segment: ``/``, ``+``, spaces, ``?`` and ``#`` are escaped,
+    and ``.``/``..`` are too, or URL normalisation would climb out of the segment."""
+    text = quote(str(value), safe="")
+    return text.replace(".", "%2E") if text in (".", "..") else text
+
+
+class _Answer:
+    """The slice of an httpx.Response the generated parsers read, with the JSON decoded once."""
+
+    __slots__ = ("_decoded", "content", "headers", "status_code")
+    _UNDECODED: Any = object()
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.content = response.content
+        self.headers = response.headers
+        self._decoded: Any = self._UNDECODED
+
+    def json(self) -> Any:
+        if self._decoded is self._UNDECODED:
+            self._decoded = json.loads(self.content)
+        return self._decoded
+
+
 def decode_body(content: bytes) -> Any:
     """The body as JSON if it is JSON, else as text (for error messages), never raising."""
     if not content:
@@ -99,7 +125,9 @@ async def send(
     success = 200 <= response.status_code <= 299
     parsed: T | None = None
     try:
-        parsed = parse(response)
+        # 204 and other empty 2xx answers carry nothing to parse: the parsed body is None.
+        if response.content or not success:
+            parsed = parse(cast(httpx.Response, _Answer(response)))
     except _PARSE_FAILURES as exc:
         if success:
             snippet = response.content[:80].decode("utf-8", errors="replace")

@@ -25,7 +25,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -256,68 +256,65 @@ def sample_answer(path: str, method: str) -> tuple[Json, str]:
                 # Same shape: extra keys are welcome (undeclared fields), another wrapper is not.
                 if kind_a == kind_b and (keys_a & keys_b or not (keys_a or keys_b)):
                     return synthesize(official, theirs, items=2), "official schema"
-    return synthesize(spec, ours["schema"], items=2), "patched schema"
+    synthesized = synthesize(spec, ours["schema"], items=2)
+    if synthesized is None:
+        # An untyped answer (DELETE): whatever JSON arrives is handed back as is.
+        return {"message": "Deleted"}, "untyped answer"
+    return synthesized, "patched schema"
 
 
 # --------------------------------------------------------------------------- null variants
 
 
-def _nullify(value: Json, *, leaves: bool, objects: bool, lists: bool, items: bool, depth: int) -> Json:
+NullTest = Callable[[Json, int, bool], bool]
+
+
+def _null_where(value: Json, test: NullTest, depth: int = 0, in_list: bool = False) -> Json:
+    """``value`` with every node below the root for which ``test(node, depth, in_list)`` holds
+    replaced by null (the root itself is kept: a null answer is not a realistic 2xx)."""
+    if depth > 0 and test(value, depth, in_list):
+        return None
     if isinstance(value, dict):
-        if objects and depth >= 2:
-            return None
-        return {
-            k: _nullify(v, leaves=leaves, objects=objects, lists=lists, items=items, depth=depth + 1)
-            for k, v in value.items()
-        }
+        return {k: _null_where(v, test, depth + 1, False) for k, v in value.items()}
     if isinstance(value, list):
-        if lists and depth >= 1:
-            return None
-        if items:
-            return [None for _ in value]
-        return [
-            _nullify(v, leaves=leaves, objects=objects, lists=lists, items=items, depth=depth + 1)
-            for v in value
-        ]
-    return None if leaves else value
+        return [_null_where(v, test, depth + 1, True) for v in value]
+    return value
 
 
 def null_variants(sample: Json) -> dict[str, Json]:
     """The answer with nulls in place of leaves, nested objects, lists and list items.
 
-    Depth counts from the JSON root: a list answer's items are at depth 1, the wrapped object
-    (``{"product": {...}}``'s value) at depth 1 or 2, everything below it deeper.
+    Depth counts from the JSON root; the wrapped object (``{"product": {...}}``'s value) sits
+    at depth 1 in an object answer and at depth 2 in a list answer. Variants that change
+    nothing (an answer without lists has no list variants) are left out.
     """
-    top_is_list = isinstance(sample, list)
-    wrapper_depth = 2 if top_is_list else 1
-    variants = {
-        "leaves": _nullify(sample, leaves=True, objects=False, lists=False, items=False, depth=0),
-        "lists": _nullify(sample, leaves=False, objects=False, lists=True, items=False, depth=0),
-        "list-items": _nullify(sample, leaves=False, objects=False, lists=False, items=True, depth=0),
-        "wrapped-object": _null_at_depth(sample, wrapper_depth),
-        "inner-objects": _nullify(
-            sample, leaves=False, objects=True, lists=False, items=False, depth=-wrapper_depth + 1
-        ),
+    wrapped = 2 if isinstance(sample, list) else 1
+    tests: dict[str, NullTest] = {
+        "leaves": lambda v, d, i: not isinstance(v, (dict, list)),
+        "wrapped-object": lambda v, d, i: isinstance(v, dict) and d == wrapped,
+        "inner-objects": lambda v, d, i: isinstance(v, dict) and d > wrapped and not i,
+        "lists": lambda v, d, i: isinstance(v, list),
+        "list-items": lambda v, d, i: i,
+        "nested-list-items": lambda v, d, i: i and d > 1,
     }
+    variants: dict[str, Json] = {}
+    for name, test in tests.items():
+        variant = _null_where(sample, test)
+        if variant != sample and variant not in variants.values():
+            variants[name] = variant
     return variants
-
-
-def _null_at_depth(value: Json, depth: int) -> Json:
-    """Every object exactly ``depth`` levels below the root replaced by null."""
-    if depth == 0:
-        return None if isinstance(value, dict) else value
-    if isinstance(value, dict):
-        return {k: _null_at_depth(v, depth - 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_null_at_depth(v, depth - 1) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- introspection
 
 
 def _type_namespace(module: types.ModuleType) -> dict[str, Any]:
-    return {**vars(models), **vars(module), "Unset": Unset, "JumpsellerClient": _client.JumpsellerClient}
+    return {
+        **vars(models),
+        **vars(module),
+        "Unset": Unset,
+        "JumpsellerClient": _client.JumpsellerClient,
+    }
 
 
 def _union_members(annotation: Any) -> list[Any]:
@@ -379,12 +376,27 @@ def _scalar_for(prop_name: str, prop: Json, annotation: Any) -> tuple[Any, Json]
 PREFERRED_BODY_FIELDS: dict[str, int] = {
     name: rank
     for rank, name in enumerate(
-        ["name", "title", "label", "email", "url", "value", "message", "price", "stock", "position", "status", "featured"]
+        [
+            "name",
+            "title",
+            "label",
+            "email",
+            "url",
+            "value",
+            "message",
+            "price",
+            "stock",
+            "position",
+            "status",
+            "featured",
+        ]
     )
 }
 
 
-def build_fields(spec: Json, schema: Json, cls: type, how_many: int = 3) -> tuple[Any, dict[str, Json]]:
+def build_fields(
+    spec: Json, schema: Json, cls: type, how_many: int = 3
+) -> tuple[Any, dict[str, Json]]:
     """An instance of ``cls`` with a few scalar fields set, and the JSON it must serialize to.
 
     Prefers one string, one number and one enum or boolean, so the body shows that unset fields
@@ -403,7 +415,9 @@ def build_fields(spec: Json, schema: Json, cls: type, how_many: int = 3) -> tupl
             continue
         kind = "enum" if isinstance(chosen[0], enum.Enum) else prop.get("type", "")
         candidates.append((prop_name, chosen[0], chosen[1], kind))
-    candidates.sort(key=lambda c: (c[0] not in PREFERRED_BODY_FIELDS, PREFERRED_BODY_FIELDS.get(c[0], 0)))
+    candidates.sort(
+        key=lambda c: (c[0] not in PREFERRED_BODY_FIELDS, PREFERRED_BODY_FIELDS.get(c[0], 0))
+    )
     picked: list[tuple[str, Any, Json, str]] = []
     for wanted in (("string",), ("number", "integer"), ("enum", "boolean")):
         for cand in candidates:
@@ -420,7 +434,9 @@ def build_fields(spec: Json, schema: Json, cls: type, how_many: int = 3) -> tupl
     return cls(**kwargs), expected
 
 
-def build_body(module: types.ModuleType, path: str, method: str, body_cls: type) -> tuple[Any, dict[str, Json]]:
+def build_body(
+    module: types.ModuleType, path: str, method: str, body_cls: type
+) -> tuple[Any, dict[str, Json]]:
     """The body model for an operation (a nested wrapper where there is one) and its JSON."""
     spec = patched_spec()
     op = spec["paths"][path][method]
@@ -473,7 +489,6 @@ class OpCase:
     returns_list: bool
     sample: Json
     sample_source: str
-    marks: list[Any] = field(default_factory=list)
 
     @property
     def returns_model(self) -> bool:
@@ -519,7 +534,11 @@ def _path_value(name: str, schema: Json, annotation: Any, index: int) -> tuple[A
         return value, str(value)
     if name in PATH_STRING_VALUES:
         return PATH_STRING_VALUES[name], PATH_STRING_VALUES[name]
-    value = str(1000 + 111 * (index + 1)) if schema.get("type") in ("string", None) and name.endswith("id") else f"{name}-1"
+    value = (
+        str(1000 + 111 * (index + 1))
+        if schema.get("type") in ("string", None) and name.endswith("id")
+        else f"{name}-1"
+    )
     return value, value
 
 
@@ -534,7 +553,9 @@ def build_case(module: types.ModuleType) -> OpCase:
     query_params = [p for p in spec_params if p["in"] == "query"]
 
     positional = [
-        n for n, p in signature.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        n
+        for n, p in signature.parameters.items()
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     ]
     assert positional == [p["name"] for p in path_params], (
         f"{operation.tool}: positional parameters {positional} are not the spec's path parameters"
@@ -542,7 +563,9 @@ def build_case(module: types.ModuleType) -> OpCase:
     path_args: list[Any] = []
     expected_path = operation.path
     for index, param in enumerate(path_params):
-        value, text = _path_value(param["name"], param.get("schema", {}), hints[param["name"]], index)
+        value, text = _path_value(
+            param["name"], param.get("schema", {}), hints[param["name"]], index
+        )
         path_args.append(value)
         expected_path = expected_path.replace("{" + param["name"] + "}", escape_segment(text))
 
@@ -562,8 +585,12 @@ def build_case(module: types.ModuleType) -> OpCase:
     keyword_only = {
         n for n, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
     } - {"client", "body"}
-    expected_kw = {p["name"] + "_" if keyword.iskeyword(p["name"]) else p["name"] for p in query_params}
-    assert keyword_only == expected_kw, f"{operation.tool}: keyword arguments {keyword_only} != {expected_kw}"
+    expected_kw = {
+        p["name"] + "_" if keyword.iskeyword(p["name"]) else p["name"] for p in query_params
+    }
+    assert keyword_only == expected_kw, (
+        f"{operation.tool}: keyword arguments {keyword_only} != {expected_kw}"
+    )
 
     body = expected_body = None
     if "body" in signature.parameters:
@@ -575,6 +602,8 @@ def build_case(module: types.ModuleType) -> OpCase:
         success_types = tuple(_union_members(typing.get_args(returned)[0]))
     else:
         success_types = tuple(_union_members(returned))
+    # An untyped answer (Any) is whatever JSON arrives.
+    success_types = tuple(object if t is Any else t for t in success_types)
 
     sample, source = sample_answer(operation.path, method)
     return OpCase(
@@ -657,6 +686,3 @@ def unset_free(value: Any) -> bool:
     if isinstance(value, list):
         return all(unset_free(v) for v in value)
     return value is not UNSET
-
-
-Handler = Callable[..., Any]

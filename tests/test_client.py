@@ -326,3 +326,11 @@ async def test_namespaces_are_bound_and_typed() -> None:
 
 
 ClientFactory = Callable[..., JumpsellerClient]
+
+
+async def test_an_empty_2xx_answer_parses_as_none() -> None:
+    clock = FakeClock()
+    script = Script(clock, httpx.Response(204))
+    async with make(clock, script) as client:
+        detailed = await clock.run(get_products_id_json.asyncio_detailed(5, client=client))
+    assert detailed.status_code == 204 and detailed.parsed is None

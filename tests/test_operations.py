@@ -11,7 +11,9 @@ Samples and expectations are built in ``tests/_opsamples.py``.
 from __future__ import annotations
 
 import base64
+import enum
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +22,7 @@ import httpx
 import pytest
 
 from codegen._spec import iter_operations
-from jumpseller_async import JumpsellerClient
+from jumpseller_async import UNSET, JumpsellerClient
 from jumpseller_async.errors import (
     APIError,
     NotFoundError,
@@ -49,34 +51,12 @@ BASE_PATH = "/v1"
 CASES = all_cases()
 BY_TOOL = {case.tool: case for case in CASES}
 
-# --------------------------------------------------------------------------- known bugs
 
-BUG_PUT_FIELD_VALUE_HAS_NO_BODY = (
-    "PUT /products/{product_id}/fields/{field_id}.json takes no body: the official spec requires "
-    "an UpdateProductCustomField JSON body (the new value), the apis.guru spec omits it and the "
-    "patch set does not add it, so the operation can only send an empty PUT"
-)
-BUG_DELETE_JSAPP_RETURNS_DICT_AS_STR = (
-    "DELETE /jsapps/{code}.json answers {\"message\": \"JsApp deleted\"} (official example) but the "
-    "generated parser does cast(str, response.json()): asyncio() returns a dict typed as str"
-)
-BUG_LIST_ACCEPTS_NON_LIST = (
-    "list operations iterate whatever JSON comes back: a 2xx object {\"category\": {...}} parses as "
-    "['category'] and a string as its characters, instead of raising ResponseParseError"
-)
-
-PARSE_XFAILS = {"apps.deleteJsappsCodeJson": BUG_DELETE_JSAPP_RETURNS_DICT_AS_STR}
-
-
-def params(
-    cases: Iterable[OpCase], xfails: dict[str, str] | None = None
-) -> list[Any]:
-    """pytest params with the tool name as id, strict xfail for the known bugs."""
+def params(cases: Iterable[OpCase]) -> list[Any]:
+    """pytest params with the tool name as id."""
     out = []
     for case in cases:
-        reason = (xfails or {}).get(case.tool)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(case, id=case.tool, marks=marks))
+        out.append(pytest.param(case, id=case.tool))
     return out
 
 
@@ -92,6 +72,7 @@ def families() -> list[OpCase]:
         "partners.getStoreCheckStatusJson",
         "products.putProductsIdJson",
         "products.getProductsCountJson",
+        "products.deleteProductsIdJson",
     ]
     chosen = {case.tool: case for case in picked.values()}
     for tool in extra:
@@ -109,8 +90,14 @@ BODY_METHODS = ("POST", "PUT")
 class Recorder:
     """A MockTransport handler answering a fixed response and keeping every request."""
 
-    def __init__(self, status: int = 200, *, json_body: Any = None, content: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.requests: list[httpx.Request] = []
         self.status = status
         self.headers = headers or {}
@@ -130,15 +117,21 @@ class Recorder:
 
 
 @asynccontextmanager
-async def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> AsyncIterator[JumpsellerClient]:
-    client = JumpsellerClient(LOGIN, TOKEN, transport=httpx.MockTransport(handler), rate_limits=None)
+async def client_for(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> AsyncIterator[JumpsellerClient]:
+    client = JumpsellerClient(
+        LOGIN, TOKEN, transport=httpx.MockTransport(handler), rate_limits=None
+    )
     try:
         yield client
     finally:
         await client.aclose()
 
 
-async def call(case: OpCase, client: JumpsellerClient, *, detailed: bool = False, minimal: bool = False) -> Any:
+async def call(
+    case: OpCase, client: JumpsellerClient, *, detailed: bool = False, minimal: bool = False
+) -> Any:
     function = case.module.asyncio_detailed if detailed else case.module.asyncio
     return await function(*case.path_args, client=client, **case.call_kwargs(minimal=minimal))
 
@@ -198,7 +191,9 @@ def test_samples_cover_the_interesting_cases() -> None:
     assert products.expected_required_query == {}
     assert BY_TOOL["partners.getPartnersStoresJson"].expected_query["from"] == "2024-01-01"
     put = BY_TOOL["products.putProductsIdJson"]
-    assert put.expected_body == {"product": {"name": "Camisa Roja", "price": 9.5, "status": "not-available"}}
+    assert put.expected_body == {
+        "product": {"name": "Camisa Roja", "price": 9.5, "status": "not-available"}
+    }
     sources = {case.sample_source for case in CASES}
     assert {"official example", "official schema", "patched schema"} <= sources
     assert all(case.sample is not None for case in CASES)
@@ -238,7 +233,10 @@ async def test_get_products_json_without_arguments_sends_no_limit_or_page() -> N
 
 @pytest.mark.parametrize("case", params(CASES))
 async def test_namespace_sends_the_same_request(case: OpCase) -> None:
-    direct, via_namespace = Recorder(200, json_body=case.sample), Recorder(200, json_body=case.sample)
+    direct, via_namespace = (
+        Recorder(200, json_body=case.sample),
+        Recorder(200, json_body=case.sample),
+    )
     async with client_for(direct) as client:
         expected = await call(case, client)
     async with client_for(via_namespace) as client:
@@ -254,9 +252,7 @@ async def test_namespace_sends_the_same_request(case: OpCase) -> None:
 BODY_CASES = [case for case in CASES if case.method in BODY_METHODS]
 
 
-@pytest.mark.parametrize(
-    "case", params(BODY_CASES, {"productCustomFields.putProductsProductIdFieldsFieldIdJson": BUG_PUT_FIELD_VALUE_HAS_NO_BODY})
-)
+@pytest.mark.parametrize("case", params(BODY_CASES))
 def test_create_and_update_operations_take_a_json_body(case: OpCase) -> None:
     assert case.body is not None, f"{case.tool} ({case.method} {case.path}) has no body argument"
 
@@ -276,7 +272,7 @@ def assert_parsed(case: OpCase, result: Any) -> None:
         )
 
 
-@pytest.mark.parametrize("case", params(CASES, PARSE_XFAILS))
+@pytest.mark.parametrize("case", params(CASES))
 async def test_parses_a_realistic_answer(case: OpCase) -> None:
     recorder = Recorder(ok_status(case), json_body=case.sample)
     async with client_for(recorder) as client:
@@ -307,7 +303,10 @@ async def test_tolerates_null_everywhere(case: OpCase) -> None:
 
 async def test_undeclared_keys_are_kept() -> None:
     case = BY_TOOL["products.getProductsIdJson"]
-    answer = {"product": {"id": 5, "name": "Camisa", "brand_new_field": {"nested": [1, None]}}, "meta": 1}
+    answer = {
+        "product": {"id": 5, "name": "Camisa", "brand_new_field": {"nested": [1, None]}},
+        "meta": 1,
+    }
     async with client_for(Recorder(200, json_body=answer)) as client:
         product = await call(case, client)
     assert product.additional_properties == {"meta": 1}
@@ -318,9 +317,16 @@ async def test_undeclared_keys_are_kept() -> None:
 # --------------------------------------------------------------------------- error mapping
 
 
+@pytest.mark.parametrize(
+    ("answer", "detail"),
+    [
+        pytest.param(b'{"message": "Not found"}', "Not found", id="json"),
+        pytest.param(b"<html><body>Page not found</body></html>", "<html>", id="html"),
+    ],
+)
 @pytest.mark.parametrize("case", params(FAMILIES))
-async def test_404_raises_not_found(case: OpCase) -> None:
-    recorder = Recorder(404, json_body={"message": "Not found"})
+async def test_404_raises_not_found(case: OpCase, answer: bytes, detail: str) -> None:
+    recorder = Recorder(404, content=answer, headers={"Content-Type": "application/json"})
     async with client_for(recorder) as client:
         with pytest.raises(NotFoundError) as caught:
             await call(case, client)
@@ -329,13 +335,13 @@ async def test_404_raises_not_found(case: OpCase) -> None:
     assert error.status_code == 404
     assert error.operation == case.tool
     assert error.method == case.method
-    assert case.tool in str(error)
-    assert "404" in str(error)
-    assert "Not found" in str(error)
+    assert str(error).startswith(f"{case.tool}: HTTP 404 from {case.method} ")
+    assert detail in str(error)
     assert TOKEN not in str(error)
-    assert error.body == {"message": "Not found"}
+    assert TOKEN not in repr(error)
     assert detailed.status_code == 404
     assert not detailed.is_success
+    assert detailed.content == answer
 
 
 @pytest.mark.parametrize(
@@ -346,7 +352,9 @@ async def test_404_raises_not_found(case: OpCase) -> None:
     ],
 )
 @pytest.mark.parametrize("case", params(FAMILIES))
-async def test_2xx_body_that_is_not_json_raises_parse_error(case: OpCase, body: bytes | None) -> None:
+async def test_2xx_body_that_is_not_json_raises_parse_error(
+    case: OpCase, body: bytes | None
+) -> None:
     if body is None:
         whole = json.dumps(case.sample).encode()
         body = whole[: max(1, len(whole) // 2)]
@@ -370,8 +378,12 @@ async def test_2xx_body_that_is_not_json_raises_parse_error(case: OpCase, body: 
     [pytest.param(520, ServerError, id="520"), pytest.param(499, APIError, id="499")],
 )
 @pytest.mark.parametrize("case", params(FAMILIES))
-async def test_status_outside_httpstatus(case: OpCase, status: int, error_class: type[APIError]) -> None:
-    recorder = Recorder(status, content=b"<html>origin error</html>", headers={"Content-Type": "text/html"})
+async def test_status_outside_httpstatus(
+    case: OpCase, status: int, error_class: type[APIError]
+) -> None:
+    recorder = Recorder(
+        status, content=b"<html>origin error</html>", headers={"Content-Type": "text/html"}
+    )
     async with client_for(recorder) as client:
         detailed = await call(case, client, detailed=True)
         with pytest.raises(APIError) as caught:
@@ -384,23 +396,185 @@ async def test_status_outside_httpstatus(case: OpCase, status: int, error_class:
     assert len(recorder.requests) == 2  # not retried
 
 
-LIST_CASES = [BY_TOOL[t] for t in ("apps.getJsappsJson", "categories.getCategoriesJson", "orders.getOrdersJson", "products.getProductsJson")]
+LIST_CASES = [
+    BY_TOOL[t]
+    for t in (
+        "apps.getJsappsJson",
+        "categories.getCategoriesJson",
+        "orders.getOrdersJson",
+        "products.getProductsJson",
+    )
+]
 
 
 @pytest.mark.parametrize(
     "answer",
     [pytest.param({"category": {"id": 1}}, id="object"), pytest.param("Not a list", id="string")],
 )
-@pytest.mark.parametrize("case", params(LIST_CASES, dict.fromkeys((c.tool for c in LIST_CASES), BUG_LIST_ACCEPTS_NON_LIST)))
-async def test_list_operation_answered_with_a_non_list_raises_parse_error(case: OpCase, answer: Any) -> None:
+@pytest.mark.parametrize(
+    "case",
+    params(LIST_CASES),
+)
+async def test_list_operation_answered_with_a_non_list_raises_parse_error(
+    case: OpCase, answer: Any
+) -> None:
     async with client_for(Recorder(200, json_body=answer)) as client:
         with pytest.raises(ResponseParseError):
             await call(case, client)
 
 
-@pytest.mark.parametrize("case", params([c for c in FAMILIES if not c.returns_list and c.returns_model]))
+@pytest.mark.parametrize(
+    "case", params([c for c in FAMILIES if not c.returns_list and c.returns_model])
+)
 async def test_object_operation_answered_with_a_list_raises_parse_error(case: OpCase) -> None:
     async with client_for(Recorder(200, json_body=[case.sample])) as client:
         with pytest.raises(ResponseParseError) as caught:
             await call(case, client)
     assert caught.value.operation == case.tool
+
+
+# --------------------------------------------------------------------------- answers with a choice
+
+
+CHECK_STATUS_ANSWERS = {
+    "in-progress": {"status": {"message": "Creating store", "percentage": "40"}},
+    "ready": {
+        "store": {
+            "code": "newstore",
+            "email_partner": "p@example.com",
+            "name": "New",
+            "redirect_url": "https://x.example/welcome",
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECK_STATUS_ANSWERS))
+async def test_check_status_answer_tells_progress_from_a_ready_store(name: str) -> None:
+    case = BY_TOOL["partners.getStoreCheckStatusJson"]
+    answer = CHECK_STATUS_ANSWERS[name]
+    async with client_for(Recorder(200, json_body=answer)) as client:
+        result = await call(case, client)
+    assert result.to_dict() == answer
+    assert not result.additional_properties
+    if name == "ready":
+        assert result.store.code == "newstore" and result.status is UNSET
+    else:
+        assert result.status.percentage == "40" and result.store is UNSET
+
+
+# --------------------------------------------------------------------------- real-world quirks
+
+QUIRKY_ANSWERS = {
+    # Numbers as strings, unlisted enum values, fields the spec does not know.
+    "products.getProductsIdJson": {
+        "product": {
+            "id": 1001,
+            "name": "Camisa",
+            "discount": "182000.0",
+            "status": "archived",
+            "brand": "Acme",
+            "compare_at_price": 25990.0,
+            "variants": [None, {"id": 5, "price": "9990.0", "options": None}],
+            "categories": [],
+        }
+    },
+    # Order timestamps in "UTC" form, localized shipment status, new statuses, flat customer.
+    "orders.getOrdersIdJson": {
+        "order": {
+            "id": 1001,
+            "created_at": "2025-01-01 10:18:51 UTC",
+            "status": "Refunded",
+            "status_enum": "refunded",
+            "shipment_status": "Enviado",
+            "shipment_status_enum": "shipped",
+            "customer": {"id": 9, "email": "ana@example.com", "fullname": "Ana Pérez", "ip": None},
+            "billing_information": None,
+            "gift_cards_discount": None,
+            "products": [{"id": 3, "name": "Camisa", "qty": 2, "price": "9990.0"}],
+            "total": "19980.0",
+        }
+    },
+    "customers.getCustomersIdJson": {
+        "customer": {"id": "123", "email": "ana@example.com", "status": "blocked"}
+    },
+    "taxes.getTaxesJson": [
+        {"tax": {"id": 1, "rate": "19.0", "amount": "0.19", "fixed": None}},
+        None,
+    ],
+}
+
+
+@pytest.mark.parametrize("tool", sorted(QUIRKY_ANSWERS))
+async def test_real_world_quirks_survive_a_round_trip(tool: str) -> None:
+    case, answer = BY_TOOL[tool], QUIRKY_ANSWERS[tool]
+    async with client_for(Recorder(200, json_body=answer)) as client:
+        result = await call(case, client)
+    assert_parsed(case, result)
+    assert to_plain(result) == answer
+    assert not list(raw_dict_fallbacks(result))
+
+
+async def test_order_customer_is_the_flat_customer() -> None:
+    case = BY_TOOL["orders.getOrdersIdJson"]
+    async with client_for(Recorder(200, json_body=QUIRKY_ANSWERS[case.tool])) as client:
+        order = await call(case, client)
+    customer = order.order.customer
+    assert (customer.id, customer.email, customer.fullname) == (9, "ana@example.com", "Ana Pérez")
+    assert str(order.order.shipment_status) == "Enviado"
+    assert order.order.additional_properties["status_enum"] == "refunded"
+
+
+# --------------------------------------------------------------------------- path escaping
+
+
+def string_path_cases() -> list[Any]:
+    out = []
+    for case in CASES:
+        for index, value in enumerate(case.path_args):
+            if not isinstance(value, str) or isinstance(value, enum.Enum):
+                continue
+            name = re.findall(r"\{([^}]+)\}", case.path)[index]
+            out.append(pytest.param(case, index, id=f"{case.tool}-{name}"))
+    return out
+
+
+@pytest.mark.parametrize(("case", "index"), string_path_cases())
+@pytest.mark.parametrize("value", [pytest.param("..", id="dotdot"), pytest.param(".", id="dot")])
+async def test_dot_path_parameter_stays_in_its_segment(
+    case: OpCase, index: int, value: str
+) -> None:
+    args = list(case.path_args)
+    args[index] = value
+    recorder = Recorder(200, json_body=case.sample)
+    async with client_for(recorder) as client:
+        await case.module.asyncio_detailed(*args, client=client, **case.call_kwargs())
+    sent = escaped_path(recorder.only).split("/")
+    template = (BASE_PATH + case.path).split("/")
+    assert len(sent) == len(template), f"{'/'.join(sent)} left the {case.path} template"
+    for got, want in zip(sent, template, strict=True):
+        if "{" not in want:
+            assert got == want
+        else:
+            assert got not in ("..", "."), f"dot segment {got!r} sent unescaped"
+
+
+RESERVED_TOOLS = (
+    "apps.getJsappsCodeJson",
+    "customers.getCustomersEmailEmailJson",
+    "countries.getCountriesCountryCodeRegionsRegionCodeJson",
+)
+
+
+@pytest.mark.parametrize("case", params(BY_TOOL[tool] for tool in RESERVED_TOOLS))
+async def test_reserved_characters_in_string_path_parameters_are_escaped(case: OpCase) -> None:
+    args = ["a/b c?x#y&z=1%" if isinstance(v, str) else v for v in case.path_args]
+    recorder = Recorder(200, json_body=case.sample)
+    async with client_for(recorder) as client:
+        await case.module.asyncio_detailed(*args, client=client, **case.call_kwargs())
+    escaped = "a%2Fb%20c%3Fx%23y%26z%3D1%25"
+    expected = case.path
+    for name in re.findall(r"\{([^}]+)\}", case.path):
+        expected = re.sub(r"\{" + name + r"\}", escaped, expected)
+    assert escaped_path(recorder.only) == BASE_PATH + expected
+    assert sorted(recorder.only.url.params.multi_items()) == sorted(case.expected_query.items())

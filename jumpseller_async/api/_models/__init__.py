@@ -60,6 +60,7 @@ from .customer_with_password import CustomerWithPassword
 from .customer_with_password_no_id import CustomerWithPasswordNoID
 from .customers_to_customer_category import CustomersToCustomerCategory
 from .daily_visits import DailyVisits
+from .delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
 from .digital_product import DigitalProduct
 from .digital_product_edit import DigitalProductEdit
 from .digital_product_edit_fields import DigitalProductEditFields
@@ -182,6 +183,7 @@ from .shipping_service import ShippingService
 from .status_invalid import StatusInvalid
 from .store import Store
 from .store_address import StoreAddress
+from .store_check_status import StoreCheckStatus
 from .store_stats import StoreStats
 from .store_stats_conversions import StoreStatsConversions
 from .store_stats_new_vs_returning_customers import StoreStatsNewVsReturningCustomers
@@ -195,6 +197,8 @@ from .tax_fields import TaxFields
 from .traffic_source import TrafficSource
 from .traffic_type import TrafficType
 from .type_ import Type
+from .update_product_custom_field import UpdateProductCustomField
+from .update_product_custom_field_field import UpdateProductCustomFieldField
 from .variant import Variant
 from .variant_edit import VariantEdit
 from .variant_edit_fields import VariantEditFields
@@ -258,6 +262,7 @@ __all__ = (
     "CustomFieldSelectOptionEditFields",
     "CustomFieldSelectOptionFields",
     "DailyVisits",
+    "DeleteJsappsCodeJsonResponse2XX",
     "DigitalProduct",
     "DigitalProductEdit",
     "DigitalProductEditFields",
@@ -380,6 +385,7 @@ __all__ = (
     "StatusInvalid",
     "Store",
     "StoreAddress",
+    "StoreCheckStatus",
     "StoreStats",
     "StoreStatsConversions",
     "StoreStatsNewVsReturningCustomers",
@@ -393,6 +399,8 @@ __all__ = (
     "TrafficSource",
     "TrafficType",
     "Type",
+    "UpdateProductCustomField",
+    "UpdateProductCustomFieldField",
     "Variant",
     "VariantEdit",
     "VariantEditFields",

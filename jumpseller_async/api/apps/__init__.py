@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from .._models.delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
 from .._models.js_app_edit import JSAppEdit
 from .._models.js_app_response import JSAppResponse
 from .._models.not_found import NotFound
@@ -60,7 +61,7 @@ class AppsNamespace:
     async def delete_jsapps_code_json(
         self,
         code: str,
-    ) -> str:
+    ) -> DeleteJsappsCodeJsonResponse2XX:
         """apps.deleteJsappsCodeJson: Delete an existing JSApp."""
         return await delete_jsapps_code_json.asyncio(
             code=code,

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
+from .._models.delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
 from .._models.not_found import NotFound
 
 if TYPE_CHECKING:
@@ -28,21 +28,26 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/jsapps/{code}.json".format(
-            code=quote(str(code), safe=""),
+            code=path_segment(code),
         ),
     }
 
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> NotFound | str | None:
+def _parse_response(response: httpx.Response) -> DeleteJsappsCodeJsonResponse2XX | NotFound | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
-        response_2xx = cast(str, response.json())
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
+        response_2xx = DeleteJsappsCodeJsonResponse2XX.from_dict(response.json())
+
         return response_2xx
 
     return None
@@ -52,7 +57,7 @@ async def asyncio_detailed(
     code: str,
     *,
     client: JumpsellerClient,
-) -> Response[NotFound | str]:
+) -> Response[DeleteJsappsCodeJsonResponse2XX | NotFound]:
     """Delete an existing JSApp.
 
     Args:
@@ -63,7 +68,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[NotFound | str]
+        Response[DeleteJsappsCodeJsonResponse2XX | NotFound]
     """
 
     return await send(
@@ -80,7 +85,7 @@ async def asyncio(
     code: str,
     *,
     client: JumpsellerClient,
-) -> str:
+) -> DeleteJsappsCodeJsonResponse2XX:
     """Delete an existing JSApp.
 
     Args:
@@ -91,11 +96,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        str
+        DeleteJsappsCodeJsonResponse2XX
     """
 
     return cast(
-        "str",
+        "DeleteJsappsCodeJsonResponse2XX",
         unwrap(
             await asyncio_detailed(
                 code=code,

@@ -32,6 +32,8 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(response: httpx.Response) -> list[JSAppResponse | None] | None:
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), list):
+            raise TypeError("expected a JSON array")
         response_2xx = []
         _response_2xx = response.json()
         for response_2xx_item_data in _response_2xx:

@@ -84,7 +84,7 @@ class CategoriesNamespace:
     async def delete_categories_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """categories.deleteCategoriesIdJson: Delete an existing Category."""
         return await delete_categories_id_json.asyncio(
             id=id,

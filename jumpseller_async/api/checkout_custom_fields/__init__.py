@@ -79,7 +79,7 @@ class CheckoutCustomFieldsNamespace:
     async def delete_checkout_custom_fields_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """checkoutCustomFields.deleteCheckoutCustomFieldsIdJson: Delete an existing CheckoutCustomField."""
         return await delete_checkout_custom_fields_id_json.asyncio(
             id=id,

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.not_found import NotFound
 from .._models.region import Region
 
@@ -30,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/countries/{country_code}/regions/{region_code}.json".format(
-            country_code=quote(str(country_code), safe=""),
-            region_code=quote(str(region_code), safe=""),
+            country_code=path_segment(country_code),
+            region_code=path_segment(region_code),
         ),
     }
 
@@ -40,11 +39,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> NotFound | Region | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = Region.from_dict(response.json())
 
         return response_2xx

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.custom_field_select_option import CustomFieldSelectOption
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/custom_fields/{id}/select_options.json".format(
-            id=quote(str(id), safe=""),
+            id=path_segment(id),
         ),
     }
 
@@ -37,6 +36,8 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> list[CustomFieldSelectOption | None] | None:
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), list):
+            raise TypeError("expected a JSON array")
         response_2xx = []
         _response_2xx = response.json()
         for response_2xx_item_data in _response_2xx:

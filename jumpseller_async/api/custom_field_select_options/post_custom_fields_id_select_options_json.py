@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.custom_field_select_option import CustomFieldSelectOption
 from .._models.custom_field_select_option_edit import CustomFieldSelectOptionEdit
 
@@ -32,7 +31,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/custom_fields/{id}/select_options.json".format(
-            id=quote(str(id), safe=""),
+            id=path_segment(id),
         ),
     }
 
@@ -46,6 +45,8 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CustomFieldSelectOption | None:
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = CustomFieldSelectOption.from_dict(response.json())
 
         return response_2xx

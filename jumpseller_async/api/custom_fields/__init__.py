@@ -75,7 +75,7 @@ class CustomFieldsNamespace:
     async def delete_custom_fields_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """customFields.deleteCustomFieldsIdJson: Delete an existing CustomField."""
         return await delete_custom_fields_id_json.asyncio(
             id=id,
@@ -86,7 +86,7 @@ class CustomFieldsNamespace:
         self,
         id: int,
         custom_field_select_option_id: int,
-    ) -> str:
+    ) -> Any:
         """customFields.deleteCustomFieldsIdSelectOptionsCustomFieldSelectOptionIdJson: Delete an existing CustomFieldSelectOption."""
         return (
             await delete_custom_fields_id_select_options_custom_field_select_option_id_json.asyncio(

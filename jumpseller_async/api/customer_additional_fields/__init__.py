@@ -84,7 +84,7 @@ class CustomerAdditionalFieldsNamespace:
         self,
         id: int,
         field_id: int,
-    ) -> str:
+    ) -> Any:
         """customerAdditionalFields.deleteCustomersIdFieldsFieldId: Delete a Customer Additional Field."""
         return await delete_customers_id_fields_field_id.asyncio(
             id=id,

@@ -84,7 +84,7 @@ class CustomerCategoriesNamespace:
     async def delete_customer_categories_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """customerCategories.deleteCustomerCategoriesIdJson: Delete an existing CustomerCategory."""
         return await delete_customer_categories_id_json.asyncio(
             id=id,
@@ -119,7 +119,7 @@ class CustomerCategoriesNamespace:
         id: int,
         *,
         body: CustomersToCustomerCategory,
-    ) -> str:
+    ) -> Any:
         """customerCategories.deleteCustomerCategoriesIdCustomersJson: Delete Customers from an existing CustomerCategory."""
         return await delete_customer_categories_id_customers_json.asyncio(
             id=id,

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.customers_to_customer_category import CustomersToCustomerCategory
 from .._models.not_found import NotFound
 
@@ -32,7 +31,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/customer_categories/{id}/customers.json".format(
-            id=quote(str(id), safe=""),
+            id=path_segment(id),
         ),
     }
 
@@ -44,14 +43,16 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> NotFound | str | None:
+def _parse_response(response: httpx.Response) -> Any | NotFound | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
-        response_2xx = cast(str, response.json())
+        response_2xx = response.json()
         return response_2xx
 
     return None
@@ -62,7 +63,7 @@ async def asyncio_detailed(
     *,
     client: JumpsellerClient,
     body: CustomersToCustomerCategory,
-) -> Response[NotFound | str]:
+) -> Response[Any | NotFound]:
     """Delete Customers from an existing CustomerCategory.
 
     Args:
@@ -74,7 +75,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[NotFound | str]
+        Response[Any | NotFound]
     """
 
     return await send(
@@ -93,7 +94,7 @@ async def asyncio(
     *,
     client: JumpsellerClient,
     body: CustomersToCustomerCategory,
-) -> str:
+) -> Any:
     """Delete Customers from an existing CustomerCategory.
 
     Args:
@@ -105,11 +106,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        str
+        Any
     """
 
     return cast(
-        "str",
+        "Any",
         unwrap(
             await asyncio_detailed(
                 id=id,

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.not_found import NotFound
 
 if TYPE_CHECKING:
@@ -28,21 +27,23 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/customer_categories/{id}.json".format(
-            id=quote(str(id), safe=""),
+            id=path_segment(id),
         ),
     }
 
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> NotFound | str | None:
+def _parse_response(response: httpx.Response) -> Any | NotFound | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
-        response_2xx = cast(str, response.json())
+        response_2xx = response.json()
         return response_2xx
 
     return None
@@ -52,7 +53,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: JumpsellerClient,
-) -> Response[NotFound | str]:
+) -> Response[Any | NotFound]:
     """Delete an existing CustomerCategory.
 
     Args:
@@ -63,7 +64,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[NotFound | str]
+        Response[Any | NotFound]
     """
 
     return await send(
@@ -80,7 +81,7 @@ async def asyncio(
     id: int,
     *,
     client: JumpsellerClient,
-) -> str:
+) -> Any:
     """Delete an existing CustomerCategory.
 
     Args:
@@ -91,11 +92,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        str
+        Any
     """
 
     return cast(
-        "str",
+        "Any",
         unwrap(
             await asyncio_detailed(
                 id=id,

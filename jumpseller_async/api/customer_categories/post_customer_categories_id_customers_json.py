@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.customer import Customer
 from .._models.customers_to_customer_category import CustomersToCustomerCategory
 from .._models.not_found import NotFound
@@ -33,7 +32,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/customer_categories/{id}/customers.json".format(
-            id=quote(str(id), safe=""),
+            id=path_segment(id),
         ),
     }
 
@@ -47,11 +46,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> NotFound | list[Customer | None] | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), list):
+            raise TypeError("expected a JSON array")
         response_2xx = []
         _response_2xx = response.json()
         for response_2xx_item_data in _response_2xx:

@@ -100,7 +100,7 @@ class CustomersNamespace:
     async def delete_customers_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """customers.deleteCustomersIdJson: Delete an existing Customer."""
         return await delete_customers_id_json.asyncio(
             id=id,

@@ -79,7 +79,7 @@ class HooksNamespace:
     async def delete_hooks_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """hooks.deleteHooksIdJson: Delete an existing Hook."""
         return await delete_hooks_id_json.asyncio(
             id=id,

@@ -89,7 +89,7 @@ class PagesNamespace:
     async def delete_pages_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """pages.deletePagesIdJson: Delete an existing Page."""
         return await delete_pages_id_json.asyncio(
             id=id,

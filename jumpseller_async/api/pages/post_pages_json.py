@@ -42,6 +42,8 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> Page | None:
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = Page.from_dict(response.json())
 
         return response_2xx

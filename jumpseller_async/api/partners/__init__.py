@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from .._models.new_partner_store import NewPartnerStore
 from .._models.partner_error import PartnerError
 from .._models.partner_store_code import PartnerStoreCode
 from .._models.partner_store_create import PartnerStoreCreate
-from .._models.partner_store_status import PartnerStoreStatus
+from .._models.store_check_status import StoreCheckStatus
 from .._models.type_ import Type
 from .._types import UNSET, Unset
 from . import (
@@ -50,7 +49,7 @@ class PartnersNamespace:
         *,
         store_code: str,
         locale: str | Unset = UNSET,
-    ) -> NewPartnerStore | PartnerStoreStatus:
+    ) -> StoreCheckStatus:
         """partners.getStoreCheckStatusJson: Retrive store creation status."""
         return await get_store_check_status_json.asyncio(
             client=self._client,

@@ -50,11 +50,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> PartnerError | list[None | Type] | None:
     if response.status_code == 400:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_400 = PartnerError.from_dict(response.json())
 
         return response_400
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), list):
+            raise TypeError("expected a JSON array")
         response_2xx = []
         _response_2xx = response.json()
         for response_2xx_item_data in _response_2xx:

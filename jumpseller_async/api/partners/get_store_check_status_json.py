@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ..._operation import Operation, Response, send, unwrap
-from .._models.new_partner_store import NewPartnerStore
 from .._models.partner_error import PartnerError
-from .._models.partner_store_status import PartnerStoreStatus
+from .._models.store_check_status import StoreCheckStatus
 from .._types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -46,32 +45,18 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    response: httpx.Response,
-) -> NewPartnerStore | PartnerStoreStatus | PartnerError | None:
+def _parse_response(response: httpx.Response) -> PartnerError | StoreCheckStatus | None:
     if response.status_code == 400:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_400 = PartnerError.from_dict(response.json())
 
         return response_400
 
     if 200 <= response.status_code <= 299:
-
-        def _parse_response_2xx(data: object) -> NewPartnerStore | PartnerStoreStatus:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_2xx_type_0 = PartnerStoreStatus.from_dict(data)
-
-                return response_2xx_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_2xx_type_1 = NewPartnerStore.from_dict(data)
-
-            return response_2xx_type_1
-
-        response_2xx = _parse_response_2xx(response.json())
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
+        response_2xx = StoreCheckStatus.from_dict(response.json())
 
         return response_2xx
 
@@ -83,7 +68,7 @@ async def asyncio_detailed(
     client: JumpsellerClient,
     store_code: str,
     locale: str | Unset = UNSET,
-) -> Response[NewPartnerStore | PartnerStoreStatus | PartnerError]:
+) -> Response[PartnerError | StoreCheckStatus]:
     """Retrive store creation status.
 
     Args:
@@ -95,7 +80,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[NewPartnerStore | PartnerStoreStatus | PartnerError]
+        Response[PartnerError | StoreCheckStatus]
     """
 
     return await send(
@@ -114,7 +99,7 @@ async def asyncio(
     client: JumpsellerClient,
     store_code: str,
     locale: str | Unset = UNSET,
-) -> NewPartnerStore | PartnerStoreStatus:
+) -> StoreCheckStatus:
     """Retrive store creation status.
 
     Args:
@@ -126,11 +111,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        NewPartnerStore | PartnerStoreStatus
+        StoreCheckStatus
     """
 
     return cast(
-        "NewPartnerStore | PartnerStoreStatus",
+        "StoreCheckStatus",
         unwrap(
             await asyncio_detailed(
                 client=client,

@@ -43,11 +43,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> PartnerError | PartnerStoreCode | None:
     if response.status_code == 400:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_400 = PartnerError.from_dict(response.json())
 
         return response_400
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = PartnerStoreCode.from_dict(response.json())
 
         return response_2xx

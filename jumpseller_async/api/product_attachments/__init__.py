@@ -79,7 +79,7 @@ class ProductAttachmentsNamespace:
         self,
         id: int,
         attachment_id: int,
-    ) -> str:
+    ) -> Any:
         """productAttachments.deleteProductsIdAttachmentsAttachmentIdJson: Delete a Product Attachment."""
         return await delete_products_id_attachments_attachment_id_json.asyncio(
             id=id,

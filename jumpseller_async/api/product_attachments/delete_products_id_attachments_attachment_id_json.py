@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.not_found import NotFound
 
 if TYPE_CHECKING:
@@ -29,22 +28,24 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/products/{id}/attachments/{attachment_id}.json".format(
-            id=quote(str(id), safe=""),
-            attachment_id=quote(str(attachment_id), safe=""),
+            id=path_segment(id),
+            attachment_id=path_segment(attachment_id),
         ),
     }
 
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> NotFound | str | None:
+def _parse_response(response: httpx.Response) -> Any | NotFound | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
-        response_2xx = cast(str, response.json())
+        response_2xx = response.json()
         return response_2xx
 
     return None
@@ -55,7 +56,7 @@ async def asyncio_detailed(
     attachment_id: int,
     *,
     client: JumpsellerClient,
-) -> Response[NotFound | str]:
+) -> Response[Any | NotFound]:
     """Delete a Product Attachment.
 
     Args:
@@ -67,7 +68,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[NotFound | str]
+        Response[Any | NotFound]
     """
 
     return await send(
@@ -86,7 +87,7 @@ async def asyncio(
     attachment_id: int,
     *,
     client: JumpsellerClient,
-) -> str:
+) -> Any:
     """Delete a Product Attachment.
 
     Args:
@@ -98,11 +99,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        str
+        Any
     """
 
     return cast(
-        "str",
+        "Any",
         unwrap(
             await asyncio_detailed(
                 id=id,

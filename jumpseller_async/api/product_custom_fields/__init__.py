@@ -11,6 +11,7 @@ from .._models.message_object import MessageObject
 from .._models.not_found import NotFound
 from .._models.product import Product
 from .._models.product_custom_field import ProductCustomField
+from .._models.update_product_custom_field import UpdateProductCustomField
 from .._types import UNSET, Unset
 from . import (
     delete_products_product_id_fields_field_id_json,
@@ -69,12 +70,15 @@ class ProductCustomFieldsNamespace:
         self,
         product_id: int,
         field_id: int,
+        *,
+        body: UpdateProductCustomField,
     ) -> ProductCustomField:
         """productCustomFields.putProductsProductIdFieldsFieldIdJson: Update value of Product Custom Field"""
         return await put_products_product_id_fields_field_id_json.asyncio(
             product_id=product_id,
             field_id=field_id,
             client=self._client,
+            body=body,
         )
 
     async def delete_products_product_id_fields_field_id_json(

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.not_found import NotFound
 from .._models.product_custom_field import ProductCustomField
+from .._models.update_product_custom_field import UpdateProductCustomField
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
@@ -25,26 +25,38 @@ OPERATION = Operation(
 def _get_kwargs(
     product_id: int,
     field_id: int,
+    *,
+    body: UpdateProductCustomField,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/products/{product_id}/fields/{field_id}.json".format(
-            product_id=quote(str(product_id), safe=""),
-            field_id=quote(str(field_id), safe=""),
+            product_id=path_segment(product_id),
+            field_id=path_segment(field_id),
         ),
     }
 
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(response: httpx.Response) -> NotFound | ProductCustomField | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = ProductCustomField.from_dict(response.json())
 
         return response_2xx
@@ -57,12 +69,14 @@ async def asyncio_detailed(
     field_id: int,
     *,
     client: JumpsellerClient,
+    body: UpdateProductCustomField,
 ) -> Response[NotFound | ProductCustomField]:
     """Update value of Product Custom Field
 
     Args:
         product_id (int):
         field_id (int):
+        body (UpdateProductCustomField):
 
     Raises:
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
@@ -78,6 +92,7 @@ async def asyncio_detailed(
         _get_kwargs(
             product_id=product_id,
             field_id=field_id,
+            body=body,
         ),
         _parse_response,
     )
@@ -88,12 +103,14 @@ async def asyncio(
     field_id: int,
     *,
     client: JumpsellerClient,
+    body: UpdateProductCustomField,
 ) -> ProductCustomField:
     """Update value of Product Custom Field
 
     Args:
         product_id (int):
         field_id (int):
+        body (UpdateProductCustomField):
 
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
@@ -110,6 +127,7 @@ async def asyncio(
                 product_id=product_id,
                 field_id=field_id,
                 client=client,
+                body=body,
             )
         ),
     )

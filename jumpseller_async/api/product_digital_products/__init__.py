@@ -79,7 +79,7 @@ class ProductDigitalProductsNamespace:
         self,
         id: int,
         digital_product_id: int,
-    ) -> str:
+    ) -> Any:
         """productDigitalProducts.deleteProductsIdDigitalProductsDigitalProductIdJson: Delete a Product DigitalProduct."""
         return await delete_products_id_digital_products_digital_product_id_json.asyncio(
             id=id,

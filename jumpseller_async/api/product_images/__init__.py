@@ -79,7 +79,7 @@ class ProductImagesNamespace:
         self,
         id: int,
         image_id: int,
-    ) -> str:
+    ) -> Any:
         """productImages.deleteProductsIdImagesImageIdJson: Delete a Product Image."""
         return await delete_products_id_images_image_id_json.asyncio(
             id=id,

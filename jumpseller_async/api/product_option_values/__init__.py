@@ -106,7 +106,7 @@ class ProductOptionValuesNamespace:
         id: int,
         option_id: int,
         value_id: int,
-    ) -> str:
+    ) -> Any:
         """productOptionValues.deleteProductsIdOptionsOptionIdValuesValueIdJson: Delete a Product Option Value."""
         return await delete_products_id_options_option_id_values_value_id_json.asyncio(
             id=id,

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.not_found import NotFound
 from .._models.product_option_value import ProductOptionValue
 
@@ -31,9 +30,9 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/{id}/options/{option_id}/values/{value_id}.json".format(
-            id=quote(str(id), safe=""),
-            option_id=quote(str(option_id), safe=""),
-            value_id=quote(str(value_id), safe=""),
+            id=path_segment(id),
+            option_id=path_segment(option_id),
+            value_id=path_segment(value_id),
         ),
     }
 
@@ -42,11 +41,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> NotFound | ProductOptionValue | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = ProductOptionValue.from_dict(response.json())
 
         return response_2xx

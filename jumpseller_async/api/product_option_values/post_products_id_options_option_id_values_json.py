@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.product_option_value import ProductOptionValue
 from .._models.product_option_value_edit import ProductOptionValueEdit
 
@@ -33,8 +32,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/products/{id}/options/{option_id}/values.json".format(
-            id=quote(str(id), safe=""),
-            option_id=quote(str(option_id), safe=""),
+            id=path_segment(id),
+            option_id=path_segment(option_id),
         ),
     }
 
@@ -48,6 +47,8 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> ProductOptionValue | None:
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = ProductOptionValue.from_dict(response.json())
 
         return response_2xx

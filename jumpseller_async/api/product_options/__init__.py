@@ -95,7 +95,7 @@ class ProductOptionsNamespace:
         self,
         id: int,
         option_id: int,
-    ) -> str:
+    ) -> Any:
         """productOptions.deleteProductsIdOptionsOptionIdJson: Delete a Product Option."""
         return await delete_products_id_options_option_id_json.asyncio(
             id=id,

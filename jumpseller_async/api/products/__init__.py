@@ -190,7 +190,7 @@ class ProductsNamespace:
     async def delete_products_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """products.deleteProductsIdJson: Delete an existing Product."""
         return await delete_products_id_json.asyncio(
             id=id,

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap
 from .._models.count import Count
 from .._models.get_products_status_status_count_json_status import (
     GetProductsStatusStatusCountJsonStatus,
@@ -41,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/status/{status}/count.json".format(
-            status=quote(str(status), safe=""),
+            status=path_segment(status),
         ),
         "params": params,
     }
@@ -51,11 +50,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> Count | StatusInvalid | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = StatusInvalid.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = Count.from_dict(response.json())
 
         return response_2xx

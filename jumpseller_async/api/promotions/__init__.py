@@ -79,7 +79,7 @@ class PromotionsNamespace:
     async def delete_promotions_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """promotions.deletePromotionsIdJson: Delete an existing Promotion."""
         return await delete_promotions_id_json.asyncio(
             id=id,

@@ -43,11 +43,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> NotFound | Promotion | None:
     if response.status_code == 404:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_404 = NotFound.from_dict(response.json())
 
         return response_404
 
     if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
         response_2xx = Promotion.from_dict(response.json())
 
         return response_2xx

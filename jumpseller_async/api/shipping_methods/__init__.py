@@ -74,7 +74,7 @@ class ShippingMethodsNamespace:
     async def delete_shipping_methods_id_json(
         self,
         id: int,
-    ) -> str:
+    ) -> Any:
         """shippingMethods.deleteShippingMethodsIdJson: Delete an existing Shipping Method."""
         return await delete_shipping_methods_id_json.asyncio(
             id=id,
