@@ -166,7 +166,7 @@ class _Progress:
     def __init__(self) -> None:
         self._rich: Any = None
         try:
-            from rich.progress import (  # noqa: PLC0415
+            from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
                 Progress,
@@ -273,7 +273,7 @@ def _parse_limits(text: str) -> list[tuple[int, float]]:
 
 def _fake(args: argparse.Namespace, **overrides: Any) -> Any:
     try:
-        from .testing import FakeJumpseller  # noqa: PLC0415
+        from .testing import FakeJumpseller
     except ImportError as exc:
         raise UsageError(
             f"the fake Jumpseller needs the cli extra: pip install 'jumpseller-async[cli]' ({exc})"

@@ -10,6 +10,7 @@ store changes; the other lists go by page number, several pages in flight at onc
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import os
 import time
@@ -172,8 +173,6 @@ class Exporter:
         return count if isinstance(count, int) else None
 
     def _pages_accept_paging(self) -> bool:
-        import inspect  # noqa: PLC0415
-
         params = inspect.signature(self.list_module.asyncio).parameters
         return "page" in params and "limit" in params
 
