@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import logging
 import math
 import re
 import types
@@ -21,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._operation import MAX_PAGE_SIZE
-from .errors import ConfigurationError
+from .errors import APIError, ConfigurationError
+
+logger = logging.getLogger("jumpseller_async")
 
 if TYPE_CHECKING:
     from ._client import JumpsellerClient
@@ -137,7 +140,12 @@ class Paginator(Generic[T]):
         accepted = inspect.signature(count_function).parameters
         params = {k: v for k, v in self.params.items() if k in accepted}
         self.requests += 1
-        return _count_value(await count_function(client=self.client, **params))
+        try:
+            return _count_value(await count_function(client=self.client, **params))
+        except APIError as exc:
+            # The total only speeds things up; without it the pages are read one by one.
+            logger.debug("no total for %s (%s); reading pages sequentially", module.OPERATION.tool, exc)
+            return None
 
     async def pages(self) -> AsyncIterator[list[T]]:
         """Whole pages, in order; stops on an empty or short page."""

@@ -1,0 +1,140 @@
+"""client.paginate and client.paginate_after over a mocked store."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+import pytest
+
+from jumpseller_async import ConfigurationError, JumpsellerClient
+from jumpseller_async.api.orders import get_orders_after_id_json, get_orders_json
+from jumpseller_async.api.products import get_products_id_json, get_products_json
+
+PAGE = re.compile(r"/v1/(products|orders)\.json")
+
+
+class Store:
+    """A list endpoint over ``ids`` plus its count; records pages asked and peak concurrency."""
+
+    def __init__(self, ids: list[int], *, count: int | None = None, latency: float = 0.0) -> None:
+        self.ids = ids
+        self.count = count
+        self.latency = latency
+        self.pages: list[int] = []
+        self.in_flight = 0
+        self.peak = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/count.json"):
+            if self.count is None:
+                return httpx.Response(404, json={"message": "no count"})
+            return httpx.Response(200, json={"count": self.count})
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
+        if "/after/" in path:
+            after = int(path.rsplit("/", 1)[1].removesuffix(".json"))
+            chosen = sorted(i for i in self.ids if i > after)[:50]
+            return httpx.Response(200, json=[{"order": {"id": i}} for i in chosen])
+        page = int(request.url.params.get("page", "1"))
+        limit = int(request.url.params.get("limit", "50"))
+        self.pages.append(page)
+        chosen = self.ids[(page - 1) * limit : page * limit]
+        return httpx.Response(200, json=[{"product": {"id": i}} for i in chosen])
+
+
+def client_for(store: Store) -> JumpsellerClient:
+    return JumpsellerClient("s", "token-xyz", transport=httpx.MockTransport(store), rate_limits=None)
+
+
+async def ids_of(client: JumpsellerClient, **kwargs: object) -> list[int]:
+    return [item.product.id async for item in client.paginate(get_products_json, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    ("total", "pages_asked"),
+    [
+        (0, [1]),  # empty first page
+        (250, [1, 2, 3]),  # short last page
+        (300, [1, 2, 3, 4]),  # exactly full last page, then an empty one
+    ],
+)
+async def test_sequential_pages_stop_right(total: int, pages_asked: list[int]) -> None:
+    store = Store(list(range(1, total + 1)))
+    async with client_for(store) as client:
+        assert await ids_of(client) == list(range(1, total + 1))
+    assert store.pages == pages_asked
+
+
+async def test_known_total_fetches_pages_concurrently_in_order() -> None:
+    store = Store(list(range(1, 1001)), count=1000, latency=0.01)
+    async with client_for(store) as client:
+        got = await ids_of(client, concurrency=4)
+    assert got == list(range(1, 1001))
+    # 10 full pages in parallel, then one check that the store did not grow since the count.
+    assert sorted(store.pages) == list(range(1, 12))
+    assert store.peak == 4
+
+
+async def test_store_grown_since_the_count_is_still_read_to_the_end() -> None:
+    store = Store(list(range(1, 351)), count=300)
+    async with client_for(store) as client:
+        assert await ids_of(client) == list(range(1, 351))
+
+
+async def test_pages_yields_whole_pages_and_accepts_the_asyncio_function() -> None:
+    store = Store(list(range(1, 151)))
+    async with client_for(store) as client:
+        pages = [page async for page in client.paginate(get_products_json.asyncio, limit=100).pages()]
+    assert [len(p) for p in pages] == [100, 50]
+
+
+async def test_filters_pass_through_and_limit_is_validated() -> None:
+    store = Store([1])
+    async with client_for(store) as client:
+        with pytest.raises(ConfigurationError, match="limit must be an integer from 1 to 100"):
+            client.paginate(get_products_json, limit=101)
+        with pytest.raises(ConfigurationError, match="sets 'page' itself"):
+            client.paginate(get_products_json, page=2)
+        with pytest.raises(ConfigurationError, match="does not take page/limit"):
+            client.paginate(get_products_id_json)
+        with pytest.raises(ConfigurationError, match="not a jumpseller_async operation"):
+            client.paginate(print)
+        assert [i.product.id async for i in client.paginate(get_products_json, locale="es")] == [1]
+
+
+async def test_after_id_walk_is_exact_while_the_store_changes() -> None:
+    store = Store(list(range(1, 121)))
+    seen: list[int] = []
+    async with client_for(store) as client:
+        async for order in client.paginate_after(get_orders_after_id_json):
+            seen.append(order.order.id)
+            if order.order.id == 30:
+                store.ids.remove(10)  # deleted behind us: nothing shifts
+                store.ids.remove(70)  # deleted ahead of us: simply absent
+                store.ids.append(500)  # added ahead of us: exported once
+    assert seen == [i for i in range(1, 121) if i != 70] + [500]
+
+
+async def test_page_numbers_would_skip_on_the_same_change() -> None:
+    """Why paginate_after exists: the same deletion makes page numbers skip an item."""
+    store = Store(list(range(1, 201)))
+    seen: list[int] = []
+    async with client_for(store) as client:
+        async for product in client.paginate(get_products_json, use_count=False):
+            seen.append(product.product.id)
+            if product.product.id == 100:
+                store.ids.remove(50)
+    assert 101 not in seen  # shifted onto page 1 after it was read
+
+
+async def test_after_iterator_only_takes_after_operations() -> None:
+    async with client_for(Store([])) as client:
+        with pytest.raises(ConfigurationError, match="not an …/after"):
+            client.paginate_after(get_orders_json)
