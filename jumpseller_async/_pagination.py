@@ -144,7 +144,9 @@ class Paginator(Generic[T]):
             return _count_value(await count_function(client=self.client, **params))
         except APIError as exc:
             # The total only speeds things up; without it the pages are read one by one.
-            logger.debug("no total for %s (%s); reading pages sequentially", module.OPERATION.tool, exc)
+            logger.debug(
+                "no total for %s (%s); reading pages sequentially", module.OPERATION.tool, exc
+            )
             return None
 
     async def pages(self) -> AsyncIterator[list[T]]:

@@ -50,7 +50,9 @@ class Store:
 
 
 def client_for(store: Store) -> JumpsellerClient:
-    return JumpsellerClient("s", "token-xyz", transport=httpx.MockTransport(store), rate_limits=None)
+    return JumpsellerClient(
+        "s", "token-xyz", transport=httpx.MockTransport(store), rate_limits=None
+    )
 
 
 async def ids_of(client: JumpsellerClient, **kwargs: object) -> list[int]:
@@ -91,7 +93,9 @@ async def test_store_grown_since_the_count_is_still_read_to_the_end() -> None:
 async def test_pages_yields_whole_pages_and_accepts_the_asyncio_function() -> None:
     store = Store(list(range(1, 151)))
     async with client_for(store) as client:
-        pages = [page async for page in client.paginate(get_products_json.asyncio, limit=100).pages()]
+        pages = [
+            page async for page in client.paginate(get_products_json.asyncio, limit=100).pages()
+        ]
     assert [len(p) for p in pages] == [100, 50]
 
 

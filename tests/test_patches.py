@@ -250,3 +250,22 @@ async def test_g_email_path_is_escaped(
     async with make_client(answering({"customer": {"id": 1}}, seen=seen)) as client:
         await get_customers_email_email_json.asyncio(email, client=client)
     assert seen[0].url.raw_path == raw_path
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"code": "shop", "name": "Shop", "currency": "CLP"}, id="bare (both specs)"),
+        pytest.param({"store": {"code": "shop", "name": "Shop", "currency": "CLP"}}, id="wrapped"),
+    ],
+)
+async def test_store_info_parses_bare_or_wrapped(
+    make_client: ClientFactory, payload: dict[str, Any]
+) -> None:
+    from jumpseller_async.api.stores import get_store_info_json
+
+    async with make_client(answering(payload)) as client:
+        info = await get_store_info_json.asyncio(client=client)
+    store = info.store if "store" in payload else info
+    assert (store.code, store.name) == ("shop", "Shop")
+    assert not info.additional_properties and info.to_dict() == payload

@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import time
+from array import array
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, MutableMapping
 from dataclasses import dataclass, field
@@ -71,8 +72,10 @@ class SimulatedDrop(httpx.RemoteProtocolError):
 
 @dataclass
 class Stats:
-    """What the fake saw. ``max_in_window`` / ``max_attempts_in_window`` are keyed by the
-    configured window length in seconds (before ``time_scale``)."""
+    """What the fake saw.
+
+    Window lengths are given as configured, before ``time_scale``.
+    """
 
     requests: int = 0
     """Every HTTP request received, answered or not."""
@@ -85,13 +88,32 @@ class Stats:
     unauthorized: int = 0
     faults: int = 0
     by_status: Counter[int] = field(default_factory=Counter)
-    max_in_window: dict[float, int] = field(default_factory=dict)
-    """Most requests admitted within any sliding window of that length (per store key)."""
-    max_attempts_in_window: dict[float, int] = field(default_factory=dict)
-    """Most requests attempted (admitted or refused) within any sliding window."""
+    window_peaks: dict[float, int] = field(default_factory=dict)
+    """Per configured window: most requests one store key got admitted within it."""
+    attempt_peaks: dict[float, int] = field(default_factory=dict)
+    """Per configured window: most requests one store key attempted (admitted or not)."""
+    admitted_at: array[float] = field(default_factory=lambda: array("d"))
+    """Clock time of every admitted request, for :meth:`max_in_window`."""
+    time_scale: float = 1.0
+
+    def max_in_window(self, seconds: float) -> int:
+        """Most admitted requests (all keys together) in any sliding window of ``seconds``.
+
+        Any length works, not only the configured windows: benchmarks use it to show how
+        close a client came to a limit.
+        """
+        width = seconds * self.time_scale
+        times = sorted(self.admitted_at)
+        best = start = 0
+        for end, moment in enumerate(times):
+            # Same half-open window as the limiter: (moment - width, moment].
+            while moment - times[start] >= width:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
 
     def reset(self) -> None:
-        fresh = Stats()
+        fresh = Stats(time_scale=self.time_scale)
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(fresh, name))
 
@@ -163,7 +185,7 @@ class FakeJumpseller:
             categories=categories,
             quirks=quirks,
         )
-        self.stats = Stats()
+        self.stats = Stats(time_scale=time_scale)
         self.login = login
         self.authtoken = authtoken
         self.bearer_tokens = set(bearer_tokens)
@@ -407,19 +429,20 @@ class FakeJumpseller:
     # -- rate limits -----------------------------------------------------------------------
 
     def _admit(self, key: str) -> Decision | None:
+        now = self.clock()
         if self.limiter is None:
+            self.stats.admitted_at.append(now)
             return None
-        decision = self.limiter.check(key)
-        log = self.limiter.logs().get(key)
-        if log is not None:
-            for (_, seconds), admitted, attempted in zip(
-                self.limits, log.max_admitted, log.max_attempted, strict=True
-            ):
-                stats = self.stats
-                stats.max_in_window[seconds] = max(stats.max_in_window.get(seconds, 0), admitted)
-                stats.max_attempts_in_window[seconds] = max(
-                    stats.max_attempts_in_window.get(seconds, 0), attempted
-                )
+        decision = self.limiter.check(key, now)
+        log = self.limiter.log(key)
+        stats = self.stats
+        for (_, seconds), admitted, attempted in zip(
+            self.limits, log.max_admitted, log.max_attempted, strict=True
+        ):
+            stats.window_peaks[seconds] = max(stats.window_peaks.get(seconds, 0), admitted)
+            stats.attempt_peaks[seconds] = max(stats.attempt_peaks.get(seconds, 0), attempted)
+        if decision.allowed:
+            stats.admitted_at.append(now)
         if not decision.allowed:
             self.stats.rejections += 1
             if decision.ban_started:

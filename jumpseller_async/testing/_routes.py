@@ -512,7 +512,8 @@ ORDERS = Resource("orders", "order", "Order")
 
 
 def _status_arg(req: Request) -> str:
-    status = req.params["status"].strip().lower().replace("_", "-").replace(" ", "-")
+    status = req.params["status"].strip().lower()
+    status = status.replace("_", "-").replace(" ", "-").replace("+", "-")
     if status not in _seed.PRODUCT_STATUSES:
         raise HTTPError(404, f"Invalid status: {req.params['status']!r}")
     return status
@@ -520,7 +521,12 @@ def _status_arg(req: Request) -> str:
 
 def _products_by_status(req: Request) -> Any:
     status = _status_arg(req)
-    return req.store.products.filtered(("status", status), lambda r: r.get("status") == status)
+    seeder = req.store.seeder
+    return req.store.products.filtered(
+        ("status", status),
+        lambda r: r.get("status") == status,
+        lambda i: seeder.product_status(i) == status,
+    )
 
 
 def _category_arg(req: Request) -> int:
@@ -532,8 +538,11 @@ def _category_arg(req: Request) -> int:
 
 def _products_by_category(req: Request) -> Any:
     cid = _category_arg(req)
+    seeder = req.store.seeder
     return req.store.products.filtered(
-        ("category", cid), lambda r: cid in r.get("_category_ids", ())
+        ("category", cid),
+        lambda r: cid in r.get("_category_ids", ()),
+        lambda i: cid in seeder.product_category_ids(i),
     )
 
 
@@ -925,7 +934,7 @@ def customer_by_email(req: Request) -> Response:
     email = req.params["email"]
     record = req.store.customer_by_email(email)
     if record is None and "+" in email:
-        # Form-encoding clients turn spaces into "+"; the real server is just as forgiving.
+        # Clients that form-encode paths send spaces as "+": give those a second chance.
         record = req.store.customer_by_email(email.replace("+", " "))
     if record is None:
         raise HTTPError(404, "Customer not found")
@@ -1018,8 +1027,11 @@ def category_customers_list(req: Request) -> Response:
     page, limit = _paging(req)
     cid = _customer_category_id(req)
     customers = req.store.customers
+    seeder = req.store.seeder
     ids = customers.filtered(
-        ("customer_category", cid), lambda r: cid in r.get("_category_ids", ())
+        ("customer_category", cid),
+        lambda r: cid in r.get("_category_ids", ()),
+        lambda i: cid in seeder.customer_category_ids(i),
     )
     return _ok([CUSTOMERS.out(req, r) for r in customers.page(page, limit, ids)])
 
@@ -1076,7 +1088,9 @@ _SHIPMENT_BY_KEY = dict(_seed.SHIPMENT_STATUSES)
 
 
 def _status_key(raw: str) -> str:
-    return raw.strip().lower().replace("-", "_").replace(" ", "_")
+    # "Pending Payment", "pending_payment", "pending-payment" and "Pending+Payment" all name
+    # the same status: clients encode the space in the path every which way.
+    return raw.strip().lower().replace("-", "_").replace(" ", "_").replace("+", "_")
 
 
 def _order_status(raw: Any) -> str:
@@ -1089,7 +1103,12 @@ def _order_status(raw: Any) -> str:
 def orders_status(req: Request) -> Response:
     page, limit = _paging(req)
     status = _order_status(req.params["status"])
-    ids = req.store.orders.filtered(("status", status), lambda r: r.get("status") == status)
+    seeder = req.store.seeder
+    ids = req.store.orders.filtered(
+        ("status", status),
+        lambda r: r.get("status") == status,
+        lambda i: seeder.order_status(i) == status,
+    )
     return _ok([ORDERS.out(req, r) for r in req.store.orders.page(page, limit, ids)])
 
 

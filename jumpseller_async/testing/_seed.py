@@ -416,11 +416,20 @@ class Seeder:
         self.base_url = f"https://{login}.jumpseller.com"
         self.hooks_token = f"{mix(seed, 2):016x}{mix(seed, 3):016x}"
         self._rng = random.Random()
+        self._bases: dict[tuple[int, int], int] = {}
 
     # -- ids -------------------------------------------------------------------------------
 
     def _h(self, salt: int, index: int, field: int) -> int:
-        return mix(self.seed, salt, index, field)
+        # One finaliser round over a cached per-field base: filters compute light
+        # attributes for every item they scan, so this is the hot path of big stores.
+        base = self._bases.get((salt, field))
+        if base is None:
+            base = self._bases[(salt, field)] = mix(self.seed, salt, field)
+        x = ((base ^ index) * 0xBF58476D1CE4E5B9) & _MASK
+        x ^= x >> 31
+        x = (x * 0x94D049BB133111EB) & _MASK
+        return x ^ (x >> 29)
 
     @staticmethod
     def product_id(index: int) -> int:
@@ -476,17 +485,6 @@ class Seeder:
             f"{_ADJECTIVES[h(_S_PRODUCT, index, 1) % len(_ADJECTIVES)]} "
             f"{_NOUNS[h(_S_PRODUCT, index, 2) % len(_NOUNS)]}"
         )
-        roll = h(_S_PRODUCT, index, 3) % 100
-        status = "available" if roll < 75 else ("not-available" if roll < 90 else "disabled")
-        cats: list[int] = []
-        if self.n_categories:
-            first = h(_S_PRODUCT, index, 4) % self.n_categories
-            cats.append(self.category_id(first))
-            if h(_S_PRODUCT, index, 5) % 3 == 0 and self.n_categories > 1:
-                second = (
-                    first + 1 + h(_S_PRODUCT, index, 6) % (self.n_categories - 1)
-                ) % self.n_categories
-                cats.append(self.category_id(second))
         variant_roll = h(_S_PRODUCT, index, 7) % 10
         n_variants = 0 if variant_roll < 3 else 2 + variant_roll % 4
         return {
@@ -499,13 +497,27 @@ class Seeder:
             "barcode": None
             if h(_S_PRODUCT, index, 11) % 2
             else f"78{h(_S_PRODUCT, index, 12) % 10**11:011d}",
-            "status": status,
+            "status": self.product_status(index),
             "price": self._price(5 + h(_S_PRODUCT, index, 13) % 120),
             "type": "digital" if h(_S_PRODUCT, index, 14) % 20 == 0 else "physical",
-            "_category_ids": cats,
+            "_category_ids": self.product_category_ids(index),
             "_n_variants": n_variants,
             "_n_images": h(_S_PRODUCT, index, 15) % 4,
         }
+
+    def product_status(self, index: int) -> str:
+        roll = self._h(_S_PRODUCT, index, 3) % 100
+        return "available" if roll < 75 else ("not-available" if roll < 90 else "disabled")
+
+    def product_category_ids(self, index: int) -> list[int]:
+        h, n = self._h, self.n_categories
+        if not n:
+            return []
+        first = h(_S_PRODUCT, index, 4) % n
+        cats = [self.category_id(first)]
+        if n > 1 and h(_S_PRODUCT, index, 5) % 3 == 0:
+            cats.append(self.category_id((first + 1 + h(_S_PRODUCT, index, 6) % (n - 1)) % n))
+        return cats
 
     def _variant_axis(self, index: int) -> tuple[str, Sequence[str]]:
         return ("Size", _SIZES) if self._h(_S_PRODUCT, index, 16) % 2 else ("Color", _COLORS)
@@ -712,10 +724,6 @@ class Seeder:
             # Plus-addressing is common and breaks naive URL building: keep some around.
             local += "+shop"
         domain = _MAIL_DOMAINS[h(_S_CUSTOMER, index, 4) % len(_MAIL_DOMAINS)]
-        cats = []
-        roll = h(_S_CUSTOMER, index, 5) % 10
-        if roll < 3:
-            cats.append(CUSTOMER_CATEGORY_BASE + roll)
         phone = (
             None
             if h(_S_CUSTOMER, index, 6) % 4 == 0
@@ -730,8 +738,12 @@ class Seeder:
             "name": first,
             "surname": last,
             "phone": phone,
-            "_category_ids": cats,
+            "_category_ids": self.customer_category_ids(index),
         }
+
+    def customer_category_ids(self, index: int) -> list[int]:
+        roll = self._h(_S_CUSTOMER, index, 5) % 10
+        return [CUSTOMER_CATEGORY_BASE + roll] if roll < 3 else []
 
     def customer_index_from_email(self, email: str) -> int | None:
         match = self._EMAIL_INDEX.search(email)

@@ -26,7 +26,8 @@ class Collection:
     ``generate(index)`` builds the seeded item at ``index`` (id ``base + index * stride``);
     ``light(index)`` builds the cheap subset that filters read. Records returned by
     :meth:`get` for unmodified seeded items are fresh copies: call :meth:`materialize`
-    before changing one in place.
+    before changing one in place, and :meth:`touch` after changing a stored record
+    directly, so cached filters (status, category, search) are recomputed.
     """
 
     def __init__(
@@ -169,15 +170,34 @@ class Collection:
         start = bisect_right(source, after_id) + (page - 1) * limit
         return self._records_for(source[start : start + limit])
 
-    def filtered(self, key: Hashable, predicate: Callable[[Record], bool]) -> array[int]:
-        """Ids whose light view satisfies ``predicate``; cached until the collection changes."""
+    def filtered(
+        self,
+        key: Hashable,
+        predicate: Callable[[Record], bool],
+        seeded: Callable[[int], bool] | None = None,
+    ) -> array[int]:
+        """Ids of the items that satisfy the filter, cached until the collection changes.
+
+        ``predicate`` sees stored records (or light views); ``seeded(index)``, when given,
+        decides for untouched seeded items without building anything.
+        """
         cached = self._filters.get(key)
         if cached is not None and cached[0] == self.version:
             return cached[1]
         matched = array("q")
+        records, base, stride, light = self._records, self.base, self.stride, self._light
         for item_id in self.ids:
-            view = self.light(item_id)
-            if view is not None and predicate(view):
+            record = records.get(item_id)
+            if record is not None:
+                ok = predicate(record)
+            else:
+                # Ids without a stored record are always seeded ones.
+                index = (item_id - base) // stride
+                if seeded is not None:
+                    ok = seeded(index)
+                else:
+                    ok = light is not None and predicate(light(index))
+            if ok:
                 matched.append(item_id)
         self._filters[key] = (self.version, matched)
         return matched

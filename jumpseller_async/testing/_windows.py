@@ -177,6 +177,9 @@ class RateLimiter:
         """Rejections counted towards the next ban."""
         return self._state(key).rejections
 
+    def log(self, key: str) -> SlidingWindowLog:
+        return self._state(key).log
+
     def logs(self) -> dict[str, SlidingWindowLog]:
         return {key: state.log for key, state in self._keys.items()}
 

@@ -4,8 +4,11 @@ Not registered automatically; enable it in a ``conftest.py``::
 
     pytest_plugins = ["jumpseller_async.testing.pytest_plugin"]
 
-Tune the store per test with ``@pytest.mark.fake_jumpseller(products=10, limits=None)``:
-the marker's keyword arguments go to :class:`FakeJumpseller`.
+Tune the store per test with ``@pytest.mark.fake_jumpseller(products=10, limits=None)``
+(the marker's keyword arguments go to :class:`FakeJumpseller`) or, without registering a
+marker, with indirect parametrisation::
+
+    @pytest.mark.parametrize("fake_jumpseller", [{"products": 10}], indirect=True)
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def fake_jumpseller(request: pytest.FixtureRequest) -> FakeJumpseller:
     """A fresh fake store (seed 1, default sizes) for each test."""
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = dict(getattr(request, "param", None) or {})
     marker = request.node.get_closest_marker("fake_jumpseller")
     if marker is not None:
         options.update(marker.kwargs)

@@ -28,6 +28,7 @@ class Store:
         hooks_token (None | str | Unset): Store Hooks Auth token
         logo (None | str | Unset): Store Logo URL
         name (None | str | Unset): Store Name
+        store (None | Store | Unset):
         timezone (None | str | Unset): Store Timezone
         url (None | str | Unset): Store URL
         weight_unit (None | str | Unset): Store Weight Unit
@@ -41,6 +42,7 @@ class Store:
     hooks_token: None | str | Unset = UNSET
     logo: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
+    store: None | Store | Unset = UNSET
     timezone: None | str | Unset = UNSET
     url: None | str | Unset = UNSET
     weight_unit: None | str | Unset = UNSET
@@ -99,6 +101,14 @@ class Store:
         else:
             name = self.name
 
+        store: dict[str, Any] | None | Unset
+        if isinstance(self.store, Unset):
+            store = UNSET
+        elif isinstance(self.store, Store):
+            store = self.store.to_dict()
+        else:
+            store = self.store
+
         timezone: None | str | Unset
         if isinstance(self.timezone, Unset):
             timezone = UNSET
@@ -136,6 +146,8 @@ class Store:
             field_dict["logo"] = logo
         if name is not UNSET:
             field_dict["name"] = name
+        if store is not UNSET:
+            field_dict["store"] = store
         if timezone is not UNSET:
             field_dict["timezone"] = timezone
         if url is not UNSET:
@@ -231,6 +243,23 @@ class Store:
 
         name = _parse_name(d.pop("name", UNSET))
 
+        def _parse_store(data: object) -> None | Store | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                store_type_1 = Store.from_dict(data)
+
+                return store_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Store | Unset, data)
+
+        store = _parse_store(d.pop("store", UNSET))
+
         def _parse_timezone(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -267,6 +296,7 @@ class Store:
             hooks_token=hooks_token,
             logo=logo,
             name=name,
+            store=store,
             timezone=timezone,
             url=url,
             weight_unit=weight_unit,
