@@ -42,7 +42,15 @@ def _client(args: argparse.Namespace, **kwargs: Any) -> JumpsellerClient:
         raise UsageError(
             "credentials missing: pass --login and --authtoken or set JUMPSELLER_LOGIN and JUMPSELLER_AUTHTOKEN"
         )
-    return JumpsellerClient(login, authtoken, auth=args.auth, base_url=args.base_url, **kwargs)
+    return JumpsellerClient(
+        login,
+        authtoken,
+        auth=args.auth,
+        base_url=args.base_url,
+        max_retries=args.max_retries,
+        timeout=args.timeout,
+        **kwargs,
+    )
 
 
 # --- ops -------------------------------------------------------------------------------------
@@ -370,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--base-url", default=os.environ.get("JUMPSELLER_BASE_URL", DEFAULT_BASE_URL)
+    )
+    parser.add_argument(
+        "--max-retries", type=int, default=3, help="re-sends of a failed request (default 3)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -1,0 +1,283 @@
+"""The jumpseller-async command against a real fake Jumpseller on loopback (uvicorn in a thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jumpseller_async._cli import main
+from jumpseller_async.testing import FakeJumpseller
+
+pytestmark = pytest.mark.integration
+
+
+class ServerThread:
+    """Runs a FakeJumpseller under uvicorn on its own event loop, so the CLI's asyncio.run works."""
+
+    def __init__(self, fake: FakeJumpseller) -> None:
+        self.fake = fake
+        self.base_url = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with self.fake.run_in_background(port=0) as base_url:
+            self.base_url = base_url
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> ServerThread:
+        self._thread.start()
+        assert self._ready.wait(10), "the fake server did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    fake = FakeJumpseller(seed=7, products=400, customers=230, orders=120, limits=None, latency=0.0)
+    with ServerThread(fake) as running:
+        yield running
+
+
+def cli(server: ServerThread, *args: str) -> int:
+    return main(
+        [
+            "--base-url",
+            server.base_url,
+            "--login",
+            server.fake.login,
+            "--authtoken",
+            server.fake.authtoken,
+            *args,
+        ]
+    )
+
+
+def test_ops_lists_142_operations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ops"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 142
+    assert any(
+        line.startswith("products.getProductsIdJson") and "/products/{id}.json" in line
+        for line in lines
+    )
+
+
+def test_call_prints_the_json_answer(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product_id = server.fake.store.products.ids[3]
+    assert cli(server, "call", "products.getProductsIdJson", f"id={product_id}") == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["product"]["id"] == product_id
+
+
+def test_call_with_a_body_updates_only_what_was_sent(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product_id = server.fake.store.products.ids[5]
+    before = server.fake.store.products.get(product_id)
+    assert before is not None
+    body = json.dumps({"product": {"stock": 3}})
+    assert (
+        cli(server, "call", "products.putProductsIdJson", f"id={product_id}", "--body", body) == 0
+    )
+    after = json.loads(capsys.readouterr().out)["product"]
+    assert (
+        after["stock"] == 3
+        and after["name"] == before["name"]
+        and after["price"] == before["price"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (["call", "products.nope"], "unknown operation 'products.nope'", 2),
+        (["call", "products.getProductsIdJson", "id=abc"], "id='abc' is not a valid int", 2),
+        (["call", "products.getProductsIdJson"], "missing parameter(s) id", 2),
+        (
+            ["call", "products.getProductsIdJson", "id=1", "colour=red"],
+            "unknown parameter 'colour'",
+            2,
+        ),
+        (
+            ["call", "products.putProductsIdJson", "id=1", "--body", "{oops"],
+            "--body is not valid JSON",
+            2,
+        ),
+        (["call", "products.getProductsIdJson", "id=999999999"], "HTTP 404", 1),
+        (
+            ["export", "products", "--format", "csv", "--resume", "--out", "/dev/null/x.csv"],
+            "/dev/null",
+            1,
+        ),
+    ],
+)
+def test_mistakes_print_one_line_and_exit_non_zero(
+    server: ServerThread,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+    code: int,
+) -> None:
+    assert cli(server, *args) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("jumpseller-async: ") and message in err[0]
+
+
+def test_bad_credentials_and_unreachable_server(
+    capsys: pytest.CaptureFixture[str], server: ServerThread
+) -> None:
+    code = main(
+        [
+            "--base-url",
+            server.base_url,
+            "--login",
+            "x",
+            "--authtoken",
+            "wrong-token-1234",
+            "call",
+            "stores.getStoreInfoJson",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "HTTP 401" in err and "wrong-token-1234" not in err
+    code = main(
+        [
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--login",
+            "x",
+            "--authtoken",
+            "y",
+            "--max-retries",
+            "0",
+            "call",
+            "stores.getStoreInfoJson",
+        ]
+    )
+    assert code == 1 and "cannot reach the server" in capsys.readouterr().err
+
+
+def test_missing_credentials(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("JUMPSELLER_LOGIN", raising=False)
+    monkeypatch.delenv("JUMPSELLER_AUTHTOKEN", raising=False)
+    assert main(["call", "stores.getStoreInfoJson"]) == 2
+    assert "JUMPSELLER_LOGIN" in capsys.readouterr().err
+
+
+def test_console_script_never_shows_a_traceback() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jumpseller_async._cli",
+            "--login",
+            "a",
+            "--authtoken",
+            "b",
+            "call",
+            "nope.nope",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def read_ids(path: Path) -> list[int]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines()]
+
+
+def test_export_jsonl_and_csv_have_every_item_once(server: ServerThread, tmp_path: Path) -> None:
+    out = tmp_path / "customers.jsonl"
+    assert cli(server, "export", "customers", "--out", str(out)) == 0
+    assert read_ids(out) == list(server.fake.store.customers.ids)
+
+    out_csv = tmp_path / "orders.csv"
+    assert cli(server, "export", "orders", "--format", "csv", "--out", str(out_csv)) == 0
+    with out_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["id"]) for r in rows] == list(server.fake.store.orders.ids)
+    assert "customer" in rows[0] and json.loads(rows[0]["customer"])["id"]  # nested kept as JSON
+    assert not (tmp_path / "orders.csv.state.json").exists()
+
+
+def test_interrupted_export_resumes_with_every_item_exactly_once(
+    server: ServerThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = list(server.fake.store.products.ids)
+    out = tmp_path / "products.jsonl"
+    # The walk goes 50 at a time by id: drop the connection on its third request.
+    server.fake.inject_fault("drop", count=1, path=f"/v1/products/after/{ids[99]}.json")
+    assert cli(server, "--max-retries", "0", "export", "products", "--out", str(out)) == 1
+    assert "cannot reach the server" in capsys.readouterr().err
+    assert read_ids(out) == ids[:100]
+    state = json.loads((tmp_path / "products.jsonl.state.json").read_text())
+    assert state["after_id"] == ids[99] and state["items"] == 100
+
+    with out.open("a") as handle:  # a crash in the middle of writing a page
+        handle.write('{"id": 999999, "name": "half a pa')
+    assert cli(server, "export", "products", "--out", str(out), "--resume") == 0
+    assert read_ids(out) == ids
+    assert "resumed after 100" in capsys.readouterr().out
+    assert not (tmp_path / "products.jsonl.state.json").exists()
+
+
+def test_resume_refuses_another_export_state(
+    server: ServerThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.jsonl"
+    (tmp_path / "x.jsonl.state.json").write_text(
+        json.dumps({"resource": "orders", "format": "jsonl", "mode": "after"})
+    )
+    assert cli(server, "export", "products", "--out", str(out), "--resume") == 2
+    assert "an export of orders as jsonl, not products" in capsys.readouterr().err
+
+
+def test_demo_runs_to_its_summary_with_zero_rejections(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "demo",
+            "--products",
+            "150",
+            "--orders",
+            "120",
+            "--customers",
+            "90",
+            "--limits",
+            "8/0.2,60/2",
+            "--latency",
+            "0.005",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "summary: 360 items" in out and "rate-limit rejections: 0" in out
+    assert sum(1 for _ in (tmp_path / "products.jsonl").open()) == 150
