@@ -262,7 +262,7 @@ class JumpsellerClient(Namespaces):
                 retry_after = parse_retry_after(response.headers)
                 banned = self._learn_ban(response)
                 if not banned:
-                    self._limiter.on_rate_limited(retry_after)
+                    self._limiter.on_rate_limited(retry_after, response.headers)
                 if attempt < self._retry.max_retries:
                     attempt += 1
                     if banned:

@@ -103,6 +103,18 @@ _HEADER_WINDOWS: tuple[tuple[float, str, str], ...] = (
 _T = TypeVar("_T")
 
 
+def _advertised_remaining(headers: Mapping[str, str]) -> dict[float, int]:
+    """Window length → the ``-Remaining`` count the server advertised for it, where valid."""
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    found: dict[float, int] = {}
+    for window, _, remaining_name in _HEADER_WINDOWS:
+        try:
+            found[window] = int(str(lowered[remaining_name]).strip())
+        except (KeyError, ValueError):
+            continue
+    return found
+
+
 # --------------------------------------------------------------------------- clocks
 
 
@@ -576,11 +588,15 @@ class RateLimiter:
                 self.stats.phantoms += missing
         self._pump()
 
-    def on_rate_limited(self, retry_after: float | None = None) -> None:
-        """The server refused a request for rate: every window is full for a while.
+    def on_rate_limited(
+        self, retry_after: float | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """The server refused a request for rate: the windows it says are spent are full a while.
 
         Full until ``now + retry_after`` if that is a positive number, else until
-        ``now + window`` for each window (so a bare 429 costs up to a minute).
+        ``now + window``. When the refusal's headers give a window's ``-Remaining`` above zero,
+        that window is left alone: a per-second refusal must not stall a minute. Without any
+        such header every window is filled (so a bare 429 costs up to a minute).
         """
         self.stats.rate_limited += 1
         if not self._enabled:
@@ -591,8 +607,17 @@ class RateLimiter:
             if retry_after is not None and math.isfinite(retry_after) and retry_after > 0
             else None
         )
-        logger.debug("rate limited; backing off (retry_after=%r)", retry_after)
-        for limit, window in self._backend.limits:
+        remaining = _advertised_remaining(headers or {})
+        spent = [
+            (limit, window)
+            for limit, window in self._backend.limits
+            if remaining.get(window, 0) <= 0
+        ]
+        if not spent:
+            # Every window claims room, yet we were refused: back off the shortest one.
+            spent = [min(self._backend.limits, key=lambda pair: pair[1])]
+        logger.debug("rate limited; backing off %s (retry_after=%r)", spent, retry_after)
+        for limit, window in spent:
             self._backend.add_phantoms(limit, now, window, backoff)
         self._pump()
 

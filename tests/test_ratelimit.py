@@ -437,6 +437,25 @@ async def test_on_rate_limited_with_retry_after_then_resumes() -> None:
     assert h.starts() == [0.0] + [5.0] * 8 + [6.0]
 
 
+async def test_refusal_headers_say_which_window_is_spent() -> None:
+    # The per-second window is spent, the minute has room: back off one second, not sixty.
+    per_second_spent = {
+        "Jumpseller-PerSecondRateLimit-Remaining": "0",
+        "Jumpseller-PerMinuteRateLimit-Remaining": "200",
+    }
+    limiter, clock, h = make()
+    await clock.run(h.request(-1, on_slot=lambda: limiter.on_rate_limited(None, per_second_spent)))
+    await h.many(9)
+    assert h.starts() == [0.0] + [1.0] * 8 + [2.0]
+
+
+async def test_refusal_without_headers_fills_every_window() -> None:
+    limiter, clock, h = make()
+    await clock.run(h.request(-1, on_slot=lambda: limiter.on_rate_limited(None, {})))
+    await h.many(1)
+    assert h.starts() == [0.0, 60.0]
+
+
 async def test_pause_until() -> None:
     limiter, clock, h = make()
 

@@ -1,0 +1,50 @@
+"""The client against a strict sliding-window server over real HTTP (uvicorn on loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from jumpseller_async import JumpsellerClient
+from jumpseller_async.api.products import get_products_id_json
+from jumpseller_async.testing import FakeJumpseller
+
+pytestmark = pytest.mark.integration
+
+
+async def burst(client: JumpsellerClient, product_ids: list[int]) -> list[int]:
+    answers = await asyncio.gather(
+        *(get_products_id_json.asyncio(pid, client=client) for pid in product_ids)
+    )
+    return [answer.product.id for answer in answers]
+
+
+async def test_concurrent_burst_never_exceeds_either_window() -> None:
+    fake = FakeJumpseller(seed=3, products=40, limits=[(10, 1.0), (25, 60.0)], latency=0.01)
+    ids = list(fake.store.products.ids)[:25]
+    async with fake.run_in_background() as base_url:
+        async with JumpsellerClient(
+            fake.login, fake.authtoken, base_url=base_url, rate_limits=[(10, 1.0), (25, 60.0)]
+        ) as client:
+            assert await burst(client, ids) == ids
+            stats = client.limiter.stats
+    assert fake.stats.rejections == 0
+    assert fake.stats.max_in_window(1.0) == 10  # bursts to the limit...
+    assert fake.stats.max_in_window(60.0) == 25  # ...and never past it
+    assert stats.admitted == 25
+
+
+async def test_server_lower_than_the_client_thinks_is_learned_and_retried() -> None:
+    fake = FakeJumpseller(seed=3, products=40, limits=[(4, 1.0), (100, 60.0)], latency=0.005)
+    ids = list(fake.store.products.ids)[:16]
+    async with fake.run_in_background() as base_url:
+        # The caller's limits are a ceiling; the server's advertised 4/s lowers them.
+        async with JumpsellerClient(
+            fake.login, fake.authtoken, base_url=base_url, rate_limits=[(20, 1.0)]
+        ) as client:
+            # 16 sent at once: the server refuses 12, the client learns 4/s and retries them.
+            assert await burst(client, ids) == ids
+            assert dict((w, n) for n, w in client.limiter.limits)[1.0] == 4
+    assert fake.stats.rejections == 12
+    assert fake.stats.max_in_window(1.0) <= 4
