@@ -8,6 +8,7 @@ async with JumpsellerClient(login, authtoken) as client:
 
 from ._auth import BasicAuth, OAuth2, OAuth2Token, PartnerAuth, QueryAuth
 from ._client import JumpsellerClient
+from ._export import Exporter, ExportResult
 from ._operation import Response
 from ._ratelimit import RateLimiter
 from ._types import UNSET, Unset
@@ -36,6 +37,8 @@ __all__ = [
     "BadRequestError",
     "BasicAuth",
     "ConfigurationError",
+    "ExportResult",
+    "Exporter",
     "JumpsellerClient",
     "JumpsellerError",
     "NotFoundError",
