@@ -231,14 +231,17 @@ def _make_nullable(container: Json, key: str) -> bool:
     if child.get("nullable") is True:
         return False
     if isinstance(child.get("enum"), list):
-        if None in child["enum"]:
-            return False
-        # For an enum, null in the value list is what makes it nullable (OpenAPI 3.0.3); adding
-        # `nullable` as well makes the generator build a union of three enum classes.
-        child["enum"].append(None)
-        # The generator turns a nullable enum into a union whose member class would be named
-        # `<Parent><Name>Type1`; a title keeps the natural `<Parent><Name>` class name.
-        child.setdefault("title", key)
+        values = [v for v in child["enum"] if v is not None]
+        inner = {k: v for k, v in child.items() if k not in ("enum", "nullable", "description")}
+        inner["enum"] = values
+        # The generator ignores `nullable` on an enum, and null listed among the values makes
+        # it build a union of three enum classes; anyOf-of-one + nullable is the spelling that
+        # yields `None | <Parent><Name>` (the title keeps that natural class name).
+        inner.setdefault("title", key)
+        wrapped: Json = {"anyOf": [inner], "nullable": True}
+        if "description" in child:
+            wrapped["description"] = child["description"]
+        container[key] = wrapped
         return True
     if "type" in child or "allOf" in child or "anyOf" in child or "oneOf" in child:
         child["nullable"] = True
@@ -298,6 +301,15 @@ def rule_untyped_string_answers(spec: Json, rule: Json, report: PatchReport) -> 
     report.note(f"untyped-string-answers: {changed} answers accept any JSON")
 
 
+def rule_object_type_where_properties(spec: Json, rule: Json, report: PatchReport) -> None:
+    changed = 0
+    for schema in _every_schema(spec):
+        if isinstance(schema.get("properties"), dict) and "type" not in schema and "allOf" not in schema:
+            schema["type"] = "object"
+            changed += 1
+    report.note(f"object-type-where-properties: {changed} schemas typed as objects")
+
+
 RULES: dict[str, Callable[[Json, Json, PatchReport], None]] = {
     "remove-parameters": rule_remove_parameters,
     "drop-defaults": rule_drop_defaults,
@@ -305,6 +317,7 @@ RULES: dict[str, Callable[[Json, Json, PatchReport], None]] = {
     "nullable-everywhere": rule_nullable_everywhere,
     "ok-status-range": rule_ok_status_range,
     "untyped-string-answers": rule_untyped_string_answers,
+    "object-type-where-properties": rule_object_type_where_properties,
     "cap-page-limit": rule_cap_page_limit,
 }
 

@@ -111,8 +111,10 @@ from .order_edit_fields_status import OrderEditFieldsStatus
 from .order_fields import OrderFields
 from .order_fields_customer import OrderFieldsCustomer
 from .order_fields_shipment_status import OrderFieldsShipmentStatus
+from .order_fields_shipment_status_enum import OrderFieldsShipmentStatusEnum
 from .order_fields_shipping_option import OrderFieldsShippingOption
 from .order_fields_status import OrderFieldsStatus
+from .order_fields_status_enum import OrderFieldsStatusEnum
 from .order_history import OrderHistory
 from .order_history_edit import OrderHistoryEdit
 from .order_history_edit_fields import OrderHistoryEditFields
@@ -313,8 +315,10 @@ __all__ = (
     "OrderFields",
     "OrderFieldsCustomer",
     "OrderFieldsShipmentStatus",
+    "OrderFieldsShipmentStatusEnum",
     "OrderFieldsShippingOption",
     "OrderFieldsStatus",
+    "OrderFieldsStatusEnum",
     "OrderHistory",
     "OrderHistoryEdit",
     "OrderHistoryEditFields",

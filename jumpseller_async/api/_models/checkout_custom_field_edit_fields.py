@@ -124,9 +124,9 @@ class CheckoutCustomFieldEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                area_type_1 = CheckoutCustomFieldEditFieldsArea(data)
+                area_area = CheckoutCustomFieldEditFieldsArea(data)
 
-                return area_type_1
+                return area_area
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CheckoutCustomFieldEditFieldsArea | None | Unset, data)
@@ -215,9 +215,9 @@ class CheckoutCustomFieldEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = CheckoutCustomFieldEditFieldsType(data)
+                type_type = CheckoutCustomFieldEditFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CheckoutCustomFieldEditFieldsType | None | Unset, data)

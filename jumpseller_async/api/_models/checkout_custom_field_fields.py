@@ -134,9 +134,9 @@ class CheckoutCustomFieldFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                area_type_1 = CheckoutCustomFieldFieldsArea(data)
+                area_area = CheckoutCustomFieldFieldsArea(data)
 
-                return area_type_1
+                return area_area
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CheckoutCustomFieldFieldsArea | None | Unset, data)
@@ -234,9 +234,9 @@ class CheckoutCustomFieldFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = CheckoutCustomFieldFieldsType(data)
+                type_type = CheckoutCustomFieldFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CheckoutCustomFieldFieldsType | None | Unset, data)

@@ -6,6 +6,7 @@ from enum import Enum
 
 class CheckoutCustomFieldFieldsType(str, Enum):
     CHECKBOX = "checkbox"
+    DATE = "date"
     INPUT = "input"
     SELECT = "select"
     TEXT = "text"

@@ -88,9 +88,9 @@ class CustomFieldEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = CustomFieldEditFieldsType(data)
+                type_type = CustomFieldEditFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CustomFieldEditFieldsType | None | Unset, data)

@@ -107,9 +107,9 @@ class CustomFieldFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = CustomFieldFieldsType(data)
+                type_type = CustomFieldFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CustomFieldFieldsType | None | Unset, data)

@@ -351,9 +351,9 @@ class CustomerFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = CustomerFieldsStatus(data)
+                status_status = CustomerFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CustomerFieldsStatus | None | Unset, data)

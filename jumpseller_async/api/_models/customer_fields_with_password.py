@@ -197,9 +197,9 @@ class CustomerFieldsWithPassword:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = CustomerFieldsWithPasswordStatus(data)
+                status_status = CustomerFieldsWithPasswordStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CustomerFieldsWithPasswordStatus | None | Unset, data)

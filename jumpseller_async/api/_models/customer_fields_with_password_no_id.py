@@ -227,9 +227,9 @@ class CustomerFieldsWithPasswordNoID:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = CustomerFieldsWithPasswordNoIDStatus(data)
+                status_status = CustomerFieldsWithPasswordNoIDStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(CustomerFieldsWithPasswordNoIDStatus | None | Unset, data)

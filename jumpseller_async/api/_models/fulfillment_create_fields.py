@@ -184,9 +184,9 @@ class FulfillmentCreateFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                shipment_status_type_1 = FulfillmentCreateFieldsShipmentStatus(data)
+                shipment_status_shipment_status = FulfillmentCreateFieldsShipmentStatus(data)
 
-                return shipment_status_type_1
+                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(FulfillmentCreateFieldsShipmentStatus | None | Unset, data)
@@ -219,9 +219,9 @@ class FulfillmentCreateFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = FulfillmentCreateFieldsType(data)
+                type_type = FulfillmentCreateFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(FulfillmentCreateFieldsType | None | Unset, data)

@@ -182,9 +182,9 @@ class FulfillmentEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                shipment_status_type_1 = FulfillmentEditFieldsShipmentStatus(data)
+                shipment_status_shipment_status = FulfillmentEditFieldsShipmentStatus(data)
 
-                return shipment_status_type_1
+                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(FulfillmentEditFieldsShipmentStatus | None | Unset, data)
@@ -217,9 +217,9 @@ class FulfillmentEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = FulfillmentEditFieldsType(data)
+                type_type = FulfillmentEditFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(FulfillmentEditFieldsType | None | Unset, data)

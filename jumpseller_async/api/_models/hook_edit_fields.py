@@ -62,9 +62,9 @@ class HookEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                event_type_1 = HookEditFieldsEvent(data)
+                event_event = HookEditFieldsEvent(data)
 
-                return event_type_1
+                return event_event
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(HookEditFieldsEvent | None | Unset, data)

@@ -218,9 +218,9 @@ class OrderCreateFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = OrderCreateFieldsStatus(data)
+                status_status = OrderCreateFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderCreateFieldsStatus | Unset, data)

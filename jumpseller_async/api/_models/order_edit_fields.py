@@ -189,9 +189,9 @@ class OrderEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                shipment_status_type_1 = OrderEditFieldsShipmentStatus(data)
+                shipment_status_shipment_status = OrderEditFieldsShipmentStatus(data)
 
-                return shipment_status_type_1
+                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderEditFieldsShipmentStatus | Unset, data)
@@ -206,9 +206,9 @@ class OrderEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = OrderEditFieldsStatus(data)
+                status_status = OrderEditFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderEditFieldsStatus | Unset, data)

@@ -8,8 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._models.order_fields_shipment_status import OrderFieldsShipmentStatus
+from .._models.order_fields_shipment_status_enum import OrderFieldsShipmentStatusEnum
 from .._models.order_fields_shipping_option import OrderFieldsShippingOption
 from .._models.order_fields_status import OrderFieldsStatus
+from .._models.order_fields_status_enum import OrderFieldsStatusEnum
 from .._types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ class OrderFields:
         products (list[None | OrderProduct] | None | Unset):
         recovery_url (None | str | Unset): Recovery Order URL for the given Order
         shipment_status (None | OrderFieldsShipmentStatus | Unset): Shipment Status for Order Fulfillment.
+        shipment_status_enum (None | OrderFieldsShipmentStatusEnum | Unset): Shipment status as a code
         shipping (float | None | Unset): Shipping value for the given Order
         shipping_address (None | OrderShippingAddress | Unset):
         shipping_discount (float | None | Unset): Shipping Discount value for the given order
@@ -60,6 +63,7 @@ class OrderFields:
         shipping_taxes (list[None | OrderShippingTax] | None | Unset):
         source (None | TrafficSource | Unset):
         status (None | OrderFieldsStatus | Unset): Status of the Order
+        status_enum (None | OrderFieldsStatusEnum | Unset): Status of the Order as a code
         subtotal (float | None | Unset): Subtotal value for the given Order. Excluding taxes, shipping and discounts
         tax (float | None | Unset): Tax value for the given order
         total (float | None | Unset): Total value for the given Order. Including taxes, shipping and discounts
@@ -86,6 +90,7 @@ class OrderFields:
     products: list[None | OrderProduct] | None | Unset = UNSET
     recovery_url: None | str | Unset = UNSET
     shipment_status: None | OrderFieldsShipmentStatus | Unset = UNSET
+    shipment_status_enum: None | OrderFieldsShipmentStatusEnum | Unset = UNSET
     shipping: float | None | Unset = UNSET
     shipping_address: None | OrderShippingAddress | Unset = UNSET
     shipping_discount: float | None | Unset = UNSET
@@ -97,6 +102,7 @@ class OrderFields:
     shipping_taxes: list[None | OrderShippingTax] | None | Unset = UNSET
     source: None | TrafficSource | Unset = UNSET
     status: None | OrderFieldsStatus | Unset = UNSET
+    status_enum: None | OrderFieldsStatusEnum | Unset = UNSET
     subtotal: float | None | Unset = UNSET
     tax: float | None | Unset = UNSET
     total: float | None | Unset = UNSET
@@ -248,6 +254,14 @@ class OrderFields:
         else:
             shipment_status = self.shipment_status
 
+        shipment_status_enum: None | str | Unset
+        if isinstance(self.shipment_status_enum, Unset):
+            shipment_status_enum = UNSET
+        elif isinstance(self.shipment_status_enum, OrderFieldsShipmentStatusEnum):
+            shipment_status_enum = self.shipment_status_enum.value
+        else:
+            shipment_status_enum = self.shipment_status_enum
+
         shipping: float | None | Unset
         if isinstance(self.shipping, Unset):
             shipping = UNSET
@@ -332,6 +346,14 @@ class OrderFields:
         else:
             status = self.status
 
+        status_enum: None | str | Unset
+        if isinstance(self.status_enum, Unset):
+            status_enum = UNSET
+        elif isinstance(self.status_enum, OrderFieldsStatusEnum):
+            status_enum = self.status_enum.value
+        else:
+            status_enum = self.status_enum
+
         subtotal: float | None | Unset
         if isinstance(self.subtotal, Unset):
             subtotal = UNSET
@@ -407,6 +429,8 @@ class OrderFields:
             field_dict["recovery_url"] = recovery_url
         if shipment_status is not UNSET:
             field_dict["shipment_status"] = shipment_status
+        if shipment_status_enum is not UNSET:
+            field_dict["shipment_status_enum"] = shipment_status_enum
         if shipping is not UNSET:
             field_dict["shipping"] = shipping
         if shipping_address is not UNSET:
@@ -429,6 +453,8 @@ class OrderFields:
             field_dict["source"] = source
         if status is not UNSET:
             field_dict["status"] = status
+        if status_enum is not UNSET:
+            field_dict["status_enum"] = status_enum
         if subtotal is not UNSET:
             field_dict["subtotal"] = subtotal
         if tax is not UNSET:
@@ -699,14 +725,33 @@ class OrderFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                shipment_status_type_1 = OrderFieldsShipmentStatus(data)
+                shipment_status_shipment_status = OrderFieldsShipmentStatus(data)
 
-                return shipment_status_type_1
+                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderFieldsShipmentStatus | Unset, data)
 
         shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
+
+        def _parse_shipment_status_enum(
+            data: object,
+        ) -> None | OrderFieldsShipmentStatusEnum | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                shipment_status_enum_shipment_status_enum = OrderFieldsShipmentStatusEnum(data)
+
+                return shipment_status_enum_shipment_status_enum
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OrderFieldsShipmentStatusEnum | Unset, data)
+
+        shipment_status_enum = _parse_shipment_status_enum(d.pop("shipment_status_enum", UNSET))
 
         def _parse_shipping(data: object) -> float | None | Unset:
             if data is None:
@@ -769,9 +814,9 @@ class OrderFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                shipping_option_type_1 = OrderFieldsShippingOption(data)
+                shipping_option_shipping_option = OrderFieldsShippingOption(data)
 
-                return shipping_option_type_1
+                return shipping_option_shipping_option
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderFieldsShippingOption | Unset, data)
@@ -859,14 +904,31 @@ class OrderFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = OrderFieldsStatus(data)
+                status_status = OrderFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | OrderFieldsStatus | Unset, data)
 
         status = _parse_status(d.pop("status", UNSET))
+
+        def _parse_status_enum(data: object) -> None | OrderFieldsStatusEnum | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_enum_status_enum = OrderFieldsStatusEnum(data)
+
+                return status_enum_status_enum
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OrderFieldsStatusEnum | Unset, data)
+
+        status_enum = _parse_status_enum(d.pop("status_enum", UNSET))
 
         def _parse_subtotal(data: object) -> float | None | Unset:
             if data is None:
@@ -941,6 +1003,7 @@ class OrderFields:
             products=products,
             recovery_url=recovery_url,
             shipment_status=shipment_status,
+            shipment_status_enum=shipment_status_enum,
             shipping=shipping,
             shipping_address=shipping_address,
             shipping_discount=shipping_discount,
@@ -952,6 +1015,7 @@ class OrderFields:
             shipping_taxes=shipping_taxes,
             source=source,
             status=status,
+            status_enum=status_enum,
             subtotal=subtotal,
             tax=tax,
             total=total,

@@ -6,10 +6,16 @@ from enum import Enum
 
 class OrderFieldsShipmentStatus(str, Enum):
     DELIVERED = "delivered"
+    DELIVERED_LABEL = "Delivered"
     FAILED = "failed"
+    FAILED_LABEL = "Failed"
     IN_TRANSIT = "in_transit"
+    IN_TRANSIT_LABEL = "In Transit"
     PICKUP_AVAILABLE = "pickup_available"
+    PICKUP_AVAILABLE_LABEL = "Pickup Available"
     REQUESTED = "requested"
+    REQUESTED_LABEL = "Requested"
+    UNFULFILLED_LABEL = "Unfulfilled"
 
     def __str__(self) -> str:
         return str(self.value)

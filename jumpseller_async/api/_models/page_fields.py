@@ -289,9 +289,9 @@ class PageFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = PageFieldsStatus(data)
+                status_status = PageFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | PageFieldsStatus | Unset, data)

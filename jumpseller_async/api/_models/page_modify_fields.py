@@ -246,9 +246,9 @@ class PageModifyFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = PageModifyFieldsStatus(data)
+                status_status = PageModifyFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | PageModifyFieldsStatus | Unset, data)

@@ -149,9 +149,9 @@ class PartnerStoreCreate:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                plan_name_type_1 = PartnerStoreCreatePlanName(data)
+                plan_name_plan_name = PartnerStoreCreatePlanName(data)
 
-                return plan_name_type_1
+                return plan_name_plan_name
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | PartnerStoreCreatePlanName | Unset, data)

@@ -90,9 +90,9 @@ class PaymentMethodFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = PaymentMethodFieldsType(data)
+                type_type = PaymentMethodFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | PaymentMethodFieldsType | Unset, data)

@@ -394,9 +394,9 @@ class ProductEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                package_format_type_1 = ProductEditFieldsPackageFormat(data)
+                package_format_package_format = ProductEditFieldsPackageFormat(data)
 
-                return package_format_type_1
+                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductEditFieldsPackageFormat | Unset, data)
@@ -456,9 +456,9 @@ class ProductEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = ProductEditFieldsStatus(data)
+                status_status = ProductEditFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductEditFieldsStatus | Unset, data)

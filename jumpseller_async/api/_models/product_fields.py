@@ -29,7 +29,7 @@ class ProductFields:
         created_at (None | str | Unset): Date of product creation
         description (None | str | Unset): Description of the product
         diameter (float | None | Unset): Diameter of the product
-        discount (float | None | Unset): Discount of the product
+        discount (float | None | str | Unset): Discount of the product (a number; some stores send it as a string)
         featured (bool | None | Unset): True if the product is featured
         google_product_category (None | str | Unset): Category of a Product based on the Google product taxonomy
         height (float | None | Unset): Height of the product
@@ -54,7 +54,7 @@ class ProductFields:
     created_at: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     diameter: float | None | Unset = UNSET
-    discount: float | None | Unset = UNSET
+    discount: float | None | str | Unset = UNSET
     featured: bool | None | Unset = UNSET
     google_product_category: None | str | Unset = UNSET
     height: float | None | Unset = UNSET
@@ -119,7 +119,7 @@ class ProductFields:
         else:
             diameter = self.diameter
 
-        discount: float | None | Unset
+        discount: float | None | str | Unset
         if isinstance(self.discount, Unset):
             discount = UNSET
         else:
@@ -385,12 +385,12 @@ class ProductFields:
 
         diameter = _parse_diameter(d.pop("diameter", UNSET))
 
-        def _parse_discount(data: object) -> float | None | Unset:
+        def _parse_discount(data: object) -> float | None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(float | None | Unset, data)
+            return cast(float | None | str | Unset, data)
 
         discount = _parse_discount(d.pop("discount", UNSET))
 
@@ -494,9 +494,9 @@ class ProductFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                package_format_type_1 = ProductFieldsPackageFormat(data)
+                package_format_package_format = ProductFieldsPackageFormat(data)
 
-                return package_format_type_1
+                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductFieldsPackageFormat | Unset, data)
@@ -538,9 +538,9 @@ class ProductFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_1 = ProductFieldsStatus(data)
+                status_status = ProductFieldsStatus(data)
 
-                return status_type_1
+                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductFieldsStatus | Unset, data)

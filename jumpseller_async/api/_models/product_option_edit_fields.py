@@ -81,9 +81,9 @@ class ProductOptionEditFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                option_type_type_1 = ProductOptionEditFieldsOptionType(data)
+                option_type_option_type = ProductOptionEditFieldsOptionType(data)
 
-                return option_type_type_1
+                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductOptionEditFieldsOptionType | Unset, data)

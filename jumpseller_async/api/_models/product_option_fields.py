@@ -128,9 +128,9 @@ class ProductOptionFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                option_type_type_1 = ProductOptionFieldsOptionType(data)
+                option_type_option_type = ProductOptionFieldsOptionType(data)
 
-                return option_type_type_1
+                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ProductOptionFieldsOptionType | Unset, data)

@@ -249,9 +249,9 @@ class ShippingMethodFields:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_1 = ShippingMethodFieldsType(data)
+                type_type = ShippingMethodFieldsType(data)
 
-                return type_type_1
+                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | ShippingMethodFieldsType | Unset, data)

@@ -23,7 +23,7 @@ class TaxFields:
         name (None | str | Unset): Name that identifies tax
         region (None | str | Unset): Region name where the Tax applies
         shipping (bool | None | Unset): True if the tax should be applied to shipping costs
-        tax_amount (float | None | Unset): Tax value for the given Tax
+        tax_amount (float | None | str | Unset): Tax rate (a number; some stores send it as a string)
     """
 
     category_id: int | None | Unset = UNSET
@@ -33,7 +33,7 @@ class TaxFields:
     name: None | str | Unset = UNSET
     region: None | str | Unset = UNSET
     shipping: bool | None | Unset = UNSET
-    tax_amount: float | None | Unset = UNSET
+    tax_amount: float | None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,7 +79,7 @@ class TaxFields:
         else:
             shipping = self.shipping
 
-        tax_amount: float | None | Unset
+        tax_amount: float | None | str | Unset
         if isinstance(self.tax_amount, Unset):
             tax_amount = UNSET
         else:
@@ -174,12 +174,12 @@ class TaxFields:
 
         shipping = _parse_shipping(d.pop("shipping", UNSET))
 
-        def _parse_tax_amount(data: object) -> float | None | Unset:
+        def _parse_tax_amount(data: object) -> float | None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(float | None | Unset, data)
+            return cast(float | None | str | Unset, data)
 
         tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
 
