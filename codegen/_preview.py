@@ -110,9 +110,8 @@ def _schema_problems(name: str, schema: Any) -> Iterator[Problem]:
             name,
             f"format {fmt!r} is not a known format; treated as plain {schema.get('type')}",
         )
-    if "$ref" not in schema and not any(
-        k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties")
-    ):
+    typed = any(k in schema for k in ("type", "allOf", "anyOf", "oneOf", "enum", "properties"))
+    if "$ref" not in schema and not typed and not schema.get("x-untyped-on-purpose"):
         yield Problem("missing-type", name, "no type: generated as Any (kept as it arrives)")
     if (
         schema.get("type") == "object"

@@ -296,7 +296,10 @@ def rule_untyped_string_answers(spec: Json, rule: Json, report: PatchReport) -> 
         for code, response in op.get("responses", {}).items():
             media = response.get("content", {}).get("application/json", {})
             if str(code).startswith("2") and media.get("schema") == {"type": "string"}:
-                media["schema"] = {"description": "Whatever JSON the API answers, as it arrives."}
+                media["schema"] = {
+                    "description": "Whatever JSON the API answers, as it arrives.",
+                    "x-untyped-on-purpose": True,
+                }
                 changed += 1
     report.note(f"untyped-string-answers: {changed} answers accept any JSON")
 
@@ -304,7 +307,11 @@ def rule_untyped_string_answers(spec: Json, rule: Json, report: PatchReport) -> 
 def rule_object_type_where_properties(spec: Json, rule: Json, report: PatchReport) -> None:
     changed = 0
     for schema in _every_schema(spec):
-        if isinstance(schema.get("properties"), dict) and "type" not in schema and "allOf" not in schema:
+        if (
+            isinstance(schema.get("properties"), dict)
+            and "type" not in schema
+            and "allOf" not in schema
+        ):
             schema["type"] = "object"
             changed += 1
     report.note(f"object-type-where-properties: {changed} schemas typed as objects")
