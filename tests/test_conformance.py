@@ -13,11 +13,8 @@ Basic credentials (the partner pair on the three partner paths), no rate limits 
   (positive data, derandomized; some anchored on existing ids and sane paging). The fake must not
   crash nor answer 5xx or an unexpected status (2xx, or a 400/404/422 JSON error), and every
   answer with a documented status (2XX, the spec's 404 and 400 bodies) must conform.
-* What does not conform is listed in DEVIATIONS (answers the patched spec does not describe) and
-  KNOWN_CRASHES, plus ill-typed writes; each is a strict xfail. The tests above validate against
-  the patched spec with exactly these deviations relaxed, so they stay green while every
-  deviation stays visible; once one is fixed its xfail passes, which fails the run until its
-  entry is removed.
+* Regression tests for what this suite once found: a non-object address crashed the fake, and
+  ill-typed writes were stored and echoed back (both now answer 422).
 
 ``nullable`` is read the OpenAPI 3.0 way: ``nullable: true`` admits null besides the schema's
 ``type``; without it null is not admitted, whatever an ``enum`` lists. A ``nullable`` schema
@@ -31,8 +28,6 @@ import base64
 import copy
 import functools
 import json
-import traceback
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
 
 from codegen._spec import PatchSet, apply_patchset, iter_operations, load_spec
 from jumpseller_async.testing import ROUTES, FakeJumpseller
+from tests._fakebodies import valid_body
 
 Json = Any
 Route = tuple[str, str]
@@ -76,51 +72,6 @@ def patched_spec() -> Json:
 def _schemas(spec: Json) -> dict[str, Json]:
     schemas: dict[str, Json] = spec["components"]["schemas"]
     return schemas
-
-
-def _every_dict(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _every_dict(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _every_dict(value)
-
-
-def _relax_custom_field_values(spec: Json) -> None:
-    _schemas(spec)["CustomFieldFields"]["properties"]["values"]["items"] = {}
-
-
-@dataclass(frozen=True)
-class Deviation:
-    name: str
-    culprit: str
-    reason: str
-    relax: Callable[[Json], None]
-
-
-DEVIATIONS = (
-    Deviation(
-        "custom-field-values-objects",
-        "fake",
-        "custom_field.values is rendered as [{'id', 'value'}] select options; both specs "
-        "declare CustomFieldFields/properties/values as an array of strings",
-        _relax_custom_field_values,
-    ),
-)
-DEVIATION_NAMES = frozenset(d.name for d in DEVIATIONS)
-
-
-@functools.cache
-def relaxed_spec(keep: str | None = None) -> Json:
-    """The patched spec with every deviation relaxed except ``keep``."""
-    assert keep is None or keep in DEVIATION_NAMES
-    spec = copy.deepcopy(patched_spec())
-    for deviation in DEVIATIONS:
-        if deviation.name != keep:
-            deviation.relax(spec)
-    return spec
 
 
 def ok_schema(spec: Json, method: str, path: str) -> Json:
@@ -173,15 +124,15 @@ def to_json_schema(schema: Json) -> Json:
 
 
 @functools.cache
-def _converted_components(keep: str | None) -> Json:
-    return {name: to_json_schema(s) for name, s in _schemas(relaxed_spec(keep)).items()}
+def _converted_components() -> Json:
+    return {name: to_json_schema(s) for name, s in _schemas(patched_spec()).items()}
 
 
 @functools.cache
-def body_validator(method: str, path: str, keep: str | None = None) -> Any:
+def body_validator(method: str, path: str) -> Any:
     document = {
-        "allOf": [to_json_schema(ok_schema(relaxed_spec(keep), method, path))],
-        "components": {"schemas": _converted_components(keep)},
+        "allOf": [to_json_schema(ok_schema(patched_spec(), method, path))],
+        "components": {"schemas": _converted_components()},
     }
     return jsonschema_rs.Draft7Validator(document, validate_formats=True)
 
@@ -190,9 +141,9 @@ def _pointer(parts: list[str | int]) -> str:
     return "/" + "/".join(str(p) for p in parts)
 
 
-def schema_errors(method: str, path: str, body: Json, keep: str | None = None) -> list[str]:
+def schema_errors(method: str, path: str, body: Json) -> list[str]:
     """``instance path (schema path): message`` for each way ``body`` breaks the 2XX schema."""
-    errors = body_validator(method, path, keep).iter_errors(body)
+    errors = body_validator(method, path).iter_errors(body)
     found = {
         f"{_pointer(e.instance_path)} ({_pointer(e.schema_path)}): {e.message[:300]}"
         for e in errors
@@ -298,80 +249,6 @@ def _parameters(method: str, path: str) -> list[Json]:
     return found
 
 
-def valid_body(fake: FakeJumpseller, path: str) -> Json:
-    store = fake.store
-    customer_id = store.customers.ids[1]
-    bodies: dict[str, Json] = {
-        "/categories.json": {"category": {"name": "New category"}},
-        "/categories/{id}.json": {"category": {"name": "Renamed"}},
-        "/checkout_custom_fields.json": {
-            "checkout_custom_field": {"label": "Delivery day", "type": "date", "area": "other"}
-        },
-        "/checkout_custom_fields/{id}.json": {"checkout_custom_field": {"required": True}},
-        "/custom_fields.json": {"custom_field": {"label": "Origin", "type": "text"}},
-        "/custom_fields/{id}.json": {"custom_field": {"label": "Origin country"}},
-        "/custom_fields/{id}/select_options.json": {
-            "custom_field_select_option": {"value": "Oversized"}
-        },
-        "/custom_fields/{id}/select_options/{custom_field_select_option_id}.json": {
-            "custom_field_select_option": {"value": "Skinny"}
-        },
-        "/customer_categories.json": {"category": {"name": "Resellers"}},
-        "/customer_categories/{id}.json": {"category": {"name": "Premium"}},
-        "/customer_categories/{id}/customers.json": {"customers": [{"id": customer_id}]},
-        "/customers.json": {"customer": {"email": "new.buyer@example.com", "password": "secret"}},
-        "/customers/{id}.json": {"customer": {"phone": "912345678"}},
-        "/customers/{id}/fields": {
-            "customer_additional_field": {"checkout_custom_field_id": 3002, "value": "Ring twice"}
-        },
-        "/customers/{id}/fields/{field_id}": {"customer_additional_field": {"value": "11111111-1"}},
-        "/hooks.json": {"hook": {"event": "order_paid", "url": "https://example.com/paid"}},
-        "/hooks/{id}.json": {"hook": {"url": "https://example.com/changed"}},
-        "/jsapps.json": {
-            "app": {"url": "https://example.com/a.js", "template": "layout", "element": "body"}
-        },
-        "/orders.json": {
-            "order": {
-                "status": "Paid",
-                "products": [{"id": store.products.ids[0], "qty": 2}],
-                "customer": {"id": customer_id},
-            }
-        },
-        "/orders/{id}.json": {"order": {"status": "Canceled"}},
-        "/orders/{id}/history.json": {"order_history": {"message": "Called the customer"}},
-        "/pages.json": {"page": {"title": "Returns"}},
-        "/pages/{id}.json": {"page": {"status": "draft"}},
-        "/products.json": {"product": {"name": "Linen Shirt", "price": 30.0}},
-        "/products/{id}.json": {"product": {"price": 12.5}},
-        "/products/{id}/attachments.json": {
-            "attachment": {"url": "https://example.com/manual.pdf"}
-        },
-        "/products/{id}/digital_products.json": {
-            "digital_product": {"url": "https://example.com/book.pdf"}
-        },
-        "/products/{id}/fields.json": {"field": {"id": 4001, "value": "Wool"}},
-        "/products/{product_id}/fields/{field_id}.json": {"field": {"value": "Silk"}},
-        "/products/{id}/images.json": {"image": {"url": "https://example.com/front.jpg"}},
-        "/products/{id}/options.json": {"option": {"name": "Engraving", "option_type": "input"}},
-        "/products/{id}/options/{option_id}.json": {"option": {"name": "Talla"}},
-        "/products/{id}/options/{option_id}/values.json": {"value": {"name": "5XL"}},
-        "/products/{id}/options/{option_id}/values/{value_id}.json": {"value": {"name": "Tiny"}},
-        "/products/{id}/variants.json": {"variant": {"price": 9.99, "sku": "NEW-1", "stock": 3}},
-        "/products/{id}/variants/{variant_id}.json": {"variant": {"stock": 7}},
-        "/promotions.json": {"promotion": {"name": "Summer", "code": "SUMMER"}},
-        "/promotions/{id}.json": {"promotion": {"enabled": False}},
-        "/shipping_methods.json": {"shipping_method": {"name": "Courier"}},
-        "/shipping_methods/{id}.json": {"shipping_method": {"enabled": False}},
-        "/store/create.json": {
-            "store_name": "Tienda Nueva",
-            "email": "owner@example.com",
-            "password": "pw",
-        },
-        "/taxes.json": {"tax": {"name": "Luxury", "tax": 5.0, "country": "CL"}},
-    }
-    return bodies[path]
-
-
 # --------------------------------------------------------------------------- schemathesis
 
 
@@ -379,7 +256,7 @@ def valid_body(fake: FakeJumpseller, path: str) -> Json:
 def st_schema() -> Any:
     # An explicit default config: no schemathesis.toml from the environment is picked up.
     return schemathesis.openapi.from_dict(
-        copy.deepcopy(relaxed_spec()), config=schemathesis.Config()
+        copy.deepcopy(patched_spec()), config=schemathesis.Config()
     )
 
 
@@ -475,44 +352,6 @@ def test_operation_answers_conform(sweep: dict[Route, Answer], route: Route) -> 
 # --------------------------------------------------------------------------- generated requests
 
 
-@dataclass(frozen=True)
-class KnownCrash:
-    """A fake bug that raises out of a route handler (a 500 under a real server)."""
-
-    name: str
-    exception: type[Exception]
-    function: str
-    """The fake's function the exception is raised in."""
-    method: str
-    path: str
-    body: Json
-    reason: str
-
-
-KNOWN_CRASHES = (
-    KnownCrash(
-        "customer-address-not-an-object",
-        AttributeError,
-        "_prepare_customer",
-        "POST",
-        "/customers.json",
-        {"customer": {"email": "street@example.com", "shipping_address": "Av. Providencia 1"}},
-        "fake: creating (or updating) a customer without fullname whose shipping_address is "
-        "not an object (a string, number or list; ShippingAddress declares no type, so the "
-        "patched spec allows it) raises AttributeError in _prepare_customer "
-        "(address.get) instead of answering 4xx",
-    ),
-)
-
-
-def known_crash(exc: Exception) -> KnownCrash | None:
-    where = traceback.extract_tb(exc.__traceback__)[-1].name
-    for crash in KNOWN_CRASHES:
-        if isinstance(exc, crash.exception) and where == crash.function:
-            return crash
-    return None
-
-
 HYPOTHESIS_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -543,12 +382,7 @@ def test_generated_requests(route: Route) -> None:
     @HYPOTHESIS_SETTINGS
     @given(case=generated_cases(fake, method, path))
     def check(case: Any) -> None:
-        try:
-            response = case.call(headers=basic_auth(fake, path), app=fake)
-        except Exception as exc:
-            if known_crash(exc) is not None:
-                return  # shown by test_known_crash
-            raise
+        response = case.call(headers=basic_auth(fake, path), app=fake)
         status = response.status_code
         statuses.append(status)
         assert 200 <= status < 300 or status in CLIENT_ERRORS, describe(response)
@@ -564,45 +398,19 @@ def test_generated_requests(route: Route) -> None:
     assert statuses, "no request was answered"
 
 
-# --------------------------------------------------------------------------- what does not conform
+# --------------------------------------------------------------------------- regressions
 
 
-def _xfail(culprit_reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=culprit_reason)
-
-
-@pytest.mark.parametrize(
-    "deviation",
-    [pytest.param(d, id=d.name, marks=_xfail(f"{d.culprit}: {d.reason}")) for d in DEVIATIONS],
-)
-def test_known_deviation(sweep: dict[Route, Answer], deviation: Deviation) -> None:
-    """The sweep's answers against the spec with every deviation relaxed but this one."""
-    found = [
-        f"{method} {path}: {error}"
-        for (method, path), answer in sweep.items()
-        for error in schema_errors(method, path, answer.body(), keep=deviation.name)
-    ]
-    assert not found, "\n".join(found[:10])
-
-
-@pytest.mark.parametrize(
-    "crash", [pytest.param(c, id=c.name, marks=_xfail(c.reason)) for c in KNOWN_CRASHES]
-)
-def test_known_crash(crash: KnownCrash) -> None:
-    """The request answers: a 4xx error, or a 2xx that conforms."""
+def test_a_non_object_address_is_refused_not_a_crash() -> None:
+    """The fake once raised AttributeError here (a 500 under a real server)."""
     fake = fresh_fake()
-    case = make_case(fake, crash.method, crash.path, crash.body)
-    response = case.call(headers=basic_auth(fake, crash.path), app=fake)
-    body = json.loads(response.content)
-    if 200 <= response.status_code < 300:
-        assert not schema_errors(crash.method, crash.path, body), describe(response)
-    else:
-        assert 400 <= response.status_code < 500, describe(response)
-        assert is_error_body(body), describe(response)
+    body = {"customer": {"email": "street@example.com", "shipping_address": "Av. Providencia 1"}}
+    case = make_case(fake, "POST", "/customers.json", body)
+    response = case.call(headers=basic_auth(fake, "/customers.json"), app=fake)
+    assert response.status_code == 422, describe(response)
+    assert is_error_body(json.loads(response.content))
 
 
-# Writes with values of the wrong type (schemathesis' negative mode finds ~30 write operations
-# doing this); a few representatives.
 ILL_TYPED_WRITES: list[tuple[str, str, Json]] = [
     ("PUT", "/products/{id}.json", {"product": {"name": 42}}),
     ("PUT", "/shipping_methods/{id}.json", {"shipping_method": {"postal": 8320000}}),
@@ -610,11 +418,6 @@ ILL_TYPED_WRITES: list[tuple[str, str, Json]] = [
 ]
 
 
-@_xfail(
-    "fake: writes store values of the wrong type as sent and echo them in a 2xx answer "
-    "(product name 42, shipping_method postal 8320000, tax name ['VAT']) instead of "
-    "refusing them with 4xx (or converting them)"
-)
 def test_ill_typed_writes_are_refused_or_converted() -> None:
     fake = fresh_fake()
     wrong = []

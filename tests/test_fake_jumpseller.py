@@ -21,6 +21,8 @@ from jumpseller_async.testing import (
     RateLimiter,
     SlidingWindowLog,
 )
+from jumpseller_async.testing._fieldtypes import BODIES, FIELD_TYPES
+from tests._fakebodies import valid_body
 
 pytest_plugins = ["jumpseller_async.testing.pytest_plugin"]
 
@@ -97,6 +99,71 @@ def test_route_table_is_exactly_the_openapi_operations() -> None:
     assert set(unlimited().routes) == operations
 
 
+def _declared_type(spec: Any, schema: Any) -> str | None:
+    schema = _deref(spec, schema)
+    if "type" in schema:
+        return str(schema["type"])
+    if "properties" in schema:
+        return "object"  # ShippingAddress, BillingAddress: properties, no type
+    if "items" in schema:
+        return "array"
+    return None
+
+
+def _deref(spec: Any, node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _spec_body_tables() -> tuple[dict[Any, Any], dict[str, dict[str, str]]]:
+    """``_fieldtypes.BODIES`` and ``FIELD_TYPES`` as openapi.yaml's request bodies say them."""
+    spec = yaml.safe_load(OPENAPI.read_text())
+    bodies: dict[Any, Any] = {}
+    types: dict[str, dict[str, str]] = {}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("post", "put", "patch") or "requestBody" not in operation:
+                continue
+            ref = _deref(spec, operation["requestBody"])["content"]["application/json"]["schema"]
+            top_name = ref["$ref"].rsplit("/", 1)[-1]
+            top = _deref(spec, ref)
+            properties = top.get("properties", {})
+            only = next(iter(properties.values()), None)
+            if len(properties) == 1 and _declared_type(spec, only) == "object":
+                # A wrapped body: {"product": {...}}.
+                ((wrapper, inner_ref),) = properties.items()
+                name = (
+                    inner_ref["$ref"].rsplit("/", 1)[-1]
+                    if "$ref" in inner_ref
+                    else f"{top_name}.{wrapper}"
+                )
+                inner = _deref(spec, inner_ref)
+            else:
+                wrapper, name, inner = None, top_name, top
+            bodies[method.upper(), path] = (wrapper, name)
+            types[name] = {
+                field: kind
+                for field, sub in inner.get("properties", {}).items()
+                if (kind := _declared_type(spec, sub)) is not None
+            }
+    return bodies, types
+
+
+def test_field_type_table_is_the_openapi_request_bodies() -> None:
+    bodies, types = _spec_body_tables()
+    assert bodies == BODIES
+    assert types == FIELD_TYPES
+    assert set(BODIES) <= set(ROUTES)
+    assert FIELD_TYPES["ProductEditFields"]["name"] == "string"
+    assert FIELD_TYPES["CustomerFieldsWithPasswordNoID"]["shipping_address"] == "object"
+    kinds = {kind for fields in FIELD_TYPES.values() for kind in fields.values()}
+    assert kinds <= {"string", "integer", "number", "boolean", "object", "array"}
+
+
 def _first(
     items: Iterator[dict[str, Any]], predicate: Callable[[dict[str, Any]], Any]
 ) -> dict[str, Any]:
@@ -169,79 +236,12 @@ def _concrete(fake: FakeJumpseller, template: str) -> tuple[str, dict[str, str]]
 
 
 def _valid_body(fake: FakeJumpseller, method: str, template: str) -> Any:
-    store = fake.store
-    customer_id = store.customers.ids[1]
-    bodies: dict[str, Any] = {
-        "/categories.json": {"category": {"name": "New category"}},
-        "/categories/{id}.json": {"category": {"name": "Renamed"}},
-        "/checkout_custom_fields.json": {
-            "checkout_custom_field": {"label": "Floor", "type": "input", "area": "other"}
-        },
-        "/checkout_custom_fields/{id}.json": {"checkout_custom_field": {"required": True}},
-        "/custom_fields.json": {"custom_field": {"label": "Origin", "type": "text"}},
-        "/custom_fields/{id}.json": {"custom_field": {"label": "Origin country"}},
-        "/custom_fields/{id}/select_options.json": {
-            "custom_field_select_option": {"value": "Oversized"}
-        },
-        "/custom_fields/{id}/select_options/{custom_field_select_option_id}.json": {
-            "custom_field_select_option": {"value": "Skinny"}
-        },
-        "/customer_categories.json": {"customer_category": {"name": "Resellers"}},
-        "/customer_categories/{id}.json": {"category": {"name": "Premium"}},
-        "/customer_categories/{id}/customers.json": {"customers": [{"id": customer_id}]},
-        "/customers.json": {"customer": {"email": "new.buyer@example.com", "password": "secret"}},
-        "/customers/{id}.json": {"customer": {"phone": "912345678"}},
-        "/customers/{id}/fields": {
-            "customer_additional_field": {"checkout_custom_field_id": 3002, "value": "Ring twice"}
-        },
-        "/customers/{id}/fields/{field_id}": {"customer_additional_field": {"value": "11111111-1"}},
-        "/hooks.json": {"hook": {"event": "order_paid", "url": "https://example.com/paid"}},
-        "/hooks/{id}.json": {"hook": {"url": "https://example.com/changed"}},
-        "/jsapps.json": {
-            "app": {"url": "https://example.com/a.js", "template": "layout", "element": "body"}
-        },
-        "/orders.json": {
-            "order": {
-                "status": "Paid",
-                "products": [{"id": store.products.ids[0], "qty": 2}],
-                "customer": {"id": customer_id},
-            }
-        },
-        "/orders/{id}.json": {"order": {"status": "Canceled"}},
-        "/orders/{id}/history.json": {"order_history": {"message": "Called the customer"}},
-        "/pages.json": {"page": {"title": "Returns"}},
-        "/pages/{id}.json": {"page": {"status": "draft"}},
-        "/products.json": {"product": {"name": "Linen Shirt", "price": 30.0}},
-        "/products/{id}.json": {"product": {"price": 12.5}},
-        "/products/{id}/attachments.json": {
-            "attachment": {"url": "https://example.com/manual.pdf"}
-        },
-        "/products/{id}/digital_products.json": {
-            "digital_product": {"url": "https://example.com/book.pdf"}
-        },
-        "/products/{id}/fields.json": {"field": {"id": 4001, "value": "Wool"}},
-        "/products/{product_id}/fields/{field_id}.json": {"field": {"value": "Silk"}},
-        "/products/{id}/images.json": {"image": {"url": "https://example.com/front.jpg"}},
-        "/products/{id}/options.json": {"option": {"name": "Engraving", "option_type": "input"}},
-        "/products/{id}/options/{option_id}.json": {"option": {"name": "Talla"}},
-        "/products/{id}/options/{option_id}/values.json": {"value": {"name": "5XL"}},
-        "/products/{id}/options/{option_id}/values/{value_id}.json": {"value": {"name": "Tiny"}},
-        "/products/{id}/variants.json": {"variant": {"price": 9.99, "sku": "NEW-1", "stock": 3}},
-        "/products/{id}/variants/{variant_id}.json": {"variant": {"stock": 7}},
-        "/promotions.json": {"promotion": {"name": "Summer", "code": "SUMMER"}},
-        "/promotions/{id}.json": {"promotion": {"enabled": False}},
-        "/shipping_methods.json": {"shipping_method": {"name": "Courier"}},
-        "/shipping_methods/{id}.json": {"shipping_method": {"enabled": False}},
-        "/store/create.json": {
-            "store_name": "Tienda Nueva",
-            "email": "owner@example.com",
-            "password": "pw",
-        },
-        "/taxes.json": {"tax": {"name": "Luxury", "tax": 5.0, "country": "CL"}},
-    }
-    return (
-        bodies.get(template) if method in ("POST", "PUT") or "customers.json" in template else None
-    )
+    if method not in ("POST", "PUT") and "customers.json" not in template:
+        return None
+    try:
+        return valid_body(fake, template)
+    except KeyError:
+        return None
 
 
 async def test_every_operation_answers_with_valid_input() -> None:
@@ -545,6 +545,322 @@ async def test_jsapps_and_partners() -> None:
         assert (
             await http.get("/store/check_status.json", params={"store_code": code}, auth=AUTH)
         ).status_code == 401
+
+
+# ---------------------------------------------------------------------------------------
+# body types: wrong JSON types answer 422, store nothing, never crash
+# ---------------------------------------------------------------------------------------
+
+
+async def test_custom_field_values_are_the_option_strings() -> None:
+    fake = unlimited()
+    async with client(fake) as http:
+        fields = [f["custom_field"] for f in (await http.get("/custom_fields.json")).json()]
+        assert all(isinstance(v, str) for f in fields for v in f["values"])
+        fit = next(f for f in fields if f["label"] == "Fit")
+        assert fit["values"] == ["Slim", "Regular", "Relaxed"]
+        # The options keep their ids behind the select_options routes.
+        options = (await http.get(f"/custom_fields/{fit['id']}/select_options.json")).json()
+        assert [o["custom_field_select_option"]["value"] for o in options] == fit["values"]
+        assert all(isinstance(o["custom_field_select_option"]["id"], int) for o in options)
+
+        created = (
+            await http.post(
+                "/custom_fields.json",
+                json={"custom_field": {"label": "Cut", "type": "selection", "values": ["A", "B"]}},
+            )
+        ).json()["custom_field"]
+        assert created["values"] == ["A", "B"]
+        base = f"/custom_fields/{created['id']}/select_options"
+        await http.post(f"{base}.json", json={"custom_field_select_option": {"value": "C"}})
+        got = (await http.get(f"/custom_fields/{created['id']}.json")).json()["custom_field"]
+        assert got["values"] == ["A", "B", "C"]
+        assert len((await http.get(f"{base}.json")).json()) == 3
+
+        bad = await http.post(
+            "/custom_fields.json", json={"custom_field": {"label": "X", "values": ["A", 7]}}
+        )
+        assert bad.status_code == 422
+        assert bad.json()["errors"] == {"values[1]": ["must be a string"]}
+
+
+def _errors(response: httpx.Response) -> Any:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert isinstance(body["message"], str) and body["message"]
+    return body["errors"]
+
+
+NOT_OBJECTS = ["Av. Providencia 1", ["Av. Providencia 1"], 1234]
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS, ids=["string", "list", "number"])
+async def test_non_object_nested_values_answer_422_naming_the_field(value: Any) -> None:
+    fake = unlimited()
+    customer = _first(iter(fake.store.customers), lambda c: c["fullname"])
+    customer_path = f"/customers/{customer['id']}.json"
+    line = {"id": fake.store.products.ids[0]}
+    cases: list[tuple[str, str, str, Any, str]] = [
+        # (method, path, wrapper, fields, the field the error names)
+        # The reported crash: a new customer without fullname whose address is a street.
+        (
+            "POST",
+            "/customers.json",
+            "customer",
+            {"email": "street@example.com", "shipping_address": value},
+            "shipping_address",
+        ),
+        # The same on PUT, for a customer whose fullname is cleared.
+        (
+            "PUT",
+            customer_path,
+            "customer",
+            {"fullname": "", "shipping_address": value},
+            "shipping_address",
+        ),
+        ("PUT", customer_path, "customer", {"billing_address": value}, "billing_address"),
+        ("POST", "/pages.json", "page", {"title": "About", "image": value}, "image"),
+        ("POST", "/orders.json", "order", {"products": [line], "customer": value}, "customer"),
+        (
+            "POST",
+            "/orders.json",
+            "order",
+            {"products": [line], "customer": {"email": "o@x.cl", "billing_address": value}},
+            "customer.billing_address",
+        ),
+    ]
+    customers, pages, orders = (
+        len(fake.store.customers),
+        len(fake.store.pages),
+        len(fake.store.orders),
+    )
+    async with client(fake) as http:
+        for method, path, wrapper, fields, field in cases:
+            response = await http.request(method, path, json={wrapper: fields})
+            assert _errors(response) == {field: ["must be an object"]}, (path, fields)
+        after = (await http.get(customer_path)).json()["customer"]
+    # Nothing was stored.
+    assert (len(fake.store.customers), len(fake.store.pages), len(fake.store.orders)) == (
+        customers,
+        pages,
+        orders,
+    )
+    assert after["fullname"] == customer["fullname"]
+    assert after["shipping_address"] == customer["shipping_address"]
+    assert after["billing_address"] == customer["billing_address"]
+
+
+async def test_refused_updates_change_nothing() -> None:
+    fake = unlimited()
+    field_id = next(f["id"] for f in fake.store.custom_fields if f["_options"])
+    first, second = list(fake.store.customers)[:2]
+    async with client(fake) as http:
+        path = f"/custom_fields/{field_id}.json"
+        before = (await http.get(path)).json()
+        refused = await http.put(
+            path, json={"custom_field": {"label": "Renamed", "values": ["A", {"value": 7}]}}
+        )
+        assert _errors(refused) == {"values[1]": ["must be a string"]}
+        assert (await http.get(path)).json() == before
+
+        path = f"/customers/{second['id']}.json"
+        before = (await http.get(path)).json()
+        taken = await http.put(
+            path, json={"customer": {"phone": "+56 9 0000 0000", "email": first["email"]}}
+        )
+        assert taken.status_code == 422
+        assert (await http.get(path)).json() == before
+
+
+async def test_null_objects_are_accepted() -> None:
+    async with client(unlimited()) as http:
+        created = await http.post(
+            "/customers.json",
+            json={"customer": {"email": "nulls@example.com", "shipping_address": None}},
+        )
+        assert created.status_code == 200, created.text
+        assert created.json()["customer"]["shipping_address"] is None
+        assert created.json()["customer"]["fullname"] is None
+
+
+async def test_order_lines_of_the_wrong_type_answer_422() -> None:
+    fake = unlimited()
+    product_id = fake.store.products.ids[0]
+    before = len(fake.store.orders)
+    async with client(fake) as http:
+        for line, field, kind in (
+            ({"id": product_id, "price": "cheap"}, "products[0].price", "a number"),
+            ({"id": product_id, "discount": [1]}, "products[0].discount", "a number"),
+            ({"id": product_id, "qty": "two"}, "products[0].qty", "an integer"),
+            ("just a name", "products[0]", "an object"),
+        ):
+            response = await http.post("/orders.json", json={"order": {"products": [line]}})
+            assert _errors(response) == {field: [f"must be {kind}"]}
+        response = await http.post(
+            "/orders.json",
+            json={"order": {"products": [{"id": product_id}], "shipping_price": "free"}},
+        )
+        assert _errors(response) == {"shipping_price": ["must be a number"]}
+    assert len(fake.store.orders) == before
+
+
+ILL_TYPED: list[tuple[str, str, str, Any, str]] = [
+    # (resource, wrapper, field, wrong value, expected type)
+    ("products", "product", "name", 42, "a string"),
+    ("products", "product", "price", "12.5", "a number"),
+    ("products", "product", "stock", 2.5, "an integer"),
+    ("products", "product", "featured", "yes", "a boolean"),
+    ("products", "product", "categories", {"id": 1}, "an array"),
+    ("shipping_methods", "shipping_method", "postal", 8320000, "a string"),
+    ("categories", "category", "parent_id", "root", "an integer"),
+    ("promotions", "promotion", "enabled", 1, "a boolean"),
+    ("pages", "page", "template", "page", "an integer"),
+    ("customers", "customer", "email", ["a@b.cl"], "a string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "wrapper", "field", "value", "kind"),
+    ILL_TYPED,
+    ids=[f"{r}.{f}" for r, _, f, _, _ in ILL_TYPED],
+)
+async def test_ill_typed_fields_answer_422_and_store_nothing(
+    resource: str, wrapper: str, field: str, value: Any, kind: str
+) -> None:
+    fake = unlimited()
+    collection = getattr(fake.store, resource)
+    count = len(collection)
+    path = f"/{resource}/{collection.ids[0]}.json"
+    async with client(fake) as http:
+        before = (await http.get(path)).json()[wrapper]
+        response = await http.put(path, json={wrapper: {field: value, "updated_at": "x"}})
+        assert _errors(response) == {field: [f"must be {kind}"]}
+        assert (await http.get(path)).json()[wrapper] == before
+        created = await http.post(f"/{resource}.json", json={wrapper: {field: value}})
+        assert _errors(created) == {field: [f"must be {kind}"]}
+    assert len(collection) == count
+
+
+async def test_every_wrong_field_is_named_and_taxes_store_nothing() -> None:
+    fake = unlimited()
+    taxes = len(fake.store.taxes)
+    async with client(fake) as http:
+        response = await http.post(
+            "/taxes.json", json={"tax": {"name": ["VAT"], "tax": "19", "fixed": "no"}}
+        )
+        assert _errors(response) == {
+            "name": ["must be a string"],
+            "tax": ["must be a number"],
+            "fixed": ["must be a boolean"],
+        }
+    assert len(fake.store.taxes) == taxes
+
+
+async def test_what_the_types_accept() -> None:
+    fake = unlimited()
+    product_id = fake.store.products.ids[0]
+    path = f"/products/{product_id}.json"
+    async with client(fake) as http:
+        ok = await http.put(
+            path,
+            json={
+                "product": {
+                    "price": 12,  # an integer is a number
+                    "stock": 5.0,  # an integral float is an integer, stored as one
+                    "weight": None,  # null is always accepted
+                    "sku": "",  # and "" (stored as null)
+                    "x_new_field": [1, {"a": 2}],  # undeclared fields are stored as sent
+                }
+            },
+        )
+        assert ok.status_code == 200, ok.text
+        product = ok.json()["product"]
+        assert (product["price"], product["weight"], product["sku"]) == (12, None, None)
+        assert product["stock"] == 5 and isinstance(product["stock"], int)
+        assert product["x_new_field"] == [1, {"a": 2}]
+        # The older wrapper names the handlers accept are checked too.
+        alias = await http.post(
+            "/customer_categories.json", json={"customer_category": {"name": 1}}
+        )
+        assert _errors(alias) == {"name": ["must be a string"]}
+        # Infinity is no number the API could store.
+        inf = await http.put(
+            path,
+            content=b'{"product": {"price": 1e999}}',
+            headers={"content-type": "application/json"},
+        )
+        assert _errors(inf) == {"price": ["must be a number"]}
+
+
+async def test_partner_store_create_refuses_wrong_types_as_partner_errors() -> None:
+    partner = {"partner_code": "demo-partner", "auth_token": "demo-partner-token-0000000000000000"}
+    fake = unlimited()
+    async with client(fake, auth=None) as http:
+        response = await http.post(
+            "/store/create.json",
+            params=partner,
+            json={"store_name": ["Sol"], "email": "a@b.cl", "password": "x"},
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": True,
+            "field": "store_name",
+            "message": "store_name must be a string",
+        }
+    assert fake.store.partner_stores == {}
+
+
+WRONG_VALUES: list[Any] = ["x", 2.5, True, ["x"], {"id": "x"}]
+
+
+async def test_wrong_types_in_any_write_never_crash() -> None:
+    """Every create/update, every declared field, every JSON type: an answer, never a raise."""
+    fake = unlimited()
+    fake.store.partner_stores["existing"] = {"name": "E", "email": "e@x.cl", "currency": "CLP"}
+    partner = {"partner_code": "demo-partner", "auth_token": "demo-partner-token-0000000000000000"}
+    seen: set[int] = set()
+    emails = iter(range(10**6))
+    async with client(fake) as http:
+        for (method, template), (wrapper, schema) in BODIES.items():
+            path, query = _concrete(fake, template)
+            is_partner = template == "/store/create.json"
+            if is_partner:
+                query = {**query, **partner}
+            base = _valid_body(fake, method, template)
+            for field in [*FIELD_TYPES[schema], "variants", "images", "values", "products"]:
+                for value in WRONG_VALUES:
+                    body = json.loads(json.dumps(base))
+                    # The spec's wrapper, or the alias the valid body uses.
+                    fields = body[next(iter(body))] if wrapper else body
+                    fields[field] = value
+                    if "email" in fields and field != "email":
+                        fields["email"] = f"buyer{next(emails)}@example.com"
+                    if wrapper == "customer":
+                        fields.setdefault("fullname", "")  # so the address is read
+                    response = await http.request(
+                        method, path, params=query, json=body, auth=None if is_partner else AUTH
+                    )
+                    seen.add(response.status_code)
+                    assert response.status_code in (200, 400, 404, 422), (
+                        method,
+                        template,
+                        body,
+                        response.text,
+                    )
+    assert {200, 422} <= seen
+
+
+async def test_deeply_nested_bodies_answer_400() -> None:
+    async with client(unlimited()) as http:
+        deep = {"product": {"name": "Deep", "x": json.loads("[" * 500 + "]" * 500)}}
+        response = await http.post("/products.json", json=deep)
+        assert response.status_code == 400
+        assert response.json() == {"message": "Request body is nested too deeply"}
+        deeper = b'{"product": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+        response = await http.post(
+            "/products.json", content=deeper, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400
 
 
 # ---------------------------------------------------------------------------------------

@@ -61,6 +61,26 @@ _FAULT_BODIES: dict[str, tuple[int, str, str]] = {
 }
 
 
+_MAX_BODY_DEPTH = 64
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests arrays and objects more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class SimulatedDrop(httpx.RemoteProtocolError):
     """Raised by the app to drop a connection without an answer.
 
@@ -375,8 +395,11 @@ class FakeJumpseller:
         if body.strip():
             try:
                 parsed = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return Response(400, {"message": "Request body is not valid JSON"})
+            if _depth_exceeds(parsed, _MAX_BODY_DEPTH):
+                # Handlers walk bodies recursively: refuse what would exhaust the stack.
+                return Response(400, {"message": "Request body is nested too deeply"})
         request = Request(
             method=method,
             path=path,

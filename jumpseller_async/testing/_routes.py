@@ -6,14 +6,28 @@ a test checks it against ``openapi.yaml``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import _seed
+from ._fieldtypes import BODIES, FIELD_TYPES
 from ._http import Handler, HTTPError, Request, Response
-from ._store import Collection, Record, Store, as_int, now_iso, now_order_time, public, stamp
+from ._store import (
+    Collection,
+    Record,
+    Store,
+    as_float,
+    as_int,
+    now_iso,
+    now_order_time,
+    public,
+    stamp,
+)
 
 __all__ = ["PARTNER_PATHS", "ROUTES"]
 
@@ -22,6 +36,11 @@ __all__ = ["PARTNER_PATHS", "ROUTES"]
 # ---------------------------------------------------------------------------------------
 
 _READ_ONLY = frozenset({"id", "created_at", "updated_at"})
+
+# These authenticate with partner_code/auth_token instead of the store's credentials.
+PARTNER_PATHS = frozenset(
+    {"/partners/stores.json", "/store/check_status.json", "/store/create.json"}
+)
 
 
 def _clean(value: Any) -> Any:
@@ -59,6 +78,120 @@ def _fields(req: Request, *wrappers: str) -> Record:
                 cleaned: Record = _clean(inner)
                 return cleaned
     raise HTTPError(400, f"Missing parameter: expected a JSON object under {wrappers[0]!r}")
+
+
+# ---------------------------------------------------------------------------------------
+# body types: a value of the wrong JSON type is refused with 422, never stored nor crashed on
+# ---------------------------------------------------------------------------------------
+
+_ARTICLES = {"integer": "an integer", "object": "an object", "array": "an array"}
+
+
+def _must_be(expected: str) -> str:
+    return f"must be {_ARTICLES.get(expected, 'a ' + expected)}"
+
+
+def _typed(value: Any, expected: str) -> bool:
+    """Whether ``value`` has the JSON type ``expected``.
+
+    Null always does (the API uses it for empty), and so does "" (stored as null).
+    """
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    if expected == "string":
+        return isinstance(value, str)
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "object":
+        return isinstance(value, dict)
+    if expected == "array":
+        return isinstance(value, list)
+    if isinstance(value, bool):
+        return False
+    if expected == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if expected == "number":
+        return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    return True  # a type this table does not know: nothing to check
+
+
+def _type_errors(
+    fields: Record, types: Mapping[str, str], prefix: str = ""
+) -> dict[str, list[str]]:
+    """``{field: [message]}`` for each field of a declared type that ``fields`` breaks.
+
+    Integer fields sent as integral floats (``3.0``) are accepted and stored as integers.
+    """
+    errors: dict[str, list[str]] = {}
+    for key, value in fields.items():
+        expected = types.get(key)
+        if expected is None or str(key).startswith("_"):
+            continue  # undeclared fields are stored as sent: the real API grows fields
+        if not _typed(value, expected):
+            errors[f"{prefix}{key}"] = [_must_be(expected)]
+        elif expected == "integer" and isinstance(value, float):
+            fields[key] = int(value)
+    return errors
+
+
+def _unprocessable(errors: Mapping[str, list[str]]) -> HTTPError:
+    message = "; ".join(f"{field} {problems[0]}" for field, problems in errors.items())
+    return HTTPError(422, message, {"message": message, "errors": dict(errors)})
+
+
+def _expect(value: Any, expected: str, field: str) -> None:
+    """Refuse (422) one nested value a handler reads that is not of the ``expected`` type."""
+    if not _typed(value, expected):
+        raise _unprocessable({field: [_must_be(expected)]})
+
+
+def _number(value: Any, field: str, default: float = 0.0) -> float:
+    _expect(value, "number", field)
+    return default if value is None or value == "" else float(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+# Wrapper keys handlers accept besides the spec's own (the names live clients also send).
+_WRAPPER_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/customer_categories.json"): ("customer_category",),
+    ("PUT", "/customer_categories/{id}.json"): ("customer_category",),
+    ("POST", "/jsapps.json"): ("js_app",),
+}
+
+
+def _typechecked(method: str, path: str, handler: Handler) -> Handler:
+    """``handler`` behind a check of its body's field types against the spec (``_fieldtypes``).
+
+    The check runs before the handler, so a refused write stores nothing. Partner paths
+    check their own (their errors have another shape).
+    """
+    found = BODIES.get((method, path))
+    if found is None or path in PARTNER_PATHS:
+        return handler
+    wrapper, schema = found
+    types = FIELD_TYPES[schema]
+    keys = (wrapper, *_WRAPPER_ALIASES.get((method, path), ())) if wrapper else ()
+
+    @functools.wraps(handler)
+    def checked(req: Request) -> Response:
+        body = req.body
+        if isinstance(body, dict):
+            errors: dict[str, list[str]] = {}
+            if keys:
+                for key in keys:
+                    inner = body.get(key)
+                    if isinstance(inner, dict):
+                        errors.update(_type_errors(inner, types))
+            else:
+                errors.update(_type_errors(body, types))
+            if errors:
+                raise _unprocessable(errors)
+        return handler(req)
+
+    return checked
 
 
 def _int_arg(req: Request, name: str, default: int) -> int:
@@ -135,8 +268,12 @@ def _render_customer(store: Store, record: Record) -> Record:
 
 
 def _render_custom_field(store: Store, record: Record) -> Record:
+    # Both specs: values are the option values as strings; the options themselves (with
+    # their ids) are served by /custom_fields/{id}/select_options.json.
     out = public(record)
-    out["values"] = [dict(o) for o in record.get("_options", ())]
+    out["values"] = [
+        o["value"] for o in record.get("_options", ()) if isinstance(o.get("value"), str)
+    ]
     return out
 
 
@@ -214,15 +351,19 @@ class Resource:
         return _ok(self.out(req, record), req.create_status)
 
     def update(self, req: Request) -> Response:
-        item_id, _ = self.find(req)
+        item_id, current = self.find(req)
         changes = {k: v for k, v in _fields(req, *self.inputs).items() if k not in self.managed}
+        # Changed on a copy: an update refused by prepare (422) leaves the record as it was.
+        updated = copy.deepcopy(current)
+        _merge(updated, changes)
+        if self.prepare:
+            self.prepare(req.store, updated, changes, False)
+        if "updated_at" in updated:
+            stamp(updated, "updated_at")
         record = self.coll(req).materialize(item_id)
         assert record is not None
-        _merge(record, changes)
-        if self.prepare:
-            self.prepare(req.store, record, changes, False)
-        if "updated_at" in record:
-            stamp(record, "updated_at")
+        record.clear()
+        record.update(updated)
         return _ok(self.out(req, record))
 
     def delete(self, req: Request) -> Response:
@@ -305,13 +446,15 @@ def _prepare_product(store: Store, record: Record, changes: Record, creating: bo
         # Variants and images are sub-resources: ids come from the store, not the client.
         record["variants"] = [
             _new_variant(store, record, v)
-            for v in record.get("variants") or []
+            for v in _as_list(record.get("variants"))
             if isinstance(v, dict)
         ]
+        images = [img for img in _as_list(record.get("images")) if isinstance(img, dict)]
+        for i, img in enumerate(images):
+            _expect(img.get("url"), "string", f"images[{i}].url")
         record["images"] = [
             {"id": store.next_sub_id("image"), "position": i, "url": img.get("url")}
-            for i, img in enumerate(record.get("images") or [])
-            if isinstance(img, dict)
+            for i, img in enumerate(images)
         ]
         record["digital_products"] = []
 
@@ -351,8 +494,9 @@ def _prepare_customer(store: Store, record: Record, changes: Record, creating: b
     elif creating:
         raise HTTPError(422, "Email can't be blank")
     if not record.get("fullname"):
-        address = record.get("shipping_address") or {}
-        name = " ".join(str(p) for p in (address.get("name"), address.get("surname")) if p)
+        address = record.get("shipping_address")
+        parts = (address.get("name"), address.get("surname")) if isinstance(address, dict) else ()
+        name = " ".join(str(p) for p in parts if p)
         record["fullname"] = name or None
 
 
@@ -376,12 +520,14 @@ def _prepare_tax(store: Store, record: Record, changes: Record, creating: bool) 
 def _prepare_custom_field(store: Store, record: Record, changes: Record, creating: bool) -> None:
     values = record.pop("values", None)
     if isinstance(values, list):
+        # Strings (both specs); {"value": ...} objects, as select options read, are taken too.
+        options = [v.get("value") if isinstance(v, dict) else v for v in values]
+        for i, option in enumerate(options):
+            _expect(option, "string", f"values[{i}]")
         record["_options"] = [
-            {
-                "id": store.next_sub_id("select_option"),
-                "value": v.get("value") if isinstance(v, dict) else v,
-            }
-            for v in values
+            {"id": store.next_sub_id("select_option"), "value": option}
+            for option in options
+            if option is not None
         ]
     record.setdefault("_options", [])
     record.setdefault("product_visibility", True)
@@ -643,7 +789,7 @@ def _find(items: Sequence[Record], item_id: int | None, label: str) -> Record:
 def _sync_stock(product: Record) -> None:
     variants = product.get("variants") or []
     if variants:
-        product["stock"] = sum(int(v.get("stock") or 0) for v in variants)
+        product["stock"] = sum(as_int(v.get("stock")) or 0 for v in variants)
 
 
 def _new_variant(store: Store, product: Record, fields: Record) -> Record:
@@ -904,11 +1050,18 @@ def _product_field(req: Request, product: Record) -> Record:
     raise HTTPError(404, "Field not found")
 
 
+# The spec gives this operation no body; what clients send is checked as the POST's fields.
+_PRODUCT_FIELD_TYPES = {"value": "string", "variant_id": "integer"}
+
+
 def product_field_update(req: Request) -> Response:
     _product_field(req, _product(req, "product_id"))
     body: Record = req.body if isinstance(req.body, dict) else {}
     inner: Record = body["field"] if isinstance(body.get("field"), dict) else body
-    changes = _clean({k: v for k, v in inner.items() if k in ("value", "variant_id")})
+    changes = _clean({k: v for k, v in inner.items() if k in _PRODUCT_FIELD_TYPES})
+    errors = _type_errors(changes, _PRODUCT_FIELD_TYPES)
+    if errors:
+        raise _unprocessable(errors)
     product = _product(req, "product_id", write=True)
     item = _product_field(req, product)
     _merge(item, changes)
@@ -1157,6 +1310,25 @@ def order_update(req: Request) -> Response:
     return _ok(ORDERS.out(req, record))
 
 
+# Nested objects of the order create body: OrderProductOrderCreate in openapi.yaml, and
+# the customer's fields this handler reads (the spec's customer declares id and addresses).
+_ORDER_LINE_TYPES = {
+    "id": "integer",
+    "variant_id": "integer",
+    "qty": "integer",
+    "price": "number",
+    "discount": "number",
+}
+_ORDER_CUSTOMER_TYPES = {
+    "id": "integer",
+    "email": "string",
+    "phone": "string",
+    "fullname": "string",
+    "shipping_address": "object",
+    "billing_address": "object",
+}
+
+
 def order_create(req: Request) -> Response:
     fields = _fields(req, "order")
     store = req.store
@@ -1166,9 +1338,12 @@ def order_create(req: Request) -> Response:
     if not isinstance(lines_in, list) or not lines_in:
         raise HTTPError(422, "An order needs at least one product")
     lines: list[Record] = []
-    for entry in lines_in:
+    for i, entry in enumerate(lines_in):
         if not isinstance(entry, dict):
-            raise HTTPError(422, "products entries must be objects")
+            raise _unprocessable({f"products[{i}]": [_must_be("object")]})
+        errors = _type_errors(entry, _ORDER_LINE_TYPES, f"products[{i}].")
+        if errors:
+            raise _unprocessable(errors)
         product = store.products.get(as_int(entry.get("id")) or -1)
         if product is None:
             raise HTTPError(422, f"Product {entry.get('id')!r} not found")
@@ -1181,8 +1356,8 @@ def order_create(req: Request) -> Response:
             if variant is None:
                 raise HTTPError(422, f"Variant {variant_id} not found")
         price = entry.get("price")
-        if price is None:
-            price = (variant or product).get("price") or 0.0
+        if price is None or price == "":
+            price = as_float((variant or product).get("price")) or 0.0
         lines.append(
             {
                 "id": product["id"],
@@ -1192,7 +1367,7 @@ def order_create(req: Request) -> Response:
                 "image": (product.get("images") or [{}])[0].get("url"),
                 "qty": as_int(entry.get("qty")) or 1,
                 "price": float(price),
-                "discount": float(entry.get("discount") or 0.0),
+                "discount": _number(entry.get("discount"), f"products[{i}].discount"),
                 "weight": product.get("weight"),
                 "taxes": [],
                 "stock_locations": [],
@@ -1200,6 +1375,9 @@ def order_create(req: Request) -> Response:
         )
     customer_in = fields.get("customer") if isinstance(fields.get("customer"), dict) else {}
     assert isinstance(customer_in, dict)
+    errors = _type_errors(customer_in, _ORDER_CUSTOMER_TYPES, "customer.")
+    if errors:
+        raise _unprocessable(errors)
     customer_rec = None
     if customer_in.get("id") is not None:
         customer_rec = store.customers.get(as_int(customer_in["id"]) or -1)
@@ -1220,7 +1398,7 @@ def order_create(req: Request) -> Response:
         shipping_method = store.shipping_methods.get(as_int(fields["shipping_method_id"]) or -1)
         if shipping_method is None:
             raise HTTPError(422, "Shipping method not found")
-    shipping = float(fields.get("shipping_price") or 0.0)
+    shipping = _number(fields.get("shipping_price"), "shipping_price")
     subtotal = round(sum(line["price"] * line["qty"] for line in lines), 2)
     discount = round(sum(line["discount"] for line in lines), 2)
     now = now_order_time()
@@ -1373,6 +1551,8 @@ def select_option_update(req: Request) -> Response:
     option_id = as_int(req.params.get("custom_field_select_option_id"))
     _find(_custom_field(req).get("_options", []), option_id, "Select option")
     fields = _fields(req, _SELECT)
+    if "value" in fields and not fields["value"]:
+        raise HTTPError(422, "Value can't be blank")
     record = _custom_field(req, write=True)
     item = _find(record.get("_options", []), option_id, "Select option")
     _merge(item, fields)
@@ -1575,6 +1755,10 @@ def partner_store_create(req: Request) -> Response:
     body = _clean(req.body) if isinstance(req.body, dict) else {}
     if isinstance(body.get("store"), dict):
         body = body["store"]
+    wrong = _type_errors(body, FIELD_TYPES[BODIES["POST", "/store/create.json"][1]])
+    if wrong:
+        name, problems = next(iter(wrong.items()))
+        raise _partner_error(name, f"{name} {problems[0]}")
     for name in ("store_name", "email", "password"):
         if not body.get(name):
             raise _partner_error(name, f"{name} is required")
@@ -1637,7 +1821,7 @@ def _product_sub(name: str, sub: ProductSub, ops: str) -> list[tuple[str, str, H
     return [r for r in rows if r[0] != "DELETE" or "D" in ops]
 
 
-ROUTES: list[tuple[str, str, Handler]] = [
+_TABLE: list[tuple[str, str, Handler]] = [
     *_crud("/categories", CATEGORIES, "LCGUD", count=True),
     *_crud("/checkout_custom_fields", CHECKOUT_FIELDS, "LCGUD"),
     ("GET", "/countries.json", countries_list),
@@ -1722,7 +1906,6 @@ ROUTES: list[tuple[str, str, Handler]] = [
     *_crud("/taxes", TAXES, "LCG"),
 ]
 
-# These authenticate with partner_code/auth_token instead of the store's credentials.
-PARTNER_PATHS = frozenset(
-    {"/partners/stores.json", "/store/check_status.json", "/store/create.json"}
-)
+ROUTES: list[tuple[str, str, Handler]] = [
+    (method, path, _typechecked(method, path, handler)) for method, path, handler in _TABLE
+]
