@@ -211,7 +211,9 @@ class JumpsellerClient(Namespaces):
                 started = time.perf_counter()
                 try:
                     response = await self._http.request(**request_kwargs)
-                except httpx.TransportError as exc:
+                except httpx.HTTPError as exc:
+                    # Transport failures may be retried; the rest (a body that cannot be
+                    # decoded, too many redirects) are wrapped the same way, never retried.
                     error = exc
                 else:
                     slot.observe(response.headers)

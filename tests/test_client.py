@@ -334,3 +334,15 @@ async def test_an_empty_2xx_answer_parses_as_none() -> None:
     async with make(clock, script) as client:
         detailed = await clock.run(get_products_id_json.asyncio_detailed(5, client=client))
     assert detailed.status_code == 204 and detailed.parsed is None
+
+
+async def test_undecodable_answer_is_wrapped_not_retried() -> None:
+    clock = FakeClock()
+    broken_gzip = httpx.Response(
+        200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+    script = Script(clock, broken_gzip)
+    async with make(clock, script) as client:
+        with pytest.raises(APIConnectionError, match="DecodingError"):
+            await clock.run(get_products_id_json.asyncio(5, client=client))
+    assert len(script.sent) == 1
