@@ -138,9 +138,13 @@ class JumpsellerClient(Namespaces):
         concurrency: int = 8,
         use_count: bool = True,
         start_page: int = 1,
+        known_total: int | None = None,
         **params: Any,
     ) -> Paginator[Any]:
-        """Every item of a list operation: ``async for p in client.paginate(get_products_json)``."""
+        """Every item of a list operation: ``async for p in client.paginate(get_products_json)``.
+
+        ``known_total`` skips the count request when the caller already has the total.
+        """
         return Paginator(
             self,
             operation,
@@ -149,6 +153,7 @@ class JumpsellerClient(Namespaces):
             concurrency=concurrency,
             use_count=use_count,
             start_page=start_page,
+            known_total=known_total,
         )
 
     def paginate_after(

@@ -177,7 +177,7 @@ class Exporter:
         return "page" in params and "limit" in params
 
     async def _batches(
-        self, state: ExportState
+        self, state: ExportState, total: int | None
     ) -> AsyncIterator[tuple[Sequence[Any], dict[str, int]]]:
         """Pages in order, each with the state to record once it is written."""
         if self.mode == "after":
@@ -186,11 +186,13 @@ class Exporter:
                 yield batch, {"after_id": max(wrapped_id(item) for item in batch)}
             self.requests += walker.requests
         elif self._pages_accept_paging():
+            # With the total known, the pages from next_page on are fetched concurrently.
             paginator = self.client.paginate(
                 self.list_module,
                 start_page=state.next_page,
                 concurrency=self.concurrency,
                 use_count=False,
+                known_total=total,
             )
             page = state.next_page
             async for batch in paginator.pages():
@@ -221,7 +223,7 @@ class Exporter:
             handle.truncate(state.bytes_written)  # drop a page cut short by the interruption
             handle.seek(state.bytes_written)
             self.progress(state.items, total)
-            async for batch, position in self._batches(state):
+            async for batch, position in self._batches(state, total):
                 lines = []
                 for item in batch:
                     if item is None:

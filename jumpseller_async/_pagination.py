@@ -91,6 +91,7 @@ class Paginator(Generic[T]):
     concurrency: int = DEFAULT_CONCURRENCY
     use_count: bool = True
     start_page: int = 1
+    known_total: int | None = None
     requests: int = attrs.field(default=0, init=False)
     total: int | None = attrs.field(default=None, init=False)
 
@@ -131,6 +132,8 @@ class Paginator(Generic[T]):
         return answer
 
     async def _known_total(self) -> int | None:
+        if self.known_total is not None:
+            return self.known_total
         if not self.use_count:
             return None
         _, module = resolve_operation(self.operation)

@@ -338,16 +338,22 @@ class MemoryWindowBackend:
         self._phantoms = {w: ph for w, ph in self._phantoms.items() if w in windows}
 
     def prune(self, now: float) -> None:
-        """Drop completed entries and phantoms that no window counts any more."""
+        """Drop completed entries and phantoms that no window counts any more.
+
+        "Any more" is measured from the oldest request still in flight: ``observe`` compares
+        the server's count with ours as of that request's admission, which must still see
+        every entry that was live then (else our own expired requests pass for a stranger's).
+        """
+        cutoff = min(now, min(self._in_flight.values(), default=now))
         horizon = self._horizon
         ends = self._ends
         k = 0
-        while k < len(ends) and ends[k] + horizon <= now:
+        while k < len(ends) and ends[k] + horizon <= cutoff:
             k += 1
         if k:
             del ends[:k]
         for phantoms in self._phantoms.values():
-            k = bisect_right(phantoms, now)
+            k = bisect_right(phantoms, cutoff)
             if k:
                 del phantoms[:k]
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
-from jumpseller_async import ConfigurationError, JumpsellerClient
+from jumpseller_async import ConfigurationError, Exporter, JumpsellerClient
 from jumpseller_async.api.orders import get_orders_after_id_json, get_orders_json
 from jumpseller_async.api.products import get_products_id_json, get_products_json
 
@@ -142,3 +144,13 @@ async def test_after_iterator_only_takes_after_operations() -> None:
     async with client_for(Store([])) as client:
         with pytest.raises(ConfigurationError, match="not an …/after"):
             client.paginate_after(get_orders_json)
+
+
+async def test_page_mode_export_fetches_pages_concurrently_and_in_order(tmp_path: Path) -> None:
+    store = Store(list(range(1, 701)), count=700, latency=0.01)
+    async with client_for(store) as client:
+        result = await Exporter(client, "customers", tmp_path / "c.jsonl", concurrency=4).run()
+    assert result.items == 700
+    assert store.peak == 4
+    lines = (tmp_path / "c.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == list(range(1, 701))

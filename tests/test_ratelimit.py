@@ -599,3 +599,28 @@ async def test_fake_clock_wakes_sleepers_in_time_order() -> None:
         asyncio.gather(sleeper("c", 3.0), sleeper("a", 1.0), sleeper("b", 1.0), sleeper("z", 0))
     )
     assert woke == [("z", 100.0), ("a", 101.0), ("b", 101.0), ("c", 103.0)]
+
+
+async def test_own_requests_that_expired_mid_flight_are_not_taken_for_strangers() -> None:
+    """A slow answer is compared with our count at its admission, which must still see the
+    requests that were live then even if they expired while it was in flight."""
+    clock = FakeClock()
+    limiter = RateLimiter([(3, 1.0)], clock=clock)
+    full = {
+        "Jumpseller-PerSecondRateLimit-Limit": "3",
+        "Jumpseller-PerSecondRateLimit-Remaining": "0",
+    }
+
+    async def request(start: float, end: float, headers: dict[str, str] | None = None) -> None:
+        await clock.sleep(start)
+        async with limiter.slot() as slot:
+            await clock.sleep(end - start)
+            if headers:
+                slot.observe(headers)
+
+    # A and B end at 0.1; C (admitted at 0.5, so the server counted A, B and C) answers at 2.0;
+    # D is admitted at 1.5, after A and B left the window.
+    await clock.run(
+        asyncio.gather(request(0, 0.1), request(0, 0.1), request(0.5, 2.0, full), request(1.5, 1.6))
+    )
+    assert limiter.stats.phantoms == 0

@@ -550,7 +550,10 @@ class FakeJumpseller:
         yields the base URL, e.g. ``http://127.0.0.1:54321/v1``."""
         uvicorn = _import_uvicorn()
         _quiet_simulated_drops()
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that name it, and
+        # without it uvicorn's two writes (head, body) wait ~40 ms on the peer's delayed ACK.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.setblocking(False)
