@@ -130,11 +130,12 @@ def greedy_schedule(n: int, windows: Sequence[tuple[int, float]], gap: float = 0
 async def serve(app: Any, prefix: str = "/v1") -> AsyncIterator[str]:
     """Serve an ASGI app under uvicorn on 127.0.0.1 in this event loop; yields the base URL.
 
-    Like ``FakeJumpseller.run_in_background``, except that the listening socket is created
-    with ``proto=IPPROTO_TCP``: asyncio sets TCP_NODELAY only on sockets whose ``proto``
-    says TCP, and without it uvicorn's separate header and body writes meet Nagle's
-    algorithm and the client's delayed ACK, which adds ~40 ms to every answer on loopback
-    (see BENCHMARKS.md).
+    Like ``FakeJumpseller.run_in_background``, with the listening socket created with
+    ``proto=IPPROTO_TCP``: asyncio sets TCP_NODELAY only on sockets whose ``proto`` says
+    TCP, and without it uvicorn's separate header and body writes meet Nagle's algorithm
+    and the client's delayed ACK, which adds ~40 ms to every answer on loopback. The
+    library's helper lacked it until Finding 1 of BENCHMARKS.md was fixed; the limiter
+    benchmark's ``(run_in_background)`` row keeps comparing the two.
     """
     import uvicorn
 

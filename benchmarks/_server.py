@@ -90,10 +90,10 @@ async def _serve_fake(options: dict[str, Any]) -> None:
 
     from ._common import serve
 
-    # "nagle": serve through the library's own run_in_background, to show its cost.
-    nagle = options.pop("nagle", False)
+    # "run_in_background": serve through the library's own helper rather than ours.
+    helper = options.pop("run_in_background", False)
     fake = FakeJumpseller(**options)
-    async with fake.run_in_background(port=0) if nagle else serve(fake) as base_url:
+    async with fake.run_in_background(port=0) if helper else serve(fake) as base_url:
         print(base_url, flush=True)
         await _wait_for_stdin_eof(fake)
 

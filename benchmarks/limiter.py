@@ -2,11 +2,18 @@
 
 The server is :class:`FakeJumpseller` under uvicorn on 127.0.0.1, in a child process (a
 real store is on another machine: sharing our event loop would slow its answers by our own
-work), with Jumpseller's documented limits, 8 per second and 240 per minute, and
+work), with Jumpseller's documented limits, 8 per second and 240 per minute, and by default
 ``time_scale=0.1``: its sliding windows last 0.1 s and 6 s. Our client runs on a clock
 ten times faster (:class:`ScaledClock`), so it keeps its stock limits and reads the
 server's rate-limit headers as in production. ``N`` GETs (pages of 20 products) are fired
-at once with ``asyncio.gather``, with 0 ms and 5 ms (50 ms scaled) of server latency.
+at once with ``asyncio.gather``, with 0 ms and 50 ms of server latency at real scale (5 ms
+at 0.1).
+
+``python -m benchmarks --only limiter --scale 1.0`` runs it at real scale (windows of 1 s
+and 60 s, 50 ms of latency; about 80 s per run, each client once per latency; with
+``--quick``, ours at both latencies and the chained buckets at 50 ms only): the server's and
+the client's own work per request, which is not scaled, then weighs against the windows as
+it does in production.
 
 The aiolimiter clients are what integrations write: one or two ``AsyncLimiter`` leaky
 buckets in front of raw httpx requests, retrying a 429 straight away through the buckets
@@ -46,8 +53,10 @@ from ._common import (
 )
 
 TIME_SCALE = 0.1
+"""The default scale: keeps a full run (``make bench``) near 5 minutes."""
 LIMITS = ((8, 1.0), (240, 60.0))
-SCALED = tuple((n, w * TIME_SCALE) for n, w in LIMITS)
+LATENCIES = (0.0, 0.05)
+"""Server latencies at real scale, in seconds; a run at scale ``s`` uses ``s`` times these."""
 N_REQUESTS = 400
 PAGE_SIZE = 20
 MAX_ATTEMPTS = 50
@@ -127,6 +136,11 @@ def audit(
     return early, lateness
 
 
+def scaled(scale: float) -> tuple[tuple[int, float], ...]:
+    """The server's windows in real seconds at ``scale``."""
+    return tuple((n, w * scale) for n, w in LIMITS)
+
+
 def replay_rule(durations: Sequence[float], windows: Sequence[tuple[int, float]]) -> float:
     """Makespan of the limiter's admission rule with no overhead, given each request's
     round trip (in send order): request k goes, FIFO, at the first moment when fewer than
@@ -150,23 +164,26 @@ _recording: list[tuple[RecordingBackend, RateLimiter]] = []
 """The window backend and limiter of the last run of our client, for the audit."""
 
 
-async def _fire_ours(base_url: str, n: int) -> int:
-    clock = ScaledClock(TIME_SCALE)
-    backend = RecordingBackend(TIME_SCALE)
-    # What JumpsellerClient builds by default, with the recording backend.
-    limiter = RateLimiter(DEFAULT_LIMITS, explicit=False, clock=clock, backend=backend)
-    _recording[:] = [(backend, limiter)]
-    async with JumpsellerClient(
-        LOGIN, TOKEN, base_url=base_url, clock=clock, limiter=limiter
-    ) as client:
-        results = await asyncio.gather(
-            *(
-                get_products_json.asyncio(client=client, page=page, limit=PAGE_SIZE)
-                for page in range(1, n + 1)
-            ),
-            return_exceptions=True,
-        )
-    return sum(isinstance(r, BaseException) for r in results)
+def _ours(scale: float) -> Fire:
+    async def fire(base_url: str, n: int) -> int:
+        clock = ScaledClock(scale)
+        backend = RecordingBackend(scale)
+        # What JumpsellerClient builds by default, with the recording backend.
+        limiter = RateLimiter(DEFAULT_LIMITS, explicit=False, clock=clock, backend=backend)
+        _recording[:] = [(backend, limiter)]
+        async with JumpsellerClient(
+            LOGIN, TOKEN, base_url=base_url, clock=clock, limiter=limiter
+        ) as client:
+            results = await asyncio.gather(
+                *(
+                    get_products_json.asyncio(client=client, page=page, limit=PAGE_SIZE)
+                    for page in range(1, n + 1)
+                ),
+                return_exceptions=True,
+            )
+        return sum(isinstance(r, BaseException) for r in results)
+
+    return fire
 
 
 def _aiolimiter_client(limiters: Sequence[tuple[int, float]]) -> Fire:
@@ -196,14 +213,23 @@ def _aiolimiter_client(limiters: Sequence[tuple[int, float]]) -> Fire:
 
 
 OURS = "jumpseller-async"
-CLIENTS: dict[str, Fire] = {
-    OURS: _fire_ours,
-    "aiolimiter 240/6s + 8/0.1s": _aiolimiter_client([(240, 6.0), (8, 0.1)]),
-    "aiolimiter 240/6s only": _aiolimiter_client([(240, 6.0)]),
-}
 
 
-def _server_options(latency: float, nagle: bool = False) -> dict[str, object]:
+def _clients(scale: float) -> dict[str, Fire]:
+    """Ours, then the aiolimiter clients with buckets sized to the scaled windows."""
+    (short_n, short_w), (long_n, long_w) = scaled(scale)
+    return {
+        OURS: _ours(scale),
+        f"aiolimiter {long_n}/{long_w:g}s + {short_n}/{short_w:g}s": _aiolimiter_client(
+            [(long_n, long_w), (short_n, short_w)]
+        ),
+        f"aiolimiter {long_n}/{long_w:g}s only": _aiolimiter_client([(long_n, long_w)]),
+    }
+
+
+def _server_options(
+    latency: float, scale: float, run_in_background: bool = False
+) -> dict[str, object]:
     # ban_after=None: a ban would stop the naive clients for 30 s and hide their makespan;
     # every rejection is counted either way.
     return {
@@ -212,16 +238,16 @@ def _server_options(latency: float, nagle: bool = False) -> dict[str, object]:
         "customers": 0,
         "orders": 0,
         "limits": LIMITS,
-        "time_scale": TIME_SCALE,
+        "time_scale": scale,
         "latency": latency,
         "ban_after": None,
         "login": LOGIN,
         "authtoken": TOKEN,
-        "nagle": nagle,
+        "run_in_background": run_in_background,
     }
 
 
-async def _idle_round_trip(server: ChildServer) -> float:
+async def _idle_round_trip(server: ChildServer, scale: float) -> float:
     """Median time of one GET on the idle server: the R of the safe bound."""
     async with httpx.AsyncClient(base_url=server.base_url, auth=(LOGIN, TOKEN)) as http:
         samples = []
@@ -229,16 +255,18 @@ async def _idle_round_trip(server: ChildServer) -> float:
             started = time.perf_counter()
             (await http.get("/products.json", params={"page": 1, "limit": PAGE_SIZE})).json()
             samples.append(time.perf_counter() - started)
-            await asyncio.sleep(0.02)  # stay under 8 per 0.1 s
+            await asyncio.sleep(0.2 * scale)  # stay well under 8 per (scaled) second
     server.command("reset")
     return median(samples[1:])  # the first one also opened the connection
 
 
-async def _run(server: ChildServer, name: str, latency: float, budget: float) -> Run:
+async def _run(
+    server: ChildServer, name: str, fire: Fire, latency: float, budget: float, scale: float
+) -> Run:
     server.command("reset")
     started = time.perf_counter()
     try:
-        failed = await asyncio.wait_for(CLIENTS[name](server.base_url, N_REQUESTS), budget)
+        failed = await asyncio.wait_for(fire(server.base_url, N_REQUESTS), budget)
         timed_out = False
     except asyncio.TimeoutError:
         failed, timed_out = -1, True
@@ -252,9 +280,9 @@ async def _run(server: ChildServer, name: str, latency: float, budget: float) ->
         backend, limiter = _recording[0]
         intervals = backend.intervals()
         durations = [end - start for start, end in intervals]
-        replay = replay_rule(durations, SCALED)
+        replay = replay_rule(durations, scaled(scale))
         loaded = median(durations)
-        early, lateness = audit(intervals, SCALED)
+        early, lateness = audit(intervals, scaled(scale))
         # Phantoms (from -Remaining headers) would slow admissions beyond the audited rule.
         phantoms = limiter.stats.phantoms
     return Run(
@@ -325,9 +353,15 @@ def _row(runs: Sequence[Run], optimal: float, safe: float) -> list[str]:
     ]
 
 
-def _check(section: Section, runs: Sequence[Run], optimal: float) -> None:
+def _at(latency: float, scale: float) -> str:
+    """The latency (as run) for labels, with the scale when it is not the default."""
+    at = f"{latency * 1000:.0f} ms"
+    return at if scale == TIME_SCALE else f"{at}, scale {scale:g}"
+
+
+def _check(section: Section, runs: Sequence[Run], optimal: float, scale: float) -> None:
     result = _combine(runs)
-    at = f"{result.latency * 1000:.0f} ms"
+    at = _at(result.latency, scale)
     ratio = optimal / result.makespan
     met = ratio >= TARGET_RATIO
     section.checks += [
@@ -342,11 +376,18 @@ def _check(section: Section, runs: Sequence[Run], optimal: float) -> None:
         miss(f"limiter: {result.rejections} rejections at {at}")
 
 
-async def run(quick: bool) -> list[Section]:
+async def run(quick: bool, scale: float = TIME_SCALE) -> list[Section]:
+    """``scale``: the server's time scale (windows of ``scale`` s and ``60 * scale`` s),
+    matched by the clients' clocks and buckets; latencies are ``LATENCIES`` times it.
+    Away from the default every client runs once per latency (about 80 s at 1.0)."""
     n = N_REQUESTS
-    repeats = 1 if quick else 3
+    repeats = 3 if not quick and scale == TIME_SCALE else 1
+    windows = scaled(scale)
+    clients = _clients(scale)
+    (short_n, short_w), (long_n, long_w) = windows
     section = Section(
-        title=f"(a) Limiter efficiency: {n} concurrent GETs, strict sliding windows 8/0.1 s + 240/6 s",
+        title=f"(a) Limiter efficiency: {n} concurrent GETs, strict sliding windows "
+        f"{short_n}/{short_w:g} s + {long_n}/{long_w:g} s",
         columns=[
             "client",
             "latency",
@@ -359,29 +400,29 @@ async def run(quick: bool) -> list[Section]:
             "replay/actual",
             "rejections",
             "sent",
-            "max in 0.1 s",
-            "max in 6 s",
+            f"max in {short_w:g} s",
+            f"max in {long_w:g} s",
         ],
     )
-    for latency in (0.0, 0.005):
+    for latency in (real * scale for real in LATENCIES):
         at = f"{latency * 1000:.0f} ms"
-        optimal = latency + greedy_schedule(n, SCALED)[-1]
+        optimal = latency + greedy_schedule(n, windows)[-1]
         budget = max(60.0, 6 * optimal)
-        with child_server("fake", **_server_options(latency)) as server:
-            round_trip = await _idle_round_trip(server)
-            safe = greedy_schedule(n, SCALED, gap=round_trip)[-1] + round_trip
-            names = list(CLIENTS)
+        with child_server("fake", **_server_options(latency, scale)) as server:
+            round_trip = await _idle_round_trip(server, scale)
+            safe = greedy_schedule(n, windows, gap=round_trip)[-1] + round_trip
+            names = list(clients)
             if quick:
-                # --quick: ours at both latencies, the chained buckets at 5 ms only.
+                # --quick: ours at both latencies, the chained buckets at the second only.
                 names = names[:1] if latency == 0.0 else names[:2]
             for name in names:
                 runs = []
                 for i in range(repeats if name == OURS else 1):
-                    progress(f"limiter: {name}, latency {at}, run {i + 1}")
-                    runs.append(await _run(server, name, latency, budget))
+                    progress(f"limiter: {name}, latency {at}, scale {scale:g}, run {i + 1}")
+                    runs.append(await _run(server, name, clients[name], latency, budget, scale))
                 section.rows.append(_row(runs, optimal, safe))
                 if name == OURS:
-                    _check(section, runs, optimal)
+                    _check(section, runs, optimal, scale)
                     combined = _combine(runs)
                     late = sorted(combined.lateness)
                     section.notes.append(
@@ -397,32 +438,32 @@ async def run(quick: bool) -> list[Section]:
                     section.checks.append(
                         Check(
                             "limiter",
-                            f"admissions before the rule allows, {at}",
+                            f"admissions before the rule allows, {_at(latency, scale)}",
                             str(combined.early),
                             "0",
                             combined.early == 0,
                         )
                     )
-        if not quick and latency == 0.0:
-            # The library's own server helper lacks TCP_NODELAY: this row shows what its
-            # 44 ms answers cost, and that the limiter then follows the safe schedule for
-            # that R.
+        if not quick and latency == 0.0 and scale == TIME_SCALE:
+            # The library's own server helper: its answers took 44 ms more before its
+            # socket named IPPROTO_TCP (no TCP_NODELAY); this row keeps checking that.
             progress(f"limiter: {OURS} behind FakeJumpseller.run_in_background")
-            with child_server("fake", **_server_options(latency, nagle=True)) as server:
-                nagle_trip = await _idle_round_trip(server)
-                result = await _run(server, OURS, latency, budget)
+            options = _server_options(latency, scale, run_in_background=True)
+            with child_server("fake", **options) as server:
+                helper_trip = await _idle_round_trip(server, scale)
+                result = await _run(server, OURS, clients[OURS], latency, budget, scale)
             result.client += " (run_in_background)"
-            nagle_safe = greedy_schedule(n, SCALED, gap=nagle_trip)[-1] + nagle_trip
-            section.rows.append(_row([result], optimal, nagle_safe))
+            helper_safe = greedy_schedule(n, windows, gap=helper_trip)[-1] + helper_trip
+            section.rows.append(_row([result], optimal, helper_safe))
             section.notes.append(
                 "(run_in_background): the server started with the library's "
-                "FakeJumpseller.run_in_background, whose socket lacks TCP_NODELAY; its idle "
-                f"round trip is R = {nagle_trip * 1000:.1f} ms (Nagle + delayed ACK), which "
-                "its safe bound uses"
+                "FakeJumpseller.run_in_background instead of benchmarks._common.serve; its "
+                f"idle round trip is R = {helper_trip * 1000:.1f} ms, which its safe bound "
+                "uses (47.7 ms before its socket named IPPROTO_TCP: Nagle + delayed ACK)"
             )
     section.notes += [
-        "windows: Jumpseller's 8/s and 240/min scaled by 0.1; server: FakeJumpseller under "
-        "uvicorn in a child process, ban disabled; pages of 20 products",
+        f"windows: Jumpseller's 8/s and 240/min scaled by {scale:g}; server: FakeJumpseller "
+        "under uvicorn in a child process, ban disabled; pages of 20 products",
         "optimal = L + the last stamp of the greedy schedule that stamps request k one window "
         "after request k - limit, for each window: no client can finish sooner",
         "safe bound = the same schedule with each window lengthened by R (idle round trip), "
