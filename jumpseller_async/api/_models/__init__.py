@@ -60,7 +60,6 @@ from .customer_with_password import CustomerWithPassword
 from .customer_with_password_no_id import CustomerWithPasswordNoID
 from .customers_to_customer_category import CustomersToCustomerCategory
 from .daily_visits import DailyVisits
-from .delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
 from .digital_product import DigitalProduct
 from .digital_product_edit import DigitalProductEdit
 from .digital_product_edit_fields import DigitalProductEditFields
@@ -264,7 +263,6 @@ __all__ = (
     "CustomFieldSelectOptionEditFields",
     "CustomFieldSelectOptionFields",
     "DailyVisits",
-    "DeleteJsappsCodeJsonResponse2XX",
     "DigitalProduct",
     "DigitalProductEdit",
     "DigitalProductEditFields",

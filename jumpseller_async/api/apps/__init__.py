@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from .._models.delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
 from .._models.js_app_edit import JSAppEdit
 from .._models.js_app_response import JSAppResponse
+from .._models.message_object import MessageObject
 from .._models.not_found import NotFound
 from .._types import UNSET, Unset
 from . import (
@@ -61,7 +61,7 @@ class AppsNamespace:
     async def delete_jsapps_code_json(
         self,
         code: str,
-    ) -> DeleteJsappsCodeJsonResponse2XX:
+    ) -> MessageObject:
         """apps.deleteJsappsCodeJson: Delete an existing JSApp."""
         return await delete_jsapps_code_json.asyncio(
             code=code,

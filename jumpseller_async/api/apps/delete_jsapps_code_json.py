@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ..._operation import Operation, Response, path_segment, send, unwrap
-from .._models.delete_jsapps_code_json_response_2xx import DeleteJsappsCodeJsonResponse2XX
+from .._models.message_object import MessageObject
 from .._models.not_found import NotFound
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteJsappsCodeJsonResponse2XX | NotFound | None:
+def _parse_response(response: httpx.Response) -> MessageObject | NotFound | None:
     if response.status_code == 404:
         if not isinstance(response.json(), dict):
             raise TypeError("expected a JSON object")
@@ -46,7 +46,7 @@ def _parse_response(response: httpx.Response) -> DeleteJsappsCodeJsonResponse2XX
     if 200 <= response.status_code <= 299:
         if not isinstance(response.json(), dict):
             raise TypeError("expected a JSON object")
-        response_2xx = DeleteJsappsCodeJsonResponse2XX.from_dict(response.json())
+        response_2xx = MessageObject.from_dict(response.json())
 
         return response_2xx
 
@@ -57,7 +57,7 @@ async def asyncio_detailed(
     code: str,
     *,
     client: JumpsellerClient,
-) -> Response[DeleteJsappsCodeJsonResponse2XX | NotFound]:
+) -> Response[MessageObject | NotFound]:
     """Delete an existing JSApp.
 
     Args:
@@ -68,7 +68,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[DeleteJsappsCodeJsonResponse2XX | NotFound]
+        Response[MessageObject | NotFound]
     """
 
     return await send(
@@ -85,7 +85,7 @@ async def asyncio(
     code: str,
     *,
     client: JumpsellerClient,
-) -> DeleteJsappsCodeJsonResponse2XX:
+) -> MessageObject:
     """Delete an existing JSApp.
 
     Args:
@@ -96,11 +96,11 @@ async def asyncio(
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
 
     Returns:
-        DeleteJsappsCodeJsonResponse2XX
+        MessageObject
     """
 
     return cast(
-        "DeleteJsappsCodeJsonResponse2XX",
+        "MessageObject",
         unwrap(
             await asyncio_detailed(
                 code=code,
