@@ -49,7 +49,7 @@ class Response(Generic[T]):
     """An answer: status, headers, raw content and the parsed body (``None`` if undocumented)."""
 
     status_code: int
-    content: bytes
+    content: bytes = attrs.field(repr=False)
     headers: httpx.Headers
     parsed: T | None
     operation: Operation

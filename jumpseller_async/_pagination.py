@@ -14,7 +14,6 @@ import importlib
 import inspect
 import logging
 import math
-import re
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._operation import MAX_PAGE_SIZE
+from ._registry import by_route
 from .errors import APIError, ConfigurationError
 
 logger = logging.getLogger("jumpseller_async")
@@ -62,12 +62,8 @@ def count_operation_for(module: types.ModuleType) -> Callable[..., Awaitable[Any
     path: str = module.OPERATION.path
     if not path.endswith(".json"):
         return None
-    count_path = path[: -len(".json")] + "/count.json"
-    name = "get_" + re.sub(r"[^a-z0-9]+", "_", re.sub(r"[{}]", "", count_path).lower()).strip("_")
-    package = module.__name__.rsplit(".", 1)[0]
-    try:
-        count_module = importlib.import_module(f"{package}.{name}")
-    except ImportError:
+    count_module = by_route("GET", path.removesuffix(".json") + "/count.json")
+    if count_module is None:
         return None
     function: Callable[..., Awaitable[Any]] = count_module.asyncio
     return function
@@ -94,6 +90,8 @@ class Paginator(Generic[T]):
     known_total: int | None = None
     requests: int = attrs.field(default=0, init=False)
     total: int | None = attrs.field(default=None, init=False)
+    _function: Callable[..., Awaitable[Any]] = attrs.field(init=False, repr=False)
+    _module: types.ModuleType = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_PAGE_SIZE:
@@ -113,21 +111,22 @@ class Paginator(Generic[T]):
                 raise ConfigurationError(
                     f"paginate() sets {reserved!r} itself; pass limit= as paginate's own argument"
                 )
-        function, module = resolve_operation(self.operation)
+        self._function, self._module = function, module = resolve_operation(self.operation)
         if not _accepts(function, "page", "limit"):
             raise ConfigurationError(
                 f"{module.OPERATION.tool} does not take page/limit; call it directly"
             )
 
     async def _fetch(self, page: int) -> list[T]:
-        function, module = resolve_operation(self.operation)
         self.requests += 1
-        answer = await function(client=self.client, page=page, limit=self.limit, **self.params)
+        answer = await self._function(
+            client=self.client, page=page, limit=self.limit, **self.params
+        )
         if answer is None:
             return []
         if not isinstance(answer, list):
             raise ConfigurationError(
-                f"{module.OPERATION.tool} does not return a list; call it directly"
+                f"{self._module.OPERATION.tool} does not return a list; call it directly"
             )
         return answer
 
@@ -136,7 +135,7 @@ class Paginator(Generic[T]):
             return self.known_total
         if not self.use_count:
             return None
-        _, module = resolve_operation(self.operation)
+        module = self._module
         count_function = count_operation_for(module)
         if count_function is None:
             return None
@@ -221,9 +220,10 @@ class AfterIdIterator(Generic[T]):
     params: dict[str, Any]
     after_id: int = 0
     requests: int = attrs.field(default=0, init=False)
+    _function: Callable[..., Awaitable[Any]] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        _, module = resolve_operation(self.operation)
+        self._function, module = resolve_operation(self.operation)
         if not module.OPERATION.path.endswith("/after/{id}.json"):
             raise ConfigurationError(
                 f"{module.OPERATION.tool} is not an …/after/{{id}}.json operation"
@@ -234,10 +234,9 @@ class AfterIdIterator(Generic[T]):
             )
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
-        function, _ = resolve_operation(self.operation)
         while True:
             self.requests += 1
-            answer = await function(self.after_id, client=self.client, **self.params)
+            answer = await self._function(self.after_id, client=self.client, **self.params)
             batch = [item for item in (answer or []) if wrapped_id(item) > self.after_id]
             if not batch:
                 return

@@ -33,3 +33,13 @@ def find(tool: str) -> ModuleType:
     close = [name for name in registry if lowered in name.lower()][:5]
     hint = f"; did you mean {', '.join(close)}?" if close else "; `jumpseller-async ops` lists them"
     raise KeyError(f"unknown operation {tool!r}{hint}")
+
+
+@functools.cache
+def _by_route() -> dict[tuple[str, str], ModuleType]:
+    return {(m.OPERATION.method, m.OPERATION.path): m for m in operations().values()}
+
+
+def by_route(method: str, path: str) -> ModuleType | None:
+    """The operation serving ``method path`` (``GET``, ``/products/count.json``), if any."""
+    return _by_route().get((method.upper(), path))
