@@ -176,17 +176,16 @@ class JumpsellerClient(Namespaces):
             logger.info("%s waits %.1fs for the rate-limit ban to end", operation.tool, remaining)
             await self._clock.sleep(remaining)
             return
-        if remaining > self._max_ban_wait:
-            raise RateLimitError(
-                f"{operation.tool}: the store has banned this client for rate limiting until "
-                f"{self._banned_until.isoformat()} ({remaining:.0f}s, more than max_ban_wait="
-                f"{self._max_ban_wait:.0f}s); nothing was sent",
-                banned_until=self._banned_until,
-                status_code=429,
-                method=operation.method,
-                url=self.base_url + operation.path,
-                operation=operation.tool,
-            )
+        raise RateLimitError(
+            f"{operation.tool}: the store has banned this client for rate limiting until "
+            f"{self._banned_until.isoformat()} ({remaining:.0f}s, more than max_ban_wait="
+            f"{self._max_ban_wait:.0f}s); nothing was sent",
+            banned_until=self._banned_until,
+            status_code=429,
+            method=operation.method,
+            url=self.base_url + operation.path,
+            operation=operation.tool,
+        )
 
     def _learn_ban(self, response: httpx.Response) -> bool:
         until = parse_ban_reset(response.headers)
