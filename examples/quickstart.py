@@ -15,7 +15,7 @@ import httpx
 from jumpseller_async import JumpsellerClient, NotFoundError
 from jumpseller_async.api.orders import get_orders_after_id_json
 from jumpseller_async.api.products import get_products_json
-from jumpseller_async.models import ProductEdit, ProductEditFields
+from jumpseller_async.models import ProductEdit, ProductEditFields, ProductFields
 from jumpseller_async.testing import FakeJumpseller
 
 
@@ -40,9 +40,10 @@ async def main() -> None:
         updated = await client.products.put_products_id_json(
             first_id, body=ProductEdit(product=ProductEditFields(stock=3))
         )
-        print(
-            f"product {first_id}: stock now {updated.product.stock}, name kept {updated.product.name!r}"
-        )
+        # Any field may be null (None) or absent (UNSET) in an answer: narrow before use.
+        fields = updated.product
+        if isinstance(fields, ProductFields):
+            print(f"product {first_id}: stock now {fields.stock}, name kept {fields.name!r}")
 
         # Walk orders by id: correct even while orders are created or deleted meanwhile.
         order_ids = [o.order.id async for o in client.paginate_after(get_orders_after_id_json)]

@@ -48,3 +48,25 @@ async def test_server_lower_than_the_client_thinks_is_learned_and_retried() -> N
             assert dict((w, n) for n, w in client.limiter.limits)[1.0] == 4
     assert fake.stats.rejections == 12
     assert fake.stats.max_in_window(1.0) <= 4
+
+
+async def test_oauth_bearer_and_query_credentials_against_the_fake() -> None:
+    from jumpseller_async import AuthenticationError, OAuth2
+
+    fake = FakeJumpseller(seed=3, products=5, limits=None, bearer_tokens={"app-token-123"})
+    product_id = fake.store.products.ids[0]
+    async with fake.run_in_background() as base_url:
+        async with JumpsellerClient(auth=OAuth2("app-token-123"), base_url=base_url) as client:
+            assert (
+                await get_products_id_json.asyncio(product_id, client=client)
+            ).product.id == product_id
+        async with JumpsellerClient(
+            fake.login, fake.authtoken, auth="query", base_url=base_url
+        ) as client:
+            assert (
+                await get_products_id_json.asyncio(product_id, client=client)
+            ).product.id == product_id
+        async with JumpsellerClient(auth=OAuth2("expired-token"), base_url=base_url) as client:
+            with pytest.raises(AuthenticationError) as info:
+                await get_products_id_json.asyncio(product_id, client=client)
+    assert "expired-token" not in str(info.value)
