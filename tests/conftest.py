@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
 
 from jumpseller_async import JumpsellerClient
+
+from tests._redis import INSTALL_HINT, RedisServer
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -26,3 +28,26 @@ def make_client() -> Callable[..., JumpsellerClient]:
 @pytest.fixture
 async def recorded() -> AsyncIterator[list[httpx.Request]]:
     yield []
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free port for the whole session (skips when not installed)."""
+    try:
+        server = RedisServer()
+    except FileNotFoundError:
+        pytest.skip(INSTALL_HINT)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of a running redis-server; the database is flushed before each test."""
+    if not redis_server.running:
+        redis_server.start()
+    redis_server.flushall()
+    return redis_server.url
