@@ -49,6 +49,8 @@ def _client(args: argparse.Namespace, **kwargs: Any) -> JumpsellerClient:
         base_url=args.base_url,
         max_retries=args.max_retries,
         timeout=args.timeout,
+        rate_limit_storage=args.rate_limit_storage or None,
+        max_wait=args.max_wait,
         **kwargs,
     )
 
@@ -349,7 +351,75 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.processes is not None:
+        return asyncio.run(_demo_processes(args))
     return asyncio.run(_demo(args))
+
+
+async def _demo_processes(args: argparse.Namespace) -> int:
+    """N processes export one fake store: sharing its budget through Redis, then not."""
+    from ._processes import greedy_schedule, run_fleet
+    from ._storage import check_storage, redact_storage
+
+    if args.processes < 1:
+        raise UsageError("--processes must be at least 1")
+    storage = args.rate_limit_storage or None
+    check_storage(storage)  # a bad URL or a missing redis-py: one line, exit 2
+    limits = _parse_limits(args.limits)
+    runs: list[tuple[str, str | None]] = [("in-memory limiter per process, nothing shared", None)]
+    if storage is not None:
+        runs.insert(0, (f"budget shared through {redact_storage(storage)}", storage))
+    out_root = Path(args.out_dir or tempfile.mkdtemp(prefix="jumpseller-demo-"))
+    print(
+        f"{args.processes} processes each export {args.resource} ({getattr(args, args.resource)} "
+        f"items) from one fake store with limits {' and '.join(f'{n}/{w:g}s' for n, w in limits)}"
+        f"; latency {args.latency * 1000:.0f} ms",
+        file=sys.stderr,
+    )
+    shared_ok = True
+    for number, (label, run_storage) in enumerate(runs):
+        fake = _fake(args)  # a fresh store per run: the first run's minute does not weigh on it
+        expected = list(getattr(fake.store, args.resource).ids)
+        async with fake.run_in_background(port=0) as base_url:
+            fleet = await run_fleet(
+                args.processes,
+                base_url=base_url,
+                login=fake.login,
+                authtoken=fake.authtoken,
+                out_dir=out_root / f"run-{number + 1}",
+                resource=args.resource,
+                storage=run_storage,
+                limits=limits,
+            )
+        exact = all(
+            w.error is None and _exported_ids(Path(w.path)) == expected for w in fleet.workers
+        )
+        optimum = greedy_schedule(fleet.requests, limits)[-1] + args.latency
+        makespan = fleet.makespan
+        print(f"\n{label}:")
+        for worker in fleet.workers:
+            outcome = worker.error or f"{worker.items} items, {worker.requests} requests"
+            print(f"  process {worker.index + 1}: {outcome}")
+        print(
+            f"  refusals: {fake.stats.rejections} of {fake.stats.requests} requests; "
+            f"failed exports: {len(fleet.failed)}; every item exactly once in every file: "
+            f"{'yes' if exact else 'NO'}\n"
+            f"  makespan {makespan:.1f}s against an optimum of {optimum:.1f}s "
+            f"({optimum / makespan if makespan else 0:.0%} of optimal); the store saw at most "
+            f"{fake.stats.max_in_window(limits[0][1])} requests in any {limits[0][1]:g}s window"
+        )
+        if number == 0:
+            shared_ok = fake.stats.rejections == 0 and not fleet.failed and exact
+    print(f"\nfiles in {out_root}")
+    return 0 if shared_ok else EXIT_ERROR
+
+
+def _exported_ids(path: Path) -> list[int]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [json.loads(line)["id"] for line in lines if line]
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -365,6 +435,29 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every answer")
     parser.add_argument("--reject-status", type=int, choices=(429, 403), default=429)
+
+
+def _add_budget_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """How the store's rate budget is shared and how long a call may wait for it.
+
+    Accepted before the command and after it (``demo --processes 4 --rate-limit-storage …``):
+    the subcommands' copies default to SUPPRESS so they never overwrite the top-level value.
+    """
+    parser.add_argument(
+        "--rate-limit-storage",
+        metavar="URL",
+        default=os.environ.get("JUMPSELLER_RATE_LIMIT_STORAGE") if top else argparse.SUPPRESS,
+        help="share the store's rate budget with other processes through Redis, e.g. "
+        "redis://localhost:6379/0 (or JUMPSELLER_RATE_LIMIT_STORAGE; needs the redis extra)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        metavar="SECONDS",
+        default=None if top else argparse.SUPPRESS,
+        help="fail a call that would wait longer than this for a rate-limit slot "
+        "(default: wait as long as needed)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -385,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)"
     )
+    _add_budget_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("ops", help="list every operation").set_defaults(func=cmd_ops)
@@ -393,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("tool", help="e.g. products.getProductsIdJson")
     call.add_argument("params", nargs="*", help="key=value parameters")
     call.add_argument("--body", help="JSON body, or @file.json")
+    _add_budget_options(call, top=False)
     call.set_defaults(func=cmd_call)
 
     export = sub.add_parser("export", help="export a whole resource")
@@ -403,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--mode", choices=("after", "page"), help="walk by id (products, orders) or by page"
     )
+    _add_budget_options(export, top=False)
     export.set_defaults(func=cmd_export)
 
     sim = sub.add_parser("sim", help="run the fake Jumpseller")
@@ -415,6 +511,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out-dir", help="where to write the exports (default: a temporary directory)"
     )
+    demo.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="N processes export one store; with --rate-limit-storage they share its budget "
+        "through Redis, and a second run without it shows the difference",
+    )
+    demo.add_argument(
+        "--resource",
+        choices=("products", "orders", "customers"),
+        default="products",
+        help="what each process exports with --processes (default products)",
+    )
+    _add_budget_options(demo, top=False)
     _add_store_options(demo)
     demo.set_defaults(func=cmd_demo)
     return parser

@@ -21,10 +21,20 @@ def check_storage(storage: object) -> str | Any | None:
                 f"redis.asyncio.Redis, got {redact_storage(storage)!r}"
             )
         try:
-            import redis.asyncio  # noqa: F401
+            import redis.asyncio
         except ImportError:
             raise ConfigurationError(
                 f"rate_limit_storage={redact_storage(storage)!r} needs redis-py: {INSTALL_HINT}"
+            ) from None
+        # Parsed now (no connection is made): a typo must fail here, not turn into a silent
+        # fallback to the in-process limiter at the first request.
+        try:
+            redis.asyncio.ConnectionPool.from_url(storage)
+        except (ValueError, TypeError) as exc:
+            reason = str(exc).replace(_password(storage), "***") if _password(storage) else exc
+            raise ConfigurationError(
+                f"rate_limit_storage={redact_storage(storage)!r} is not a valid Redis URL "
+                f"({reason})"
             ) from None
         return storage
     if callable(getattr(storage, "evalsha", None)) and callable(getattr(storage, "ping", None)):
@@ -33,6 +43,12 @@ def check_storage(storage: object) -> str | Any | None:
         "rate_limit_storage must be a redis:// URL or a redis.asyncio.Redis instance, "
         f"got {type(storage).__name__}"
     )
+
+
+def _password(url: str) -> str:
+    rest = url.partition("://")[2]
+    userinfo = rest.rpartition("@")[0] if "@" in rest else ""
+    return userinfo.partition(":")[2]
 
 
 def redact_storage(url: str) -> str:
