@@ -19,7 +19,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi.yaml"
 PATCHES_PATH = Path(__file__).resolve().parent / "patches.yaml"
-OFFICIAL_SPEC_NAME = "jumpseller-official-3.0.3.openapi.json"
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -112,7 +111,7 @@ def apply_pointer_patch(spec: Json, patch: Json) -> None:
             parent[last] = copy.deepcopy(patch["value"])
     elif op == "replace":
         _walk(parent, [last], pointer)
-        parent[last] = copy.deepcopy(patch["value"])
+        parent[int(last) if isinstance(parent, list) else last] = copy.deepcopy(patch["value"])
     elif op == "remove":
         _walk(parent, [last], pointer)
         del parent[int(last) if isinstance(parent, list) else last]
@@ -329,14 +328,24 @@ RULES: dict[str, Callable[[Json, Json, PatchReport], None]] = {
 }
 
 
-def apply_patchset(spec: Json, patchset: PatchSet) -> tuple[Json, PatchReport]:
-    """A patched deep copy of ``spec``; the original is untouched."""
+def apply_patchset(
+    spec: Json,
+    patchset: PatchSet,
+    merge: Callable[[Json, PatchReport], None] | None = None,
+) -> tuple[Json, PatchReport]:
+    """A patched deep copy of ``spec``; the original is untouched.
+
+    ``merge`` (the official spec's merge, ``_merge.py``) runs between the pointer patches and
+    the rules, so what it brings in is made null-safe and default-free like the rest.
+    """
     patched = copy.deepcopy(spec)
     report = PatchReport()
     # Pointer patches first: they fix shapes, the rules then make the fixed shapes null-safe.
     for patch in patchset.patches:
         apply_pointer_patch(patched, patch)
         report.note(f"{patch['op']} {patch['path']}: {patch['reason']}")
+    if merge is not None:
+        merge(patched, report)
     for rule in patchset.rules:
         name = rule["rule"]
         if name not in RULES:
