@@ -264,7 +264,7 @@ def rule_ok_status_range(spec: Json, rule: Json, report: PatchReport) -> None:
     for _, _, op in iter_operations(spec):
         responses = op.get("responses", {})
         ok = [code for code in responses if str(code).startswith("2")]
-        if len(ok) == 1 and str(ok[0]) == "200":
+        if len(ok) == 1 and str(ok[0]) in ("200", "201"):
             responses["2XX"] = responses.pop(ok[0])
             changed += 1
     report.note(f"ok-status-range: {changed} operations accept any 2xx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from .._models.bad_params import BadParams
 from .._models.products_locations import ProductsLocations
 from .._models.products_locations_without_stock_unlimited import (
     ProductsLocationsWithoutStockUnlimited,
@@ -30,9 +31,9 @@ class ProductsLocationsNamespace:
     async def get_products_locations(
         self,
         *,
-        location_ids: list[int | None],
-        product_ids: list[int | None],
-        variant_ids: list[int | None] | Unset = UNSET,
+        location_ids: str,
+        product_ids: str,
+        variant_ids: str | Unset = UNSET,
     ) -> list[None | ProductsLocationsWithoutStockUnlimited]:
         """productsLocations.getProductsLocations: Stock by Product and Location"""
         return await get_products_locations.asyncio(

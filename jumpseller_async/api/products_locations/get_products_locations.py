@@ -25,38 +25,18 @@ OPERATION = Operation(
 
 def _get_kwargs(
     *,
-    location_ids: list[int | None],
-    product_ids: list[int | None],
-    variant_ids: list[int | None] | Unset = UNSET,
+    location_ids: str,
+    product_ids: str,
+    variant_ids: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_location_ids = []
-    for location_ids_item_data in location_ids:
-        location_ids_item: int | None
-        location_ids_item = location_ids_item_data
-        json_location_ids.append(location_ids_item)
+    params["location_ids"] = location_ids
 
-    params["location_ids"] = json_location_ids
+    params["product_ids"] = product_ids
 
-    json_product_ids = []
-    for product_ids_item_data in product_ids:
-        product_ids_item: int | None
-        product_ids_item = product_ids_item_data
-        json_product_ids.append(product_ids_item)
-
-    params["product_ids"] = json_product_ids
-
-    json_variant_ids: list[int | None] | Unset = UNSET
-    if not isinstance(variant_ids, Unset):
-        json_variant_ids = []
-        for variant_ids_item_data in variant_ids:
-            variant_ids_item: int | None
-            variant_ids_item = variant_ids_item_data
-            json_variant_ids.append(variant_ids_item)
-
-    params["variant_ids"] = json_variant_ids
+    params["variant_ids"] = variant_ids
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -112,16 +92,16 @@ def _parse_response(
 async def asyncio_detailed(
     *,
     client: JumpsellerClient,
-    location_ids: list[int | None],
-    product_ids: list[int | None],
-    variant_ids: list[int | None] | Unset = UNSET,
+    location_ids: str,
+    product_ids: str,
+    variant_ids: str | Unset = UNSET,
 ) -> Response[Any | list[None | ProductsLocationsWithoutStockUnlimited]]:
     """Stock by Product and Location
 
     Args:
-        location_ids (list[int | None]):
-        product_ids (list[int | None]):
-        variant_ids (list[int | None] | Unset):
+        location_ids (str): Comma-separated ids, at most 50 (e.g. "1,2,3")
+        product_ids (str): Comma-separated ids, at most 50 (e.g. "1,2,3")
+        variant_ids (str | Unset): Comma-separated ids, at most 50 (e.g. "1,2,3")
 
     Raises:
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
@@ -146,16 +126,16 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: JumpsellerClient,
-    location_ids: list[int | None],
-    product_ids: list[int | None],
-    variant_ids: list[int | None] | Unset = UNSET,
+    location_ids: str,
+    product_ids: str,
+    variant_ids: str | Unset = UNSET,
 ) -> list[None | ProductsLocationsWithoutStockUnlimited]:
     """Stock by Product and Location
 
     Args:
-        location_ids (list[int | None]):
-        product_ids (list[int | None]):
-        variant_ids (list[int | None] | Unset):
+        location_ids (str): Comma-separated ids, at most 50 (e.g. "1,2,3")
+        product_ids (str): Comma-separated ids, at most 50 (e.g. "1,2,3")
+        variant_ids (str | Unset): Comma-separated ids, at most 50 (e.g. "1,2,3")
 
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).

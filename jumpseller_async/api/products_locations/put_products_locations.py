@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ..._operation import Operation, Response, send, unwrap
+from .._models.bad_params import BadParams
 from .._models.products_locations import ProductsLocations
 
 if TYPE_CHECKING:
@@ -39,15 +40,21 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> Any | None:
+def _parse_response(response: httpx.Response) -> Any | BadParams | None:
     if response.status_code == 400:
-        return None
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
+        response_400 = BadParams.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 500:
-        return None
+        response_500 = cast(Any, None)
+        return response_500
 
     if 200 <= response.status_code <= 299:
-        return None
+        response_2xx = response.json()
+        return response_2xx
 
     return None
 
@@ -56,7 +63,7 @@ async def asyncio_detailed(
     *,
     client: JumpsellerClient,
     body: ProductsLocations,
-) -> Response[Any]:
+) -> Response[Any | BadParams]:
     """Update Stock by Product and Location
 
     Args:
@@ -67,7 +74,7 @@ async def asyncio_detailed(
         jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON.
 
     Returns:
-        Response[Any]
+        Response[Any | BadParams]
     """
 
     return await send(

@@ -41,13 +41,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> Any | StoreSetupResponse | None:
-    if response.status_code == 201:
-        if not isinstance(response.json(), dict):
-            raise TypeError("expected a JSON object")
-        response_201 = StoreSetupResponse.from_dict(response.json())
-
-        return response_201
-
     if response.status_code == 400:
         response_400 = cast(Any, None)
         return response_400
@@ -63,6 +56,13 @@ def _parse_response(response: httpx.Response) -> Any | StoreSetupResponse | None
     if response.status_code == 429:
         response_429 = cast(Any, None)
         return response_429
+
+    if 200 <= response.status_code <= 299:
+        if not isinstance(response.json(), dict):
+            raise TypeError("expected a JSON object")
+        response_2xx = StoreSetupResponse.from_dict(response.json())
+
+        return response_2xx
 
     return None
 
