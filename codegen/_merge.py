@@ -7,7 +7,8 @@ that are apis.guru schemas under another spelling. The merge then:
 * adds every official operation the apis.guru document lacks, with the schemas and parameters
   it references (an official name that apis.guru also uses means the apis.guru schema);
 * adds to each schema both documents know the properties only the official one has, recursing
-  into inline objects; on a clash apis.guru's declaration wins;
+  into nested objects, list items and the bodies and answers of the operations both have; on a
+  clash apis.guru's declaration wins; enum values only the official spec lists are added;
 * marks every operation with ``x-jumpseller-source``: ``both``, ``apis.guru`` or ``official``.
 
 The rules of ``patches.yaml`` (nullable everywhere, no defaults, ...) run after the merge, so
@@ -110,6 +111,7 @@ class _Merger:
         self.their_params: Json = theirs.get("components", {}).get("parameters", {})
         self.imported: list[str] = []
         self.added_properties = 0
+        self.added_enum_values = 0
         self._merged_pairs: set[tuple[int, int]] = set()
 
     # --- references ----------------------------------------------------------------------
@@ -162,11 +164,14 @@ class _Merger:
                 return schema
         return schema
 
-    def merge_properties(self, ours: Any, theirs: Any) -> None:
+    def merge_properties(self, ours: Any, theirs: Any, *, by_shape: bool = False) -> None:
         """Add to ``ours`` (in place) the properties only ``theirs`` has, recursively.
 
         Both sides are followed through references; arrays merge their items, objects their
         properties; anything else (a clash of kinds) is left as apis.guru declares it.
+        ``by_shape`` (below the top, or an operation's body or answer: anything not matched
+        by name): objects without a property in common are different shapes (a wrapper and
+        its content), left alone.
         """
         ours = self._resolve(self.ours, ours)
         theirs = self._resolve(self.theirs, theirs)
@@ -177,26 +182,40 @@ class _Merger:
             return
         self._merged_pairs.add(pair)
         if ours.get("type") == "array" and theirs.get("type") == "array":
-            self.merge_properties(ours.get("items"), theirs.get("items"))
+            self.merge_properties(ours.get("items"), theirs.get("items"), by_shape=True)
+            return
+        if isinstance(ours.get("enum"), list) and isinstance(theirs.get("enum"), list):
+            # Values the official spec lists become members too (the enums stay open anyway);
+            # an enum with hand-named members (x-enum-varnames) is left as patched.
+            if "x-enum-varnames" not in ours and ours.get("type") == theirs.get("type"):
+                added = [v for v in theirs["enum"] if v not in ours["enum"]]
+                ours["enum"].extend(added)
+                self.added_enum_values += len(added)
             return
         our_props = ours.get("properties")
         their_props = theirs.get("properties")
         if not isinstance(our_props, dict) or not isinstance(their_props, dict):
+            return
+        if by_shape and our_props and their_props and not set(our_props) & set(their_props):
             return
         for key, value in their_props.items():
             if key not in our_props:
                 our_props[key] = self.adopt(value)
                 self.added_properties += 1
             else:
-                self.merge_properties(our_props[key], value)
+                self.merge_properties(our_props[key], value, by_shape=True)
 
     def merge_operation(self, ours: Json, theirs: Json) -> None:
         """The request body and the 2xx answers of one operation both specs have."""
-        self.merge_properties(_body_schema(self.ours, ours), _body_schema(self.theirs, theirs))
+        self.merge_properties(
+            _body_schema(self.ours, ours), _body_schema(self.theirs, theirs), by_shape=True
+        )
         for code, response in theirs.get("responses", {}).items():
             if str(code).startswith("2") and str(code) in ours.get("responses", {}):
                 self.merge_properties(
-                    _media_schema(ours["responses"][str(code)]), _media_schema(response)
+                    _media_schema(ours["responses"][str(code)]),
+                    _media_schema(response),
+                    by_shape=True,
                 )
 
     def merge_schemas(self) -> None:
@@ -256,7 +275,8 @@ def merge_official(ours: Json, theirs: Json, merge: MergeSet, report: PatchRepor
     merger.merge_schemas()
     report.note(
         f"official spec: {added} operations added, {len(merger.imported)} schemas imported, "
-        f"{merger.added_properties} properties added to schemas both specs know"
+        f"{merger.added_properties} properties and {merger.added_enum_values} enum values added "
+        "to schemas both specs know"
     )
 
 

@@ -18,7 +18,7 @@ class DocumentFields:
     """
     Attributes:
         app_code (None | str | Unset): Code of the app that generated the document
-        document_type (DocumentFieldsDocumentType | None | Unset): Type of Document
+        document_type (DocumentFieldsDocumentType | None | Unset): Type of Document: 0 credit note, 1 invoice
         external_id (None | str | Unset): Document ID on the external service
         order_id (int | None | Unset): Id of the order the document belongs to
         public_id (None | str | Unset): Human recognizable document ID
@@ -40,7 +40,7 @@ class DocumentFields:
         else:
             app_code = self.app_code
 
-        document_type: None | str | Unset
+        document_type: int | None | Unset
         if isinstance(self.document_type, Unset):
             document_type = UNSET
         elif isinstance(self.document_type, DocumentFieldsDocumentType):
@@ -109,7 +109,7 @@ class DocumentFields:
             if isinstance(data, Unset):
                 return data
             try:
-                if not isinstance(data, str):
+                if not isinstance(data, int):
                     raise TypeError()
                 document_type_document_type = DocumentFieldsDocumentType(data)
 

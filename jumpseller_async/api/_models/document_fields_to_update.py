@@ -17,7 +17,7 @@ T = TypeVar("T", bound="DocumentFieldsToUpdate")
 class DocumentFieldsToUpdate:
     """
     Attributes:
-        document_type (DocumentFieldsToUpdateDocumentType | None | Unset): Type of Document
+        document_type (DocumentFieldsToUpdateDocumentType | None | Unset): Type of Document: 0 credit note, 1 invoice
         external_id (None | str | Unset): Document ID on the external service
         public_id (None | str | Unset): Human recognizable document ID
         url (None | str | Unset): Document url
@@ -30,7 +30,7 @@ class DocumentFieldsToUpdate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        document_type: None | str | Unset
+        document_type: int | None | Unset
         if isinstance(self.document_type, Unset):
             document_type = UNSET
         elif isinstance(self.document_type, DocumentFieldsToUpdateDocumentType):
@@ -80,7 +80,7 @@ class DocumentFieldsToUpdate:
             if isinstance(data, Unset):
                 return data
             try:
-                if not isinstance(data, str):
+                if not isinstance(data, int):
                     raise TypeError()
                 document_type_document_type = DocumentFieldsToUpdateDocumentType(data)
 

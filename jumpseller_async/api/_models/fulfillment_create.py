@@ -21,11 +21,9 @@ class FulfillmentCreate:
     """
     Attributes:
         fulfillment (FulfillmentCreateFields | None | Unset):
-        order (FulfillmentCreateFields | None | Unset):
     """
 
     fulfillment: FulfillmentCreateFields | None | Unset = UNSET
-    order: FulfillmentCreateFields | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,21 +37,11 @@ class FulfillmentCreate:
         else:
             fulfillment = self.fulfillment
 
-        order: dict[str, Any] | None | Unset
-        if isinstance(self.order, Unset):
-            order = UNSET
-        elif isinstance(self.order, FulfillmentCreateFields):
-            order = self.order.to_dict()
-        else:
-            order = self.order
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if fulfillment is not UNSET:
             field_dict["fulfillment"] = fulfillment
-        if order is not UNSET:
-            field_dict["order"] = order
 
         return field_dict
 
@@ -80,26 +68,8 @@ class FulfillmentCreate:
 
         fulfillment = _parse_fulfillment(d.pop("fulfillment", UNSET))
 
-        def _parse_order(data: object) -> FulfillmentCreateFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_type_1 = FulfillmentCreateFields.from_dict(data)
-
-                return order_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FulfillmentCreateFields | None | Unset, data)
-
-        order = _parse_order(d.pop("order", UNSET))
-
         fulfillment_create = cls(
             fulfillment=fulfillment,
-            order=order,
         )
 
         fulfillment_create.additional_properties = d

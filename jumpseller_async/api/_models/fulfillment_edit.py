@@ -21,11 +21,9 @@ class FulfillmentEdit:
     """
     Attributes:
         fulfillment (FulfillmentEditFields | None | Unset):
-        order (FulfillmentEditFields | None | Unset):
     """
 
     fulfillment: FulfillmentEditFields | None | Unset = UNSET
-    order: FulfillmentEditFields | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,21 +37,11 @@ class FulfillmentEdit:
         else:
             fulfillment = self.fulfillment
 
-        order: dict[str, Any] | None | Unset
-        if isinstance(self.order, Unset):
-            order = UNSET
-        elif isinstance(self.order, FulfillmentEditFields):
-            order = self.order.to_dict()
-        else:
-            order = self.order
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if fulfillment is not UNSET:
             field_dict["fulfillment"] = fulfillment
-        if order is not UNSET:
-            field_dict["order"] = order
 
         return field_dict
 
@@ -80,26 +68,8 @@ class FulfillmentEdit:
 
         fulfillment = _parse_fulfillment(d.pop("fulfillment", UNSET))
 
-        def _parse_order(data: object) -> FulfillmentEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_type_1 = FulfillmentEditFields.from_dict(data)
-
-                return order_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FulfillmentEditFields | None | Unset, data)
-
-        order = _parse_order(d.pop("order", UNSET))
-
         fulfillment_edit = cls(
             fulfillment=fulfillment,
-            order=order,
         )
 
         fulfillment_edit.additional_properties = d

@@ -16,6 +16,7 @@ class HookEditFieldsEvent(str, Enum):
     ORDER_UPDATED = "order_updated"
     PRODUCT_CREATED = "product_created"
     PRODUCT_DELETED = "product_deleted"
+    PRODUCT_STOCK_UPDATED = "product_stock_updated"
     PRODUCT_UPDATED = "product_updated"
 
     def __str__(self) -> str:

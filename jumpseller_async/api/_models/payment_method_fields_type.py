@@ -9,6 +9,7 @@ class PaymentMethodFieldsType(str, Enum):
     EASYPAYBOLETO = "easypayboleto"
     EASYPAYCC = "easypaycc"
     EUPAGO = "eupago"
+    EXTERNAL_PAYMENT_GATEWAY = "external_payment_gateway"
     HIPAY = "hipay"
     IDEAL_BASIC = "ideal_basic"
     IFTHENPAY = "ifthenpay"

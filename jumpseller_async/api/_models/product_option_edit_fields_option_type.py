@@ -5,6 +5,8 @@ from enum import Enum
 
 
 class ProductOptionEditFieldsOptionType(str, Enum):
+    CHECKLIST = "checklist"
+    COLOR = "color"
     FILE = "file"
     INPUT = "input"
     OPTION = "option"

@@ -5,6 +5,8 @@ from enum import Enum
 
 
 class ProductOptionFieldsOptionType(str, Enum):
+    CHECKLIST = "checklist"
+    COLOR = "color"
     FILE = "file"
     INPUT = "input"
     OPTION = "option"

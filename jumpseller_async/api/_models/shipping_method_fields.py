@@ -29,7 +29,8 @@ class ShippingMethodFields:
         fee (list[None | ShippingFee] | None | Unset):
         fetch_services_url (None | str | Unset): URL that returns available shipping services
         free_shipping (bool | None | Unset): If the shipping method is free
-        free_shipping_minimum_purchase (float | None | Unset): Minimum purchase price value to enable free shipping
+        free_shipping_minimum_purchase (bool | float | None | Unset): Minimum purchase price value to enable free
+            shipping (or whether one applies)
         id (int | None | Unset): Unique identifier of the Shipping Method
         name (None | str | Unset): Name of the Shipping Method
         postal (None | str | Unset): Postal/Zipcode of origin
@@ -45,7 +46,7 @@ class ShippingMethodFields:
     fee: list[None | ShippingFee] | None | Unset = UNSET
     fetch_services_url: None | str | Unset = UNSET
     free_shipping: bool | None | Unset = UNSET
-    free_shipping_minimum_purchase: float | None | Unset = UNSET
+    free_shipping_minimum_purchase: bool | float | None | Unset = UNSET
     id: int | None | Unset = UNSET
     name: None | str | Unset = UNSET
     postal: None | str | Unset = UNSET
@@ -106,7 +107,7 @@ class ShippingMethodFields:
         else:
             free_shipping = self.free_shipping
 
-        free_shipping_minimum_purchase: float | None | Unset
+        free_shipping_minimum_purchase: bool | float | None | Unset
         if isinstance(self.free_shipping_minimum_purchase, Unset):
             free_shipping_minimum_purchase = UNSET
         else:
@@ -299,12 +300,12 @@ class ShippingMethodFields:
 
         free_shipping = _parse_free_shipping(d.pop("free_shipping", UNSET))
 
-        def _parse_free_shipping_minimum_purchase(data: object) -> float | None | Unset:
+        def _parse_free_shipping_minimum_purchase(data: object) -> bool | float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(float | None | Unset, data)
+            return cast(bool | float | None | Unset, data)
 
         free_shipping_minimum_purchase = _parse_free_shipping_minimum_purchase(
             d.pop("free_shipping_minimum_purchase", UNSET)

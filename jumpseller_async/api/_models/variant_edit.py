@@ -10,8 +10,6 @@ from attrs import field as _attrs_field
 from .._types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from .._models.image_fields import ImageFields
-    from .._models.product_option_variant_edit import ProductOptionVariantEdit
     from .._models.variant_edit_fields import VariantEditFields
 
 
@@ -22,124 +20,14 @@ T = TypeVar("T", bound="VariantEdit")
 class VariantEdit:
     """
     Attributes:
-        barcode (None | str | Unset): Barcode of the Product's Variant
-        compare_at_price (float | None | Unset): Used to show a sale price. Value must be higher than the price
-        cost_per_item (float | None | Unset): Cost per item for the Product's Variant (only you can see this)
-        id (int | None | Unset): Unique identifier of the product
-        image (ImageFields | None | Unset):
-        options (list[None | ProductOptionVariantEdit] | None | Unset):
-        price (float | None | Unset): Price of the product
-        sku (None | str | Unset): Stock Keeping Unit of the Product's Variant
-        stock (int | None | Unset): Quantity in stock for the Product's Variant
-        stock_notification (bool | None | Unset): True if the Product has low stock threshold quantity enabled
-        stock_threshold (int | None | Unset): Low stock threshold quantity.
-        stock_unlimited (bool | None | Unset): True if the Product's Variant has unlimited stock
         variant (None | Unset | VariantEditFields):
     """
 
-    barcode: None | str | Unset = UNSET
-    compare_at_price: float | None | Unset = UNSET
-    cost_per_item: float | None | Unset = UNSET
-    id: int | None | Unset = UNSET
-    image: ImageFields | None | Unset = UNSET
-    options: list[None | ProductOptionVariantEdit] | None | Unset = UNSET
-    price: float | None | Unset = UNSET
-    sku: None | str | Unset = UNSET
-    stock: int | None | Unset = UNSET
-    stock_notification: bool | None | Unset = UNSET
-    stock_threshold: int | None | Unset = UNSET
-    stock_unlimited: bool | None | Unset = UNSET
     variant: None | Unset | VariantEditFields = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
         from .._models.variant_edit_fields import VariantEditFields  # noqa: PLC0415
-
-        barcode: None | str | Unset
-        if isinstance(self.barcode, Unset):
-            barcode = UNSET
-        else:
-            barcode = self.barcode
-
-        compare_at_price: float | None | Unset
-        if isinstance(self.compare_at_price, Unset):
-            compare_at_price = UNSET
-        else:
-            compare_at_price = self.compare_at_price
-
-        cost_per_item: float | None | Unset
-        if isinstance(self.cost_per_item, Unset):
-            cost_per_item = UNSET
-        else:
-            cost_per_item = self.cost_per_item
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        image: dict[str, Any] | None | Unset
-        if isinstance(self.image, Unset):
-            image = UNSET
-        elif isinstance(self.image, ImageFields):
-            image = self.image.to_dict()
-        else:
-            image = self.image
-
-        options: list[dict[str, Any] | None] | None | Unset
-        if isinstance(self.options, Unset):
-            options = UNSET
-        elif isinstance(self.options, list):
-            options = []
-            for options_type_0_item_data in self.options:
-                options_type_0_item: dict[str, Any] | None
-                if isinstance(options_type_0_item_data, ProductOptionVariantEdit):
-                    options_type_0_item = options_type_0_item_data.to_dict()
-                else:
-                    options_type_0_item = options_type_0_item_data
-                options.append(options_type_0_item)
-
-        else:
-            options = self.options
-
-        price: float | None | Unset
-        if isinstance(self.price, Unset):
-            price = UNSET
-        else:
-            price = self.price
-
-        sku: None | str | Unset
-        if isinstance(self.sku, Unset):
-            sku = UNSET
-        else:
-            sku = self.sku
-
-        stock: int | None | Unset
-        if isinstance(self.stock, Unset):
-            stock = UNSET
-        else:
-            stock = self.stock
-
-        stock_notification: bool | None | Unset
-        if isinstance(self.stock_notification, Unset):
-            stock_notification = UNSET
-        else:
-            stock_notification = self.stock_notification
-
-        stock_threshold: int | None | Unset
-        if isinstance(self.stock_threshold, Unset):
-            stock_threshold = UNSET
-        else:
-            stock_threshold = self.stock_threshold
-
-        stock_unlimited: bool | None | Unset
-        if isinstance(self.stock_unlimited, Unset):
-            stock_unlimited = UNSET
-        else:
-            stock_unlimited = self.stock_unlimited
 
         variant: dict[str, Any] | None | Unset
         if isinstance(self.variant, Unset):
@@ -152,30 +40,6 @@ class VariantEdit:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if barcode is not UNSET:
-            field_dict["barcode"] = barcode
-        if compare_at_price is not UNSET:
-            field_dict["compare_at_price"] = compare_at_price
-        if cost_per_item is not UNSET:
-            field_dict["cost_per_item"] = cost_per_item
-        if id is not UNSET:
-            field_dict["id"] = id
-        if image is not UNSET:
-            field_dict["image"] = image
-        if options is not UNSET:
-            field_dict["options"] = options
-        if price is not UNSET:
-            field_dict["price"] = price
-        if sku is not UNSET:
-            field_dict["sku"] = sku
-        if stock is not UNSET:
-            field_dict["stock"] = stock
-        if stock_notification is not UNSET:
-            field_dict["stock_notification"] = stock_notification
-        if stock_threshold is not UNSET:
-            field_dict["stock_threshold"] = stock_threshold
-        if stock_unlimited is not UNSET:
-            field_dict["stock_unlimited"] = stock_unlimited
         if variant is not UNSET:
             field_dict["variant"] = variant
 
@@ -183,154 +47,9 @@ class VariantEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
         from .._models.variant_edit_fields import VariantEditFields  # noqa: PLC0415
 
         d = dict(src_dict)
-
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_compare_at_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        compare_at_price = _parse_compare_at_price(d.pop("compare_at_price", UNSET))
-
-        def _parse_cost_per_item(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        cost_per_item = _parse_cost_per_item(d.pop("cost_per_item", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_image(data: object) -> ImageFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_1 = ImageFields.from_dict(data)
-
-                return image_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ImageFields | None | Unset, data)
-
-        image = _parse_image(d.pop("image", UNSET))
-
-        def _parse_options(data: object) -> list[None | ProductOptionVariantEdit] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                options_type_0 = []
-                _options_type_0 = data
-                for options_type_0_item_data in _options_type_0:
-
-                    def _parse_options_type_0_item(data: object) -> None | ProductOptionVariantEdit:
-                        if data is None:
-                            return data
-                        try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            options_type_0_item_type_1 = ProductOptionVariantEdit.from_dict(data)
-
-                            return options_type_0_item_type_1
-                        except (TypeError, ValueError, AttributeError, KeyError):
-                            pass
-                        return cast(None | ProductOptionVariantEdit, data)
-
-                    options_type_0_item = _parse_options_type_0_item(options_type_0_item_data)
-
-                    options_type_0.append(options_type_0_item)
-
-                return options_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[None | ProductOptionVariantEdit] | None | Unset, data)
-
-        options = _parse_options(d.pop("options", UNSET))
-
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock = _parse_stock(d.pop("stock", UNSET))
-
-        def _parse_stock_notification(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_notification = _parse_stock_notification(d.pop("stock_notification", UNSET))
-
-        def _parse_stock_threshold(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock_threshold = _parse_stock_threshold(d.pop("stock_threshold", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
 
         def _parse_variant(data: object) -> None | Unset | VariantEditFields:
             if data is None:
@@ -350,18 +69,6 @@ class VariantEdit:
         variant = _parse_variant(d.pop("variant", UNSET))
 
         variant_edit = cls(
-            barcode=barcode,
-            compare_at_price=compare_at_price,
-            cost_per_item=cost_per_item,
-            id=id,
-            image=image,
-            options=options,
-            price=price,
-            sku=sku,
-            stock=stock,
-            stock_notification=stock_notification,
-            stock_threshold=stock_threshold,
-            stock_unlimited=stock_unlimited,
             variant=variant,
         )
 

@@ -183,7 +183,7 @@ class OrdersNamespace:
     async def put_orders_id_documents_public_id_json(
         self,
         id: int,
-        public_id: int,
+        public_id: str,
         *,
         body: DocumentFieldsToUpdate,
     ) -> Document:
@@ -198,7 +198,7 @@ class OrdersNamespace:
     async def delete_orders_id_documents_public_id_json(
         self,
         id: int,
-        public_id: int,
+        public_id: str,
     ) -> Any:
         """orders.deleteOrdersIdDocumentsPublicIdJson: Delete a Document from an Order."""
         return await delete_orders_id_documents_public_id_json.asyncio(

@@ -22,7 +22,7 @@ OPERATION = Operation(
 
 def _get_kwargs(
     id: int,
-    public_id: int,
+    public_id: str,
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
@@ -53,7 +53,7 @@ def _parse_response(response: httpx.Response) -> Any | NotFound | None:
 
 async def asyncio_detailed(
     id: int,
-    public_id: int,
+    public_id: str,
     *,
     client: JumpsellerClient,
 ) -> Response[Any | NotFound]:
@@ -61,7 +61,7 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        public_id (int):
+        public_id (str):
 
     Raises:
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
@@ -84,7 +84,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     id: int,
-    public_id: int,
+    public_id: str,
     *,
     client: JumpsellerClient,
 ) -> Any:
@@ -92,7 +92,7 @@ async def asyncio(
 
     Args:
         id (int):
-        public_id (int):
+        public_id (str):
 
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).

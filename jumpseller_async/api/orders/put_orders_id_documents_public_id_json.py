@@ -24,7 +24,7 @@ OPERATION = Operation(
 
 def _get_kwargs(
     id: int,
-    public_id: int,
+    public_id: str,
     *,
     body: DocumentFieldsToUpdate,
 ) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def _parse_response(response: httpx.Response) -> Document | NotFound | None:
 
 async def asyncio_detailed(
     id: int,
-    public_id: int,
+    public_id: str,
     *,
     client: JumpsellerClient,
     body: DocumentFieldsToUpdate,
@@ -75,7 +75,7 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        public_id (int):
+        public_id (str):
         body (DocumentFieldsToUpdate):
 
     Raises:
@@ -100,7 +100,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     id: int,
-    public_id: int,
+    public_id: str,
     *,
     client: JumpsellerClient,
     body: DocumentFieldsToUpdate,
@@ -109,7 +109,7 @@ async def asyncio(
 
     Args:
         id (int):
-        public_id (int):
+        public_id (str):
         body (DocumentFieldsToUpdate):
 
     Raises:
