@@ -180,8 +180,8 @@ class _Merger:
         pair = (id(ours), id(theirs))
         if pair in self._merged_pairs:
             return
-        self._merged_pairs.add(pair)
         if ours.get("type") == "array" and theirs.get("type") == "array":
+            self._merged_pairs.add(pair)
             self.merge_properties(ours.get("items"), theirs.get("items"), by_shape=True)
             return
         if isinstance(ours.get("enum"), list) and isinstance(theirs.get("enum"), list):
@@ -198,6 +198,7 @@ class _Merger:
             return
         if by_shape and our_props and their_props and not set(our_props) & set(their_props):
             return
+        self._merged_pairs.add(pair)
         for key, value in their_props.items():
             if key not in our_props:
                 our_props[key] = self.adopt(value)

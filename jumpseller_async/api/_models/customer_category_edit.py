@@ -21,9 +21,11 @@ class CustomerCategoryEdit:
     """
     Attributes:
         category (CustomerCategoryEditFields | None | Unset):
+        customer_category (CustomerCategoryEditFields | None | Unset):
     """
 
     category: CustomerCategoryEditFields | None | Unset = UNSET
+    customer_category: CustomerCategoryEditFields | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,11 +39,21 @@ class CustomerCategoryEdit:
         else:
             category = self.category
 
+        customer_category: dict[str, Any] | None | Unset
+        if isinstance(self.customer_category, Unset):
+            customer_category = UNSET
+        elif isinstance(self.customer_category, CustomerCategoryEditFields):
+            customer_category = self.customer_category.to_dict()
+        else:
+            customer_category = self.customer_category
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if category is not UNSET:
             field_dict["category"] = category
+        if customer_category is not UNSET:
+            field_dict["customer_category"] = customer_category
 
         return field_dict
 
@@ -68,8 +80,26 @@ class CustomerCategoryEdit:
 
         category = _parse_category(d.pop("category", UNSET))
 
+        def _parse_customer_category(data: object) -> CustomerCategoryEditFields | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                customer_category_type_1 = CustomerCategoryEditFields.from_dict(data)
+
+                return customer_category_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CustomerCategoryEditFields | None | Unset, data)
+
+        customer_category = _parse_customer_category(d.pop("customer_category", UNSET))
+
         customer_category_edit = cls(
             category=category,
+            customer_category=customer_category,
         )
 
         customer_category_edit.additional_properties = d
