@@ -57,8 +57,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# libyaml's loader when present: the same document, four times faster (the spec is 7000 lines).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_spec(path: Path = SPEC_PATH) -> Json:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     if not isinstance(loaded, dict) or "paths" not in loaded:
         raise PatchError(f"{path} is not an OpenAPI document (no 'paths')")
     return loaded
