@@ -47,6 +47,7 @@ PATH_STRING_VALUES: dict[str, str] = {
     "country_code": "CL",
     "region_code": "RM",
     "code": "mi-app",
+    "public_id": "doc 7/ñ+x",
 }
 
 # Query parameters by name (the spec's name, not the Python one).
