@@ -318,6 +318,11 @@ def render_preview(spec: Json, patchset: PatchSet, official: Json | None) -> str
     for problem in problems:
         fixed = "" if problem in remaining else "  (fixed by the patch set)"
         lines.append(f"{problem}{fixed}")
+    merged_in = [p for p in remaining if p not in problems]
+    if merged_in:
+        lines.append("")
+        lines.append(f"== {len(merged_in)} left in what the official spec brought")
+        lines.extend(str(p) for p in merged_in)
     lines.append("")
     lines.append(f"== patch set: {len(report.applied)} entries applied")
     lines.extend(f"  {entry}" for entry in report.applied)

@@ -30,6 +30,8 @@ from jumpseller_async.models import (
     FulfillmentCreateFields,
     FulfillmentEdit,
     FulfillmentEditFields,
+    GetCustomersIdOrdersStatusStatusJsonStatus,
+    GetOrdersSearchJsonStatusFilters,
     LocationCreateFields,
     OrderFields,
     PageImageEdit,
@@ -309,3 +311,60 @@ async def test_store_setup_answers_new_credentials_not_the_callers() -> None:
     assert made.store and made.store.code == "tiendados"
     assert made.credentials and made.credentials.authtoken not in (None, UNSET, fake.authtoken)
     assert made.credentials.login != fake.login
+
+
+# --------------------------------------------------------------------------- reads
+
+
+async def test_order_search_filters_by_status_fulfillment_and_text() -> None:
+    fake = new_fake(orders=40)
+    orders = list(fake.store.orders)
+    async with client_for(fake) as client:
+        paid = await client.orders.get_orders_search_json(
+            status_filters=GetOrdersSearchJsonStatusFilters.PAID, limit=100
+        )
+        ids = [o.order.id for o in paid.orders or [] if o and o.order]
+        assert ids == [o["id"] for o in orders if o["status"] == "Paid"]
+
+        unshipped = await client.orders.get_orders_search_json(
+            status_filters=GetOrdersSearchJsonStatusFilters.PAID,
+            fulfillment_filters="unfulfilled",
+            limit=100,
+        )
+        expected = [
+            o["id"]
+            for o in orders
+            if o["status"] == "Paid" and o["shipment_status_enum"] in (None, "unfulfilled")
+        ]
+        got = [o.order.id for o in unshipped.orders or [] if o and o.order]
+        assert got == expected and 0 < len(got) < len(ids)
+
+        email = orders[3]["customer"]["email"]
+        found = await client.orders.get_orders_search_json(query=email, limit=100)
+        assert orders[3]["id"] in [o.order.id for o in found.orders or [] if o and o.order]
+
+
+async def test_a_customers_orders_and_carts_and_reviews() -> None:
+    fake = new_fake(orders=40)
+    customer_id = fake.store.orders.get(fake.store.orders.ids[0])["customer"]["id"]
+    theirs = [o["id"] for o in fake.store.orders if o["customer"]["id"] == customer_id]
+    async with client_for(fake) as client:
+        listed = await client.customers.get_customers_id_orders_json(customer_id, limit=100)
+        assert [o.order.id for o in listed if o and o.order] == theirs
+        paid = await client.customers.get_customers_id_orders_status_status_json(
+            customer_id, GetCustomersIdOrdersStatusStatusJsonStatus.PAID
+        )
+        assert all(o.order.status == "Paid" for o in paid if o and o.order)
+
+        abandoned = next(o["id"] for o in fake.store.orders if o["status"] == "Abandoned")
+        (cart,) = await client.cart.get_carts_id_json(abandoned)
+        assert cart and cart.order and cart.order.status == "Abandoned"
+        with pytest.raises(NotFoundError):
+            await client.cart.get_carts_id_json(fake.store.orders.ids[0])  # a paid order
+
+        reviews = await client.product_reviews.get_products_reviews_json()
+        assert reviews and all(r and r.review and r.review.rating for r in reviews)
+        first = reviews[0].review
+        assert first and isinstance(first.product_id, int)
+        mine = await client.product_reviews.get_products_id_reviews_json(first.product_id)
+        assert first.id in [r.review.id for r in mine if r and r.review]

@@ -243,9 +243,11 @@ def orders_search(req: Request) -> Response:
             status = _SEARCH_STATUS[status_key]
         else:
             raise HTTPError(400, f"unknown status filter {status_key!r}")
-    fulfillment = req.arg("fulfillment_filters")
-    if fulfillment not in (None, "", "fulfilled", "unfulfilled"):
-        raise HTTPError(400, f"unknown fulfillment filter {fulfillment!r}")
+    wanted = {part.strip() for part in (req.arg("fulfillment_filters") or "").split(",")} - {""}
+    if wanted - {"fulfilled", "unfulfilled"}:
+        raise HTTPError(400, f"unknown fulfillment filter {sorted(wanted)!r}")
+    # Both values (or none) select every order.
+    fulfillment = wanted.pop() if len(wanted) == 1 else None
     window = _date_window(req)
     found = []
     for record in req.store.orders:

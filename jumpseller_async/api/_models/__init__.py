@@ -100,8 +100,6 @@ from .get_customers_id_orders_status_status_json_status import (
     GetCustomersIdOrdersStatusStatusJsonStatus,
 )
 from .get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
-from .get_orders_search_json_fields import GetOrdersSearchJsonFields
-from .get_orders_search_json_fulfillment_filters import GetOrdersSearchJsonFulfillmentFilters
 from .get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
 from .get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
 from .get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
@@ -383,8 +381,6 @@ __all__ = (
     "FulfillmentRatesFields",
     "GetCustomersIdOrdersStatusStatusJsonStatus",
     "GetOrdersSearchJsonDateFilter",
-    "GetOrdersSearchJsonFields",
-    "GetOrdersSearchJsonFulfillmentFilters",
     "GetOrdersSearchJsonResponse2XX",
     "GetOrdersSearchJsonStatusFilters",
     "GetOrdersStatusStatusJsonStatus",

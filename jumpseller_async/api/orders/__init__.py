@@ -9,10 +9,6 @@ from .._models.count import Count
 from .._models.document import Document
 from .._models.document_fields_to_update import DocumentFieldsToUpdate
 from .._models.get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
-from .._models.get_orders_search_json_fields import GetOrdersSearchJsonFields
-from .._models.get_orders_search_json_fulfillment_filters import (
-    GetOrdersSearchJsonFulfillmentFilters,
-)
 from .._models.get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
 from .._models.get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
 from .._models.get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
@@ -101,11 +97,11 @@ class OrdersNamespace:
         locale: str | Unset = UNSET,
         query: str | Unset = UNSET,
         status_filters: GetOrdersSearchJsonStatusFilters | Unset = UNSET,
-        fulfillment_filters: GetOrdersSearchJsonFulfillmentFilters | Unset = UNSET,
+        fulfillment_filters: str | Unset = UNSET,
         date_filter: GetOrdersSearchJsonDateFilter | Unset = UNSET,
         initial_date: str | Unset = UNSET,
         final_date: str | Unset = UNSET,
-        fields: GetOrdersSearchJsonFields | Unset = UNSET,
+        fields: str | Unset = UNSET,
         limit: int | Unset = UNSET,
         page: int | Unset = UNSET,
     ) -> GetOrdersSearchJsonResponse2XX:

@@ -7,10 +7,6 @@ import httpx
 
 from ..._operation import Operation, Response, send, unwrap
 from .._models.get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
-from .._models.get_orders_search_json_fields import GetOrdersSearchJsonFields
-from .._models.get_orders_search_json_fulfillment_filters import (
-    GetOrdersSearchJsonFulfillmentFilters,
-)
 from .._models.get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
 from .._models.get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
 from .._models.not_found import NotFound
@@ -33,11 +29,11 @@ def _get_kwargs(
     locale: str | Unset = UNSET,
     query: str | Unset = UNSET,
     status_filters: GetOrdersSearchJsonStatusFilters | Unset = UNSET,
-    fulfillment_filters: GetOrdersSearchJsonFulfillmentFilters | Unset = UNSET,
+    fulfillment_filters: str | Unset = UNSET,
     date_filter: GetOrdersSearchJsonDateFilter | Unset = UNSET,
     initial_date: str | Unset = UNSET,
     final_date: str | Unset = UNSET,
-    fields: GetOrdersSearchJsonFields | Unset = UNSET,
+    fields: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     page: int | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -54,11 +50,7 @@ def _get_kwargs(
 
     params["status_filters[]"] = json_status_filters
 
-    json_fulfillment_filters: str | Unset = UNSET
-    if not isinstance(fulfillment_filters, Unset):
-        json_fulfillment_filters = fulfillment_filters.value
-
-    params["fulfillment_filters"] = json_fulfillment_filters
+    params["fulfillment_filters"] = fulfillment_filters
 
     json_date_filter: str | Unset = UNSET
     if not isinstance(date_filter, Unset):
@@ -70,11 +62,7 @@ def _get_kwargs(
 
     params["finalDate"] = final_date
 
-    json_fields: str | Unset = UNSET
-    if not isinstance(fields, Unset):
-        json_fields = fields.value
-
-    params["fields"] = json_fields
+    params["fields"] = fields
 
     params["limit"] = limit
 
@@ -115,11 +103,11 @@ async def asyncio_detailed(
     locale: str | Unset = UNSET,
     query: str | Unset = UNSET,
     status_filters: GetOrdersSearchJsonStatusFilters | Unset = UNSET,
-    fulfillment_filters: GetOrdersSearchJsonFulfillmentFilters | Unset = UNSET,
+    fulfillment_filters: str | Unset = UNSET,
     date_filter: GetOrdersSearchJsonDateFilter | Unset = UNSET,
     initial_date: str | Unset = UNSET,
     final_date: str | Unset = UNSET,
-    fields: GetOrdersSearchJsonFields | Unset = UNSET,
+    fields: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     page: int | Unset = UNSET,
 ) -> Response[GetOrdersSearchJsonResponse2XX | NotFound]:
@@ -136,11 +124,11 @@ async def asyncio_detailed(
         locale (str | Unset):
         query (str | Unset):
         status_filters (GetOrdersSearchJsonStatusFilters | Unset):
-        fulfillment_filters (GetOrdersSearchJsonFulfillmentFilters | Unset):
+        fulfillment_filters (str | Unset): Comma-separated: unfulfilled, fulfilled
         date_filter (GetOrdersSearchJsonDateFilter | Unset):
         initial_date (str | Unset):
         final_date (str | Unset):
-        fields (GetOrdersSearchJsonFields | Unset):
+        fields (str | Unset): Comma-separated order field names (e.g. "id,tax")
         limit (int | Unset):
         page (int | Unset):
 
@@ -177,11 +165,11 @@ async def asyncio(
     locale: str | Unset = UNSET,
     query: str | Unset = UNSET,
     status_filters: GetOrdersSearchJsonStatusFilters | Unset = UNSET,
-    fulfillment_filters: GetOrdersSearchJsonFulfillmentFilters | Unset = UNSET,
+    fulfillment_filters: str | Unset = UNSET,
     date_filter: GetOrdersSearchJsonDateFilter | Unset = UNSET,
     initial_date: str | Unset = UNSET,
     final_date: str | Unset = UNSET,
-    fields: GetOrdersSearchJsonFields | Unset = UNSET,
+    fields: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     page: int | Unset = UNSET,
 ) -> GetOrdersSearchJsonResponse2XX:
@@ -198,11 +186,11 @@ async def asyncio(
         locale (str | Unset):
         query (str | Unset):
         status_filters (GetOrdersSearchJsonStatusFilters | Unset):
-        fulfillment_filters (GetOrdersSearchJsonFulfillmentFilters | Unset):
+        fulfillment_filters (str | Unset): Comma-separated: unfulfilled, fulfilled
         date_filter (GetOrdersSearchJsonDateFilter | Unset):
         initial_date (str | Unset):
         final_date (str | Unset):
-        fields (GetOrdersSearchJsonFields | Unset):
+        fields (str | Unset): Comma-separated order field names (e.g. "id,tax")
         limit (int | Unset):
         page (int | Unset):
 
