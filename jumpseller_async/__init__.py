@@ -24,6 +24,7 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimitWaitError,
     ResponseParseError,
     ServerError,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "PermissionDeniedError",
     "QueryAuth",
     "RateLimitError",
+    "RateLimitWaitError",
     "RateLimiter",
     "Response",
     "ResponseParseError",

@@ -43,6 +43,7 @@ __all__ = [
     "ServerError",
 ]
 
+
 class JumpsellerError(Exception):
     """Root of every error raised by jumpseller_async."""
 
