@@ -59,12 +59,24 @@ def _client(args: argparse.Namespace, **kwargs: Any) -> JumpsellerClient:
 
 
 def cmd_ops(args: argparse.Namespace) -> int:
+    from .api._sources import SOURCES
+
     registry = operations()
     width = max(len(tool) for tool in registry)
     for tool, module in registry.items():
         op = module.OPERATION
-        print(f"{tool:<{width}}  {op.method:<6} {op.path}  {op.summary}")
-    print(f"{len(registry)} operations", file=sys.stderr)
+        # Which spec documents it: both, apis.guru (only the old one) or official (only the new).
+        source = SOURCES.get((op.method, op.path), "?")
+        print(f"{tool:<{width}}  {op.method:<6} {op.path}  [{source}]  {op.summary}")
+    counts = ", ".join(
+        f"{sum(1 for s in SOURCES.values() if s == name)} {label}"
+        for name, label in (
+            ("both", "in both specs"),
+            ("official", "only in the official spec"),
+            ("apis.guru", "only in apis.guru's"),
+        )
+    )
+    print(f"{len(registry)} operations ({counts})", file=sys.stderr)
     return 0
 
 

@@ -15,6 +15,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -27,6 +28,10 @@ from ._retry import Attempt, RetryPolicy, parse_ban_reset, parse_retry_after
 from .errors import APIConnectionError, APITimeoutError, RateLimitError, RateLimitWaitError
 
 logger = logging.getLogger("jumpseller_async")
+
+_timeout: Callable[[float], AbstractAsyncContextManager[None]] | None = getattr(
+    asyncio, "timeout", None
+)
 
 
 class Sender:
@@ -118,7 +123,12 @@ class Sender:
     async def _attempt(self, request_kwargs: dict[str, Any], budget: float) -> httpx.Response:
         if budget <= 0:
             raise httpx.TimeoutException("no time left for another attempt")
+        if math.isinf(budget):
+            return await self._http.request(**request_kwargs)
         try:
+            if _timeout is not None:  # 3.11+: no extra task per request
+                async with _timeout(budget):
+                    return await self._http.request(**request_kwargs)
             return await asyncio.wait_for(self._http.request(**request_kwargs), budget)
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout(f"the attempt took more than {budget:.3g}s in all") from None

@@ -70,9 +70,9 @@ async def test_three_processes_share_one_exact_budget(redis_url: str) -> None:
     # 24 requests at 10 per 1.5 s: the third ten cannot start before 3 s (exactness, not speed:
     # speed is `make bench`'s).
     assert elapsed >= 3.0
-    # Nobody starved: each process got one of the first admissions.
-    firsts = sorted((min(s for s, _ in log), n) for n, log in enumerate(logs))
-    assert firsts[-1][0] - started < 1.0
+    # Nobody starved: each process got some of the first window's ten admissions.
+    order = sorted((start, n) for n, log in enumerate(logs) for start, _ in log)
+    assert {n for _, n in order[:10]} == {0, 1, 2}
     for lim in limiters:
         await lim.aclose()
 

@@ -153,7 +153,7 @@ class _Fault:
 
 
 class FakeJumpseller:
-    """A fake Jumpseller API: an ASGI app serving all 142 operations from memory.
+    """A fake Jumpseller API: an ASGI app serving all 183 operations from memory.
 
     Use in-process with ``httpx.AsyncClient(transport=httpx.ASGITransport(app=fake),
     base_url="http://fake/v1")`` or as a real server with :meth:`run_in_background` /
