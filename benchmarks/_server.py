@@ -57,6 +57,8 @@ def _command(fake: Any, line: str) -> dict[str, Any]:
         return {
             "requests": stats.requests,
             "rejections": stats.rejections,
+            "bans": stats.bans,
+            "banned_rejections": stats.banned_rejections,
             "max_in_window": [stats.max_in_window(float(w)) for w in args],
             "attempt_peaks": [stats.attempt_peaks.get(float(w), 0) for w in args],
         }

@@ -146,6 +146,10 @@ class Sender:
         now = self._clock.monotonic()
         if until is not None:
             seconds = (until - dt.datetime.now(dt.timezone.utc)).total_seconds()
+            if until.microsecond == 0:
+                # Whole seconds (as Jumpseller sends it): the ban may end anywhere in that
+                # second, and a request sent at its start is refused and earns another ban.
+                seconds += 1.0
             if seconds > 0:
                 ban_seconds = seconds
                 # Never block the store longer than we would wait: past the cap the call

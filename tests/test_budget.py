@@ -365,3 +365,25 @@ async def test_twice_too_high_on_virtual_time_costs_few_refusals_and_little_time
     optimal = greedy_schedule(len(stamps), [(8, 1.0), (240, 60.0)])[-1] + 0.1
     assert refusals <= 5
     assert optimal / clock.monotonic() >= 0.8, (refusals, clock.monotonic(), optimal)
+
+
+async def test_a_ban_given_to_the_second_lasts_to_the_end_of_that_second() -> None:
+    # The header names the second the ban ends in; it may end anywhere within it. Coming back
+    # at its start was refused again (another ban, and a refusal taken for a lower window).
+    clock = FakeClock()
+    sent: list[float] = []
+    now = dt.datetime.now(dt.timezone.utc)
+    ban = {"Jumpseller-BannedByRateLimit-Reset": now.replace(microsecond=0).isoformat()}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.monotonic())
+        return httpx.Response(403, headers=ban, json={"message": "Rate Limit Exceeded"})
+
+    async with JumpsellerClient(
+        "ban2", TOKEN, transport=httpx.MockTransport(handler), clock=clock, max_retries=0
+    ) as client:
+        with pytest.raises(RateLimitError):
+            await clock.run(get_products_id_json.asyncio(5, client=client))
+        left = client.limiter.paused_for()
+    elapsed = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
+    assert 0.0 < left <= 1.0 - elapsed + 0.01

@@ -287,3 +287,129 @@ def test_demo_runs_to_its_summary_with_zero_rejections(
     assert code == 0, out
     assert "summary: 360 items" in out and "rate-limit rejections: 0" in out
     assert sum(1 for _ in (tmp_path / "products.jsonl").open()) == 150
+
+
+# --- the store's budget: --rate-limit-storage and --max-wait ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "--rate-limit-storage",
+            "redis://:s3cret-pw@localhost:notaport/0",
+            "call",
+            "stores.getStoreInfoJson",
+        ],
+        [
+            "call",
+            "stores.getStoreInfoJson",
+            "--rate-limit-storage",
+            "redis://:s3cret-pw@localhost:99999/0",
+        ],
+        ["export", "products", "--rate-limit-storage", "memcached://:s3cret-pw@localhost/"],
+        ["demo", "--processes", "2", "--rate-limit-storage", "redis://:s3cret-pw@h:port/0"],
+    ],
+)
+def test_a_bad_storage_url_is_one_line_and_exit_2(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--login", "a", "--authtoken", "b", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "rate_limit_storage" in err and "s3cret-pw" not in err
+
+
+def test_the_storage_url_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JUMPSELLER_RATE_LIMIT_STORAGE", "redis://localhost:x/0")
+    assert main(["--login", "a", "--authtoken", "b", "call", "stores.getStoreInfoJson"]) == 2
+    assert "is not a valid Redis URL" in capsys.readouterr().err
+
+
+def test_missing_redis_py_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)  # import redis -> ImportError
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    code = main(
+        [
+            "--login",
+            "a",
+            "--authtoken",
+            "b",
+            "--rate-limit-storage",
+            "redis://h/0",
+            "call",
+            "stores.getStoreInfoJson",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert "pip install 'jumpseller-async[redis]'" in err
+
+
+def test_a_negative_max_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "--login",
+                "a",
+                "--authtoken",
+                "b",
+                "call",
+                "stores.getStoreInfoJson",
+                "--max-wait",
+                "-1",
+            ]
+        )
+        == 2
+    )
+    assert "max_wait" in capsys.readouterr().err
+
+
+def test_options_reach_the_client(redis_url: str) -> None:
+    from jumpseller_async._cli import _client, build_parser
+
+    args = build_parser().parse_args(
+        [
+            *("--login", "a", "--authtoken", "b", "call", "stores.getStoreInfoJson"),
+            *("--max-wait", "2.5", "--rate-limit-storage", redis_url),
+        ]
+    )
+    client = _client(args)
+    assert client._rate_limit_storage == redis_url
+    assert client._sender._max_wait == 2.5
+
+
+def test_demo_processes_shares_the_budget_through_redis(
+    redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "demo",
+            "--processes",
+            "2",
+            "--rate-limit-storage",
+            redis_url,
+            "--products",
+            "60",
+            "--limits",
+            "8/0.2,60/3",
+            "--latency",
+            "0.002",
+            "--out-dir",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    shared, alone = out.split("in-memory limiter per process")
+    assert "refusals: 0 of" in shared and "failed exports: 0" in shared
+    assert "every item exactly once in every file: yes" in shared
+    assert "makespan" in alone and "% of optimal" in alone
+    assert sorted(p.name for p in (tmp_path / "run-1").iterdir()) == [
+        "products-0.jsonl",
+        "products-1.jsonl",
+    ]
