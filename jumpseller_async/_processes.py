@@ -73,6 +73,8 @@ class WorkerResult:
     error: str | None = None
     refused: int = 0
     """Refusals its limiter saw (HTTP 429/403)."""
+    phantoms: int = 0
+    """Placeholders its limiter added for requests it could not account for."""
     warnings: list[str] = field(default_factory=list)
     path: str = ""
     returncode: int | None = None
@@ -181,12 +183,12 @@ async def run_fleet(
                 child.kill()
                 await child.wait()
     workers = []
-    for index, ((out, err), child) in enumerate(zip(reports, children, strict=True)):
-        lines = out.decode(errors="replace").strip().splitlines()
+    for index, ((stdout, stderr), child) in enumerate(zip(reports, children, strict=True)):
+        lines = stdout.decode(errors="replace").strip().splitlines()
         try:
             worker = WorkerResult(**json.loads(lines[-1]))
         except (IndexError, ValueError, TypeError):
-            tail = err.decode(errors="replace").strip().splitlines()[-3:]
+            tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
             worker = WorkerResult(index, error=f"no report (exit {child.returncode}): {tail}")
         worker.returncode = child.returncode
         workers.append(worker)
@@ -254,6 +256,7 @@ async def _work(config: dict[str, Any]) -> dict[str, Any]:
         report["error"] = f"{type(exc).__name__}: {exc}"
     report["finished"] = time.monotonic()
     report["refused"] = limiter.stats.rate_limited
+    report["phantoms"] = limiter.stats.phantoms
     report["warnings"] = collected.messages[:20]
     aclose = getattr(limiter, "aclose", None)
     if aclose is not None:
