@@ -95,9 +95,9 @@ class RecordingBackend(MemoryWindowBackend):
             self.admitted[reservation.handle] = now * self.scale
         return reservation
 
-    def complete(self, handle: int, now: float) -> None:
+    def complete(self, handle: int, now: float, accepted: bool | None = None) -> None:
         self.completed[handle] = now * self.scale
-        super().complete(handle, now)
+        super().complete(handle, now, accepted)
 
     def intervals(self) -> list[tuple[float, float]]:
         # A reservation released unsent has no completion and held its place only briefly.

@@ -301,8 +301,8 @@ async def _admission_section(redis: RedisServer) -> Section:
             )
     section.notes.append(
         "a slot = acquire, report the (empty) answer, release; through Redis that is two "
-        "script calls on loopback (reserve, complete). The store's budget is 8 per second: "
-        "a few hundred µs per request is far below what it lets through"
+        "script calls on loopback (reserve, complete); against a budget of 8 per second a "
+        "millisecond or two per request is small, but it lengthens every entry's interval"
     )
     return section
 
