@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import random
 import time
 from collections.abc import Sequence
@@ -12,10 +11,11 @@ from typing import Any
 
 import httpx
 
-from ._auth import install_log_redaction, redact_url, resolve_auth
+from ._auth import resolve_auth
 from ._operation import Operation, is_rate_limit_answer
 from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Clock, RateLimiter, SystemClock
+from ._redact import get_logger, install_log_redaction, redact_url
 from ._retry import RetryPolicy, parse_ban_reset, parse_retry_after
 from ._version import __version__
 from .api._namespaces import Namespaces
@@ -25,7 +25,7 @@ DEFAULT_BASE_URL = "https://api.jumpseller.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_BAN_WAIT = 60.0
 
-logger = logging.getLogger("jumpseller_async")
+logger = get_logger()
 
 
 class _Default:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-import logging
 import math
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -21,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._operation import MAX_PAGE_SIZE
+from ._redact import get_logger
 from ._registry import by_route
-from .errors import APIError, ConfigurationError
+from .errors import APIError, ConfigurationError, PaginationError
 
-logger = logging.getLogger("jumpseller_async")
+logger = get_logger()
 
 if TYPE_CHECKING:
     from ._client import JumpsellerClient
@@ -152,25 +152,47 @@ class Paginator(Generic[T]):
             return None
 
     async def pages(self) -> AsyncIterator[list[T]]:
-        """Whole pages, in order; stops on an empty or short page."""
+        """Whole pages, in order; stops on an empty or short page.
+
+        Raises :class:`PaginationError` when a page repeats the previous one (a cache or proxy
+        that ignores ``page`` would otherwise make this loop forever).
+        """
         self.total = await self._known_total()
         page = self.start_page
+        previous: list[Any] | None = None
         if self.total is not None:
             last_page = max(self.start_page - 1, math.ceil(self.total / self.limit))
             async for batch in self._concurrent_pages(page, last_page):
+                previous = self._check_advances(batch, previous, page)
                 yield batch
                 if len(batch) < self.limit:
                     return
+                page += 1
             page = last_page + 1
             # The store may have grown since the count: carry on one page at a time.
         while True:
             batch = await self._fetch(page)
             if not batch:
                 return
+            previous = self._check_advances(batch, previous, page)
             yield batch
             if len(batch) < self.limit:
                 return
             page += 1
+
+    def _check_advances(self, batch: list[T], previous: list[Any] | None, page: int) -> list[Any]:
+        """The page's fingerprint; raises if it is the previous page's."""
+        fingerprint = [_identity(item) for item in batch]
+        if fingerprint == previous:
+            tool = self._module.OPERATION.tool
+            raise PaginationError(
+                f"{tool}: page {page} repeats page {page - 1} item for item; the server (or a "
+                "cache in front of it) is ignoring the page number, so paging stopped rather "
+                "than loop forever",
+                operation=tool,
+                page=page,
+            )
+        return fingerprint
 
     async def _concurrent_pages(self, first: int, last: int) -> AsyncIterator[list[T]]:
         """Pages first..last with at most ``concurrency`` requests in flight, yielded in order."""
@@ -193,6 +215,22 @@ class Paginator(Generic[T]):
         async for batch in self.pages():
             for item in batch:
                 yield item
+
+
+def _identity(item: Any) -> Any:
+    """What tells two items apart: the id when there is one, else the whole item."""
+    if item is None:
+        return None
+    direct = getattr(item, "id", None)
+    if isinstance(direct, int) and not isinstance(direct, bool):
+        return direct
+    if attrs.has(type(item)):
+        for field in attrs.fields(type(item)):
+            value = getattr(getattr(item, field.name), "id", None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if callable(to_dict) else item
 
 
 def wrapped_id(item: Any) -> int:

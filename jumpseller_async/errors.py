@@ -11,11 +11,13 @@
     │   ├── RateLimitError          429 / 403 "Rate Limit Exceeded" / a ban, retries exhausted
     │   └── ServerError             5xx
     ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
+    ├── PaginationError             the server's pages do not advance (a page repeats the last)
     ├── APIConnectionError          the request never got an answer
     │   └── APITimeoutError         ... because it timed out
     └── ConfigurationError          the client was set up with something unusable
 
-Tokens never appear in any of these: URLs are redacted before they are stored.
+Tokens never appear in any of these: URLs are redacted before they are stored, and every
+registered secret is hidden from bodies the server echoes back.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "JumpsellerError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
@@ -123,6 +126,15 @@ class ResponseParseError(JumpsellerError):
         self.operation = operation
         self.status_code = status_code
         self.content = content
+
+
+class PaginationError(JumpsellerError):
+    """Paging stopped: the server answered the same full page for two page numbers."""
+
+    def __init__(self, message: str, *, operation: str, page: int) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.page = page
 
 
 class APIConnectionError(JumpsellerError):

@@ -15,20 +15,22 @@ import pytest
 
 from jumpseller_async._auth import (
     DEFAULT_TOKEN_URL,
-    LOGGERS_TO_REDACT,
-    SECRET_QUERY_PARAMS,
     BasicAuth,
     OAuth2,
     OAuth2Token,
     PartnerAuth,
     QueryAuth,
+    resolve_auth,
+)
+from jumpseller_async._redact import (
+    LOGGERS_TO_REDACT,
+    SECRET_QUERY_PARAMS,
     SecretRedactingFilter,
     install_log_redaction,
     redact_secrets,
     redact_text,
     redact_url,
     register_secret,
-    resolve_auth,
 )
 from jumpseller_async.errors import AuthenticationError, ConfigurationError
 
