@@ -15,7 +15,14 @@ from urllib.parse import quote
 import attrs
 import httpx
 
-from ._redact import redact_bytes, redact_data, redact_secrets, redact_url
+from ._redact import (
+    redact_bytes,
+    redact_data,
+    redact_secrets,
+    redact_text,
+    redact_url,
+    registered_secrets,
+)
 from ._retry import parse_ban_reset
 from ._types import Unset
 from .errors import (
@@ -135,7 +142,8 @@ def decode_body(content: bytes) -> Any:
     try:
         return redact_data(loads(content))
     except ValueError:
-        return redact_secrets(content.decode("utf-8", errors="replace"))
+        # Registered secrets only: the log-line patterns would crawl through a 20 MB page.
+        return redact_text(content.decode("utf-8", errors="replace"), registered_secrets())
 
 
 def is_rate_limit_answer(status_code: int, content: bytes) -> bool:
@@ -157,7 +165,17 @@ def _check_page_size(operation: Operation, request_kwargs: dict[str, Any]) -> No
         )
 
 
+_QUERY_SCALARS = (str, int, float)  # bool is an int
+
+
 def _query_value_problem(name: str, value: Any) -> str | None:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for item in values:
+        if not isinstance(item, _QUERY_SCALARS):
+            # httpx would send str(item): a repr like "<object object at 0x…>" or "{'a': 1}".
+            return (
+                f"query parameter {name} cannot be sent (a {type(item).__name__} is no query value)"
+            )
     try:
         encoded = str(httpx.QueryParams({name: value}))
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
@@ -189,7 +207,9 @@ def check_request(
         raise ConfigurationError(f"{operation.tool}: the request URL is unusable ({exc})") from None
     length = len(str(url))
     if length > MAX_URL_LENGTH:
-        sizes = {f"query parameter {k}": len(str(httpx.QueryParams({k: v}))) for k, v in params.items()}
+        sizes = {
+            f"query parameter {k}": len(str(httpx.QueryParams({k: v}))) for k, v in params.items()
+        }
         sizes["the path"] = len(request_kwargs["url"])
         largest = max(sizes, key=lambda key: sizes[key])
         raise ConfigurationError(
@@ -209,7 +229,9 @@ def check_request(
             ) from None
 
 
-def _parse_failure(operation: Operation, response: httpx.Response, exc: Exception) -> ResponseParseError:
+def _parse_failure(
+    operation: Operation, response: httpx.Response, exc: Exception
+) -> ResponseParseError:
     # Secrets are hidden before the snippet is cut, so no prefix of one survives the cut.
     content = redact_bytes(response.content)
     snippet = content[:80].decode("utf-8", errors="replace")

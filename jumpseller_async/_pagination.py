@@ -22,7 +22,7 @@ import attrs
 from ._operation import MAX_PAGE_SIZE
 from ._redact import get_logger
 from ._registry import by_route
-from .errors import APIError, ConfigurationError, PaginationError
+from .errors import APIError, ConfigurationError, PaginationError, ResponseParseError
 
 logger = get_logger()
 
@@ -144,7 +144,7 @@ class Paginator(Generic[T]):
         self.requests += 1
         try:
             return _count_value(await count_function(client=self.client, **params))
-        except APIError as exc:
+        except (APIError, ResponseParseError) as exc:
             # The total only speeds things up; without it the pages are read one by one.
             logger.debug(
                 "no total for %s (%s); reading pages sequentially", module.OPERATION.tool, exc

@@ -35,6 +35,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "register_secret",
+    "registered_secrets",
 ]
 
 SECRET_QUERY_PARAMS = frozenset(
@@ -94,7 +95,8 @@ def register_secret(value: str | None) -> None:
         _registered_bytes = tuple(s.encode("utf-8", "surrogatepass") for s in ordered)
 
 
-def _registered_snapshot() -> tuple[str, ...]:
+def registered_secrets() -> tuple[str, ...]:
+    """Every registered secret and its URL-encoded forms."""
     with _secrets_lock:
         return tuple(_registered_secrets)
 
@@ -126,7 +128,7 @@ def redact_data(value: Any) -> Any:
     Iterative, not recursive: a body nested as deep as the decoder allows must not exhaust the
     stack here.
     """
-    secrets = _registered_snapshot()
+    secrets = registered_secrets()
     if not secrets:
         return value
 
@@ -218,7 +220,7 @@ def redact_url(url: str | httpx.URL) -> str:
 
 def redact_secrets(text: str) -> str:
     """Hide every registered secret, secret query value and Authorization/Bearer value in ``text``."""
-    text = redact_text(text, _registered_snapshot())
+    text = redact_text(text, registered_secrets())
     text = _QUERY_PARAM_RE.sub(_mask, text)
     text = _AUTH_HEADER_RE.sub(_mask, text)
     return _BEARER_RE.sub(_mask, text)
