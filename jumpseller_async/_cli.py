@@ -85,8 +85,9 @@ def _convert(tool: str, name: str, raw: str, annotation: str) -> Any:
                 return False
             raise ValueError("expected true or false")
     except ValueError as exc:
+        shown = repr(raw) if len(raw) <= 60 else f"{raw[:40]!r}… ({len(raw):,} characters)"
         raise UsageError(
-            f"{tool}: parameter {name}={raw!r} is not a valid {annotation} ({exc})"
+            f"{tool}: parameter {name}={shown} is not a valid {annotation} ({str(exc)[:120]})"
         ) from None
     for kind in kinds:
         enum_class = getattr(models, kind, None)

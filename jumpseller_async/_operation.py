@@ -298,7 +298,8 @@ def error_for(response: Response[Any]) -> APIError:
         f"{response.operation.tool}: HTTP {status} from {response.operation.method} {response.url}"
     )
     if detail:
-        message += f": {detail}"
+        # A server can put megabytes in "message": the full body stays on the error.
+        message += f": {detail[:300]}"
     if error_class is RateLimitError:
         return RateLimitError(
             message,

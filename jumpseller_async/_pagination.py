@@ -217,32 +217,43 @@ class Paginator(Generic[T]):
                 yield item
 
 
-def _identity(item: Any) -> Any:
-    """What tells two items apart: the id when there is one, else the whole item."""
-    if item is None:
-        return None
+def _wrapped_id_or_none(item: Any) -> int | None:
+    """The id of an item (``item.id``) or inside a wrapped one (``Product(product=…(id=…))``)."""
     direct = getattr(item, "id", None)
     if isinstance(direct, int) and not isinstance(direct, bool):
         return direct
     if attrs.has(type(item)):
         for field in attrs.fields(type(item)):
+            if field.name == "additional_properties":
+                continue
             value = getattr(getattr(item, field.name), "id", None)
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
+    return None
+
+
+def _identity(item: Any) -> Any:
+    """What tells two items apart: the id when there is one, else the whole item."""
+    if item is None:
+        return None
+    item_id = _wrapped_id_or_none(item)
+    if item_id is not None:
+        return item_id
     to_dict = getattr(item, "to_dict", None)
     return to_dict() if callable(to_dict) else item
 
 
 def wrapped_id(item: Any) -> int:
     """The id inside a wrapped item (``Product(product=ProductFields(id=…))``)."""
-    for field in attrs.fields(type(item)):
-        if field.name == "additional_properties":
-            continue
-        inner = getattr(item, field.name)
-        value = getattr(inner, "id", None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    raise ConfigurationError(f"cannot find an integer id in {type(item).__name__}")
+    item_id = _wrapped_id_or_none(item)
+    if item_id is None:
+        raise ConfigurationError(f"cannot find an integer id in {type(item).__name__}")
+    return item_id
+
+
+def max_id(batch: Sequence[Any]) -> int:
+    """The largest id in a page of :class:`AfterIdIterator`, whose ``None`` items have none."""
+    return max(wrapped_id(item) for item in batch if item is not None)
 
 
 @attrs.define
@@ -259,9 +270,11 @@ class AfterIdIterator(Generic[T]):
     after_id: int = 0
     requests: int = attrs.field(default=0, init=False)
     _function: Callable[..., Awaitable[Any]] = attrs.field(init=False, repr=False)
+    _module: types.ModuleType = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self._function, module = resolve_operation(self.operation)
+        self._function, self._module = resolve_operation(self.operation)
+        module = self._module
         if not module.OPERATION.path.endswith("/after/{id}.json"):
             raise ConfigurationError(
                 f"{module.OPERATION.tool} is not an …/after/{{id}}.json operation"
@@ -272,14 +285,28 @@ class AfterIdIterator(Generic[T]):
             )
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
+        """Pages of items after the largest id seen; ``None`` items (the API's null) are kept."""
         while True:
             self.requests += 1
             answer = await self._function(self.after_id, client=self.client, **self.params)
-            batch = [item for item in (answer or []) if wrapped_id(item) > self.after_id]
-            if not batch:
+            batch: list[T] = []
+            newest = self.after_id
+            for item in answer or []:
+                item_id = None if item is None else _wrapped_id_or_none(item)
+                if item is not None and item_id is None:
+                    tool = self._module.OPERATION.tool
+                    raise PaginationError(
+                        f"{tool}: an item has no integer id, so there is no id to continue after",
+                        operation=tool,
+                    )
+                if item_id is None or item_id > self.after_id:
+                    batch.append(item)
+                    newest = max(newest, item_id or 0)
+            if newest == self.after_id:
+                # Nothing new (an empty page, or only items already seen): the end.
                 return
             yield batch
-            self.after_id = max(wrapped_id(item) for item in batch)
+            self.after_id = newest
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for batch in self.pages():

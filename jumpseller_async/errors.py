@@ -11,7 +11,7 @@
     │   ├── RateLimitError          429 / 403 "Rate Limit Exceeded" / a ban, retries exhausted
     │   └── ServerError             5xx
     ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
-    ├── PaginationError             the server's pages do not advance (a page repeats the last)
+    ├── PaginationError             the server's pages do not advance (a page repeats the last one)
     ├── APIConnectionError          the request never got an answer
     │   └── APITimeoutError         ... because it timed out
     └── ConfigurationError          the client was set up with something unusable
@@ -129,9 +129,9 @@ class ResponseParseError(JumpsellerError):
 
 
 class PaginationError(JumpsellerError):
-    """Paging stopped: the server answered the same full page for two page numbers."""
+    """Paging stopped: a page repeated the previous one, or an item had no id to page after."""
 
-    def __init__(self, message: str, *, operation: str, page: int) -> None:
+    def __init__(self, message: str, *, operation: str, page: int | None = None) -> None:
         super().__init__(message)
         self.operation = operation
         self.page = page

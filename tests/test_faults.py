@@ -324,10 +324,16 @@ async def test_cli_prints_one_line_for_nested_answers_and_bodies(
         assert code == 2 and len(err) == 1 and "not valid JSON" in err[0]
         code = await asyncio.to_thread(
             cli_main,
-            [*args, "call", "products.putProductsIdJson", "id=5", "--body", '{"product": 5}'],
+            [*args, "call", "products.getProductsIdJson", "id=5", "locale=" + "x" * 70_000],
         )
         err = capsys.readouterr().err.strip().splitlines()
-        assert code in (0, 1, 2) and len(err) <= 1  # never a traceback
+        assert code == 2 and len(err) == 1 and "query parameter locale is 70,0" in err[0]
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.getProductsIdJson", "id=" + "7" * 70_000]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "70,000 characters" in err[0] and len(err[0]) < 400
+    assert len(server.seen) == 1  # only the first call was sent
 
 
 # --------------------------------------------------------------------------- rate-limit headers
@@ -840,3 +846,24 @@ async def test_the_fake_refuses_unencodable_writes_and_stores_nothing(body: byte
         assert (await http.get("/products/count.json")).json()["count"] == count
         listing = await http.get("/products.json")
         assert listing.status_code == 200 and len(listing.json()) == count
+
+
+async def test_after_id_paging_keeps_null_items_and_refuses_items_without_ids() -> None:
+    from jumpseller_async.api.products import get_products_after_id_json
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.path.rsplit("/", 1)[1].removesuffix(".json"))
+        if after == 0:
+            return httpx.Response(200, json=[{"product": {"id": 1}}, None, {"product": {"id": 2}}])
+        if after == 2:
+            return httpx.Response(200, json=[None, None])  # nothing new: the end
+        raise AssertionError(after)
+
+    async with mock_client(handler) as client:
+        items = [item async for item in client.paginate_after(get_products_after_id_json)]
+    assert [None if i is None else i.product.id for i in items] == [1, None, 2]
+
+    async with mock_client(lambda r: httpx.Response(200, json=[{"product": {"name": "x"}}])) as c:
+        with pytest.raises(PaginationError, match="no integer id"):
+            async for _ in c.paginate_after(get_products_after_id_json):
+                pass
