@@ -34,12 +34,12 @@ from jumpseller_async import (
     NotFoundError,
     PaginationError,
     PermissionDeniedError,
+    RateLimiter,
     RateLimitError,
     ResponseParseError,
     ServerError,
 )
 from jumpseller_async._cli import main as cli_main
-from jumpseller_async._ratelimit import FakeClock
 from jumpseller_async.api.orders import post_orders_json
 from jumpseller_async.api.products import (
     get_products_id_json,
@@ -47,7 +47,7 @@ from jumpseller_async.api.products import (
     put_products_id_json,
 )
 from jumpseller_async.models import OrderCreate, OrderCreateFields, ProductEdit, ProductEditFields
-from jumpseller_async.testing import FakeJumpseller
+from jumpseller_async.testing import FakeClock, FakeJumpseller
 from tests._faultservers import Answer, Cut, FaultServer, Late, Reset, Seen
 
 LOGIN = "fault-store"
@@ -179,8 +179,10 @@ async def test_cancelling_half_of_50_calls_leaks_no_limiter_slot() -> None:
         return product_answer()
 
     async with FaultServer(script) as server:
-        # 50 in flight at once, and more limiter room than that so every call is admitted.
-        client = socket_client(server.base_url, rate_limits=[(100, 1.0), (1000, 60.0)])
+        # 50 in flight at once, and more limiter room than that so every call is admitted (limits
+        # trusted, not probed: this server sends no rate-limit headers to confirm them).
+        limiter = RateLimiter([(100, 1.0), (1000, 60.0)], explicit=True)
+        client = socket_client(server.base_url, limiter=limiter, clock=limiter.clock)
         async with client:
             tasks = [
                 asyncio.create_task(get_products_id_json.asyncio(i, client=client))
