@@ -46,6 +46,7 @@ __all__ = [
     "ServerError",
 ]
 
+
 class JumpsellerError(Exception):
     """Root of every error raised by jumpseller_async."""
 
