@@ -23,7 +23,7 @@ from ._redact import (
     redact_url,
     registered_secrets,
 )
-from ._retry import parse_ban_reset
+from ._retry import parse_ban_reset, parse_retry_after
 from ._types import Unset
 from .errors import (
     APIError,
@@ -304,6 +304,7 @@ def error_for(response: Response[Any]) -> APIError:
         return RateLimitError(
             message,
             banned_until=parse_ban_reset(response.headers),
+            retry_after=parse_retry_after(response.headers),
             status_code=status,
             method=response.operation.method,
             url=response.url,

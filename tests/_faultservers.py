@@ -55,7 +55,15 @@ class Late:
     answer: Answer = field(default_factory=Answer)
 
 
-Action = Answer | Reset | Cut | Late
+@dataclass
+class Trickle:
+    """Send the head, then the body one byte every ``interval`` seconds (each read is quick)."""
+
+    body: bytes = b'{"product": {"id": 5}}' + b" " * 1000
+    interval: float = 0.1
+
+
+Action = Answer | Reset | Cut | Late | Trickle
 Script = Callable[[Seen, int], Action | Awaitable[Action]]
 
 
@@ -135,7 +143,7 @@ class FaultServer:
                 index = len(self.seen)
                 self.seen.append(seen)
                 action = self.script(seen, index)
-                if not isinstance(action, (Answer, Reset, Cut, Late)):
+                if not isinstance(action, (Answer, Reset, Cut, Late, Trickle)):
                     action = await action
                 if isinstance(action, Late):
                     await asyncio.sleep(action.seconds)
@@ -143,6 +151,13 @@ class FaultServer:
                 if isinstance(action, Reset):
                     _reset(writer)
                     return
+                if isinstance(action, Trickle):
+                    writer.write(_head(200, {}, len(action.body), "application/json"))
+                    for index in range(len(action.body)):
+                        writer.write(action.body[index : index + 1])
+                        await writer.drain()
+                        await asyncio.sleep(action.interval)
+                    continue
                 if isinstance(action, Cut):
                     writer.write(_head(action.status, {}, action.announced, "application/json"))
                     writer.write(action.sent)

@@ -48,7 +48,7 @@ from jumpseller_async.api.products import (
 )
 from jumpseller_async.models import OrderCreate, OrderCreateFields, ProductEdit, ProductEditFields
 from jumpseller_async.testing import FakeClock, FakeJumpseller
-from tests._faultservers import Answer, Cut, FaultServer, Late, Reset, Seen
+from tests._faultservers import Answer, Cut, FaultServer, Late, Reset, Seen, Trickle
 
 LOGIN = "fault-store"
 TOKEN = "fault-suite-token-7f3a9c2e5b8d1046"
@@ -57,6 +57,8 @@ BASIC = base64.b64encode(f"{LOGIN}:{TOKEN}".encode()).decode()
 SECRET_FORMS = (TOKEN, BASIC, quote(TOKEN, safe=""))
 
 NESTED = b"[" * 100_000 + b"]" * 100_000
+
+_DEFAULT_LIMITS = [(8, 1.0), (240, 60.0)]
 
 
 class NoWaitClock:
@@ -869,3 +871,86 @@ async def test_after_id_paging_keeps_null_items_and_refuses_items_without_ids() 
         with pytest.raises(PaginationError, match="no integer id"):
             async for _ in c.paginate_after(get_products_after_id_json):
                 pass
+
+
+# --------------------------------------------------------------------------- the lead's caps
+
+
+@pytest.mark.integration
+async def test_a_trickling_server_cannot_stretch_an_attempt_past_its_timeout() -> None:
+    # One byte every 0.1 s: each read is quick, so only a deadline on the whole attempt ends it.
+    async with FaultServer(lambda seen, index: Trickle(interval=0.1)) as server:
+        async with socket_client(server.base_url, timeout=0.5, max_retries=0) as client:
+            with pytest.raises(APITimeoutError):
+                await bounded(get_products_id_json.asyncio(5, client=client), 5.0)
+    assert len(server.seen) == 1
+
+
+HUGE_RETRY_AFTER = ["86400", "1e9", "inf", "1" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT"]
+
+
+@pytest.mark.parametrize("value", HUGE_RETRY_AFTER, ids=range(len(HUGE_RETRY_AFTER)))
+async def test_huge_retry_after_is_a_typed_error_and_blocks_the_store_at_most_the_cap(
+    value: str,
+) -> None:
+    answers = [
+        httpx.Response(429, json={"message": "Rate Limit Exceeded"}, headers={"Retry-After": value})
+    ]
+    sent: list[float] = []
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.monotonic())
+        return answers.pop(0) if answers else httpx.Response(200, json={"product": {"id": 5}})
+
+    async with mock_client(handler, clock=clock, rate_limits=[(8, 1.0)]) as client:
+        with pytest.raises(RateLimitError) as info:
+            await clock.run(get_products_id_json.asyncio(5, client=client))
+        assert info.value.retry_after is not None and info.value.retry_after > 60
+        assert len(sent) == 1  # not slept through, not retried
+        product = await clock.run(get_products_id_json.asyncio(5, client=client))
+    assert product.product.id == 5
+    assert sent[1] - sent[0] <= 60.0 + 1.0  # max_retry_after, not the server's wait
+
+
+GARBAGE_RETRY_AFTER = ["soon", "", "-5", "nan", "Mon, 99 Foo 2024", "\x00"]
+
+
+@pytest.mark.parametrize("value", GARBAGE_RETRY_AFTER, ids=range(len(GARBAGE_RETRY_AFTER)))
+async def test_garbage_retry_after_is_ignored_and_the_call_retried(value: str) -> None:
+    answers = iter(
+        [
+            httpx.Response(
+                429, json={"message": "Rate Limit Exceeded"}, headers={"Retry-After": value}
+            ),
+            httpx.Response(200, json={"product": {"id": 5}}),
+        ]
+    )
+    clock = FakeClock()
+    async with mock_client(lambda r: next(answers), clock=clock) as client:
+        product = await clock.run(get_products_id_json.asyncio(5, client=client))
+    assert product.product.id == 5
+
+
+async def test_absurd_advertised_limits_are_clamped() -> None:
+    from jumpseller_async._ratelimit import MAX_ADVERTISED_LIMIT
+
+    headers = {
+        "Jumpseller-PerSecondRateLimit-Limit": "1000000000",
+        "Jumpseller-PerSecondRateLimit-Remaining": "0",
+        "Jumpseller-PerMinuteRateLimit-Limit": "9" * 400,
+        "Jumpseller-PerMinuteRateLimit-Remaining": "-7",
+    }
+    clock = FakeClock()
+    sent: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.monotonic())
+        return httpx.Response(200, json={"product": {"id": 5}}, headers=headers)
+
+    async with mock_client(handler, clock=clock, rate_limits=_DEFAULT_LIMITS) as client:
+        for _ in range(3):
+            await clock.run(get_products_id_json.asyncio(5, client=client))
+        assert all(n <= MAX_ADVERTISED_LIMIT for n, _ in client.limiter.limits)
+    # "0 remaining" makes the next calls wait for the window, never for a billion entries.
+    assert sent[-1] - sent[0] <= 2 * 60.0
