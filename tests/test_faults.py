@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+import jumpseller_async
 from jumpseller_async import (
     UNSET,
     APIConnectionError,
@@ -575,6 +576,22 @@ async def test_socket_faults_leak_nothing(auth: str, caplog: pytest.LogCaptureFi
     assert any(TOKEN in seen.target or BASIC in str(seen.headers) for seen in server.seen)
     texts = [text for error in errors for text in _exposed_texts(error)]
     assert _leaks([*texts, *_log_texts(caplog)]) == []
+
+
+def test_our_modules_log_only_through_redacting_loggers() -> None:
+    """A logger made with logging.getLogger in a lazily imported module would miss the filter."""
+    import pathlib
+
+    package = pathlib.Path(jumpseller_async.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith("api/") or relative == "_redact.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "logging.getLogger(" in line and "uvicorn" not in line:
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert offenders == [], "use jumpseller_async._redact.get_logger"
 
 
 def test_every_logger_in_our_tree_redacts() -> None:
