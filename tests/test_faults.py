@@ -971,3 +971,21 @@ async def test_absurd_advertised_limits_are_clamped() -> None:
         assert all(n <= MAX_ADVERTISED_LIMIT for n, _ in client.limiter.limits)
     # "0 remaining" makes the next calls wait for the window, never for a billion entries.
     assert sent[-1] - sent[0] <= 2 * 60.0
+
+
+async def test_a_parser_message_holding_the_token_is_not_chained() -> None:
+    from jumpseller_async._operation import send
+
+    def parse(response: httpx.Response) -> Any:
+        raise ValueError(f"invalid literal for int(): {TOKEN!r}")
+
+    async with mock_client(lambda r: httpx.Response(200, json={"id": TOKEN})) as client:
+        with pytest.raises(ResponseParseError) as info:
+            await send(
+                client, get_products_id_json.OPERATION, {"method": "get", "url": "/p"}, parse
+            )
+    error = info.value
+    assert error.__cause__ is None and error.__context__ is None
+    assert "ValueError: invalid literal for int(): '***'" in str(error)
+    assert _leaks(_exposed_texts(error)) == []
+    assert error.content == b'{"id":"***"}'
