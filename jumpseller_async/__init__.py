@@ -25,6 +25,7 @@ from .errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimitWaitError,
     ResponseParseError,
     ServerError,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "PermissionDeniedError",
     "QueryAuth",
     "RateLimitError",
+    "RateLimitWaitError",
     "RateLimiter",
     "Response",
     "ResponseParseError",

@@ -674,7 +674,9 @@ async def test_hostile_query_value_is_refused_before_a_limiter_slot(
 async def test_many_large_query_values_together_name_the_largest() -> None:
     sent, handler = _counting()
     async with mock_client(handler) as client:
-        with pytest.raises(ConfigurationError, match="too long .*; the largest part is query parameter locale"):
+        with pytest.raises(
+            ConfigurationError, match=r"too long .*; the largest part is query parameter locale"
+        ):
             await get_products_json.asyncio(client=client, locale="y" * 59_990, limit=50)
     assert sent == []
 
