@@ -798,13 +798,13 @@ async def test_what_the_types_accept() -> None:
             "/customer_categories.json", json={"customer_category": {"name": 1}}
         )
         assert _errors(alias) == {"name": ["must be a string"]}
-        # Infinity is no number the API could store.
+        # Infinity is no number the API could store (nor echo as JSON): refused before any field.
         inf = await http.put(
             path,
             content=b'{"product": {"price": 1e999}}',
             headers={"content-type": "application/json"},
         )
-        assert _errors(inf) == {"price": ["must be a number"]}
+        assert inf.status_code == 400 and "out of a double's range" in inf.json()["message"]
 
 
 async def test_partner_store_create_refuses_wrong_types_as_partner_errors() -> None:
