@@ -18,7 +18,7 @@ from .._clock import FakeClock
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
-from ._windows import Decision, RateLimiter, SlidingWindowLog
+from ._store_limits import Decision, SlidingWindowLog, StoreRateLimiter
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
 """Every ``(METHOD, path template)`` the fake serves (templates as in the specs codegen merges)."""
@@ -31,9 +31,9 @@ __all__ = [
     "Decision",
     "FakeClock",
     "FakeJumpseller",
-    "RateLimiter",
     "SimulatedDrop",
     "SlidingWindowLog",
     "Stats",
     "Store",
+    "StoreRateLimiter",
 ]
