@@ -14,9 +14,11 @@ than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
 :meth:`FakeJumpseller.run_in_background`, which need uvicorn.
 """
 
+from ._accounts import FakeAccounts, IssuedToken
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
+from ._webhooks import WebhookDelivery, send_delivery
 from ._windows import Decision, RateLimiter, SlidingWindowLog
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
@@ -28,10 +30,14 @@ __all__ = [
     "ROUTES",
     "Collection",
     "Decision",
+    "FakeAccounts",
     "FakeJumpseller",
+    "IssuedToken",
     "RateLimiter",
     "SimulatedDrop",
     "SlidingWindowLog",
     "Stats",
     "Store",
+    "WebhookDelivery",
+    "send_delivery",
 ]
