@@ -402,6 +402,9 @@ def token_from_answer(
     )
 
 
+_ERROR_CODE_RE = re.compile(r"^[a-z][a-z_]{0,63}$")
+
+
 def oauth_error(
     response: httpx.Response,
     problem: str,
@@ -416,11 +419,19 @@ def oauth_error(
         payload = response.json()
     except ValueError:
         payload = None
+    secrets = [s for s in secrets if s]
     if isinstance(payload, dict):
-        for key in ("error", "error_description"):
-            value = payload.get(key)
-            if isinstance(value, str):
-                detail[key] = redact_secrets(redact_text(value[:300], secrets))
+        code = payload.get("error")
+        if isinstance(code, str):
+            # An RFC 6749 error code is kept verbatim: redacting a registered short secret
+            # inside "invalid_grant" would garble the one word callers branch on.
+            if _ERROR_CODE_RE.match(code) and code not in secrets:
+                detail["error"] = code
+            else:
+                detail["error"] = redact_secrets(redact_text(code[:100], secrets))
+        description = payload.get("error_description")
+        if isinstance(description, str):
+            detail["error_description"] = redact_secrets(redact_text(description[:300], secrets))
     shown = redact_url(url)
     message = f"{problem} (HTTP {response.status_code} from {shown})"
     if "error" in detail:
