@@ -291,9 +291,7 @@ class FakeJumpseller:
         """The token that signs this store's webhooks (also ``hooks_token`` in /store/info.json)."""
         return self.store.seeder.hooks_token
 
-    async def deliver(
-        self, event: str, resource: Any, url: str, **options: Any
-    ) -> WebhookDelivery:
+    async def deliver(self, event: str, resource: Any, url: str, **options: Any) -> WebhookDelivery:
         """Send a webhook as Jumpseller does: ``POST url`` with the resource's API answer as
         body and the ``Jumpseller-Event``, ``-Store-Code``, ``-Triggered-At`` and
         ``-Hmac-Sha256`` headers, signed with :attr:`hooks_token`.
