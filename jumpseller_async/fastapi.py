@@ -38,9 +38,9 @@ import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ._auth import register_secret
@@ -59,7 +59,7 @@ from .errors import (
 from .oauth import DEFAULT_AUTHORIZE_URL, authorization_url, exchange_code
 from .webhooks import STORE_CODE_HEADER, WebhookEvent, parse_event
 
-__all__ = ["JumpsellerApp", "WebhookHandler"]
+__all__ = ["JumpsellerApp", "StoreClient", "WebhookHandler", "current_store_client"]
 
 logger = logging.getLogger("jumpseller_async.fastapi")
 
@@ -121,10 +121,18 @@ class JumpsellerApp:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def bind(self, app: Any) -> None:
+        """Make this the JumpsellerApp that :data:`StoreClient` finds on ``app`` (the lifespan
+        does it too)."""
+        app.state.jumpseller = self
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
-        """``FastAPI(lifespan=jumpseller.lifespan)``: on shutdown, finish background handlers
-        (up to ``handler_timeout``) and close every store's client."""
+        """``FastAPI(lifespan=jumpseller.lifespan)``: binds the app (see :meth:`bind`); on
+        shutdown, finishes background handlers (up to ``handler_timeout``) and closes every
+        store's client."""
+        if app is not None:
+            self.bind(app)
         try:
             yield
         finally:
@@ -339,3 +347,19 @@ class JumpsellerApp:
             f"{prefix}/callback", callback, methods=["GET"], include_in_schema=False
         )
         return router
+
+
+async def current_store_client(request: Request, store_code: str) -> JumpsellerClient:
+    """Dependency: the client of the ``{store_code}`` path parameter's store, from the
+    JumpsellerApp bound to the FastAPI app (unknown store → 404)."""
+    jumpseller = getattr(request.app.state, "jumpseller", None)
+    if not isinstance(jumpseller, JumpsellerApp):
+        raise ConfigurationError(
+            "no JumpsellerApp bound to this FastAPI app: use FastAPI(lifespan=jumpseller.lifespan)"
+            " or jumpseller.bind(app)"
+        )
+    return await jumpseller.store_client(store_code)
+
+
+StoreClient = Annotated[JumpsellerClient, Depends(current_store_client)]
+"""``async def route(client: StoreClient)`` on a path with ``{store_code}``."""

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from jumpseller_async import JumpsellerClient, MemoryTokenStore, StoreRegistry
 from jumpseller_async.api.products import get_products_count_json
-from jumpseller_async.fastapi import JumpsellerApp
+from jumpseller_async.fastapi import JumpsellerApp, StoreClient
 from jumpseller_async.testing import FakeAccounts, FakeJumpseller, send_delivery
 from jumpseller_async.webhooks import WebhookEvent, sign
 
@@ -73,7 +72,7 @@ async def harness() -> AsyncIterator[Harness]:
     app.include_router(jumpseller.webhook_router("/webhooks"))
     app.include_router(jumpseller.install_router("/jumpseller"))
 
-    StoreClient = Annotated[JumpsellerClient, Depends(jumpseller.store_client)]
+    jumpseller.bind(app)  # the lifespan does it under a server; ASGITransport runs no lifespan
 
     @app.get("/stores/{store_code}/products/count")
     async def product_count(client: StoreClient) -> int:
