@@ -14,6 +14,7 @@ than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
 :meth:`FakeJumpseller.run_in_background`, which need uvicorn.
 """
 
+from .._clock import FakeClock
 from ._accounts import FakeAccounts, IssuedToken
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
@@ -31,6 +32,7 @@ __all__ = [
     "Collection",
     "Decision",
     "FakeAccounts",
+    "FakeClock",
     "FakeJumpseller",
     "IssuedToken",
     "RateLimiter",
