@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -196,9 +195,6 @@ class StoreRegistry:
         options.setdefault("rate_limit_key", store_code)
         if self.rate_limit_storage is not None:
             options.setdefault("rate_limit_storage", self.rate_limit_storage)
-        if not _CLIENT_SHARES_LIMITS:
-            options.pop("rate_limit_key", None)
-            options.pop("rate_limit_storage", None)
         if entry.login is not None:
             return JumpsellerClient(entry.login, entry.authtoken, **options)
         auth = entry.auth
@@ -303,7 +299,3 @@ async def fetch_store_info(client: JumpsellerClient) -> dict[str, Any]:
     if isinstance(inner, Mapping):
         data = inner
     return dict(data)
-
-
-# The shared per-store budget arrives with the client's rate_limit_key/rate_limit_storage.
-_CLIENT_SHARES_LIMITS = "rate_limit_key" in inspect.signature(JumpsellerClient.__init__).parameters

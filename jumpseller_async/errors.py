@@ -56,6 +56,7 @@ __all__ = [
     "WebhookSignatureError",
 ]
 
+
 class JumpsellerError(Exception):
     """Root of every error raised by jumpseller_async."""
 

@@ -216,7 +216,6 @@ async def exchange_code(
     _text(client_secret, "client_secret")
     _text(redirect_uri, "redirect_uri")
     register_secret(client_secret)
-    register_secret(code)
     return await _token_request(
         {
             "grant_type": "authorization_code",

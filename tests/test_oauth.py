@@ -206,7 +206,7 @@ async def test_a_server_echoing_the_secret_does_not_leak_it() -> None:
 async def test_unusable_token_answers_are_typed_errors(answer: httpx.Response, match: str) -> None:
     with pytest.raises(OAuthError, match=match):
         await exchange_code(
-            "c",
+            "code-unusable-answers",
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             redirect_uri=REDIRECT,
@@ -231,7 +231,10 @@ async def test_exchange_code_sends_the_documented_form() -> None:
         transport=httpx.MockTransport(record),
     )
     request = seen[0]
-    assert request.method == "POST" and str(request.url) == "https://accounts.jumpseller.com/oauth/token"
+    assert (
+        request.method == "POST"
+        and str(request.url) == "https://accounts.jumpseller.com/oauth/token"
+    )
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     assert parse_qs(request.content.decode()) == {
         "grant_type": ["authorization_code"],
@@ -251,14 +254,20 @@ async def test_token_info_and_refresh_rotation() -> None:
     assert info.scopes == ("read_orders", "read_store")
     assert info.application_uid == CLIENT_ID and info.expires_in == 3600
     fresh = await refresh_token(
-        token, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        token_url=f"{ROOT}/oauth/token", transport=transport,
+        token,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_url=f"{ROOT}/oauth/token",
+        transport=transport,
     )
     assert fresh.refresh_token != token.refresh_token
     with pytest.raises(OAuthError) as refused:  # rotated: the old refresh token is spent
         await refresh_token(
-            token, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-            token_url=f"{ROOT}/oauth/token", transport=transport,
+            token,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            token_url=f"{ROOT}/oauth/token",
+            transport=transport,
         )
     assert refused.value.error == "invalid_grant"
     accounts.expire_access_tokens()
@@ -274,7 +283,10 @@ async def test_an_unreachable_token_endpoint_is_a_connection_error() -> None:
 
     with pytest.raises(APIConnectionError, match="got no answer"):
         await exchange_code(
-            "c", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT,
+            "code-unreachable-endpoint",
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_uri=REDIRECT,
             transport=httpx.MockTransport(down),
         )
 
@@ -349,11 +361,17 @@ async def test_redis_down_is_a_token_store_error() -> None:
 
 def oauth_client(accounts: FakeAccounts, store: TokenStore, clock: Clock) -> JumpsellerClient:
     auth = OAuth2.from_store(
-        store, "shop-a", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        token_url=f"{ROOT}/oauth/token", clock=clock,
+        store,
+        "shop-a",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_url=f"{ROOT}/oauth/token",
+        clock=clock,
     )
     return JumpsellerClient(
-        auth=auth, base_url=f"{ROOT}/v1", transport=httpx.ASGITransport(app=accounts),
+        auth=auth,
+        base_url=f"{ROOT}/v1",
+        transport=httpx.ASGITransport(app=accounts),
         rate_limits=None,
     )
 
@@ -388,16 +406,15 @@ async def two_processes_refresh(store_a: TokenStore, store_b: TokenStore) -> Fak
     first = await exchange(accounts, await authorize(accounts), clock)
     await store_a.set("shop-a", first)
     await store_b.set("shop-a", first)
-    async with oauth_client(accounts, store_a, clock) as a, oauth_client(
-        accounts, store_b, clock
-    ) as b:
+    async with (
+        oauth_client(accounts, store_a, clock) as a,
+        oauth_client(accounts, store_b, clock) as b,
+    ):
         await asyncio.gather(
             get_store_info_json.asyncio(client=a), get_store_info_json.asyncio(client=b)
         )
         clock.now += 3600
-        await asyncio.gather(
-            *(get_store_info_json.asyncio(client=c) for c in (a, b, a, b, a, b))
-        )
+        await asyncio.gather(*(get_store_info_json.asyncio(client=c) for c in (a, b, a, b, a, b)))
     return accounts
 
 
@@ -413,8 +430,11 @@ async def test_two_processes_sharing_redis_refresh_once_and_keep_the_rotated_tok
         assert saved is not None
         # The stored refresh token is the live one: it refreshes.
         fresh = await refresh_token(
-            saved, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-            token_url=f"{ROOT}/oauth/token", transport=httpx.ASGITransport(app=accounts),
+            saved,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            token_url=f"{ROOT}/oauth/token",
+            transport=httpx.ASGITransport(app=accounts),
         )
         assert fresh.access_token
     finally:

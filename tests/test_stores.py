@@ -147,8 +147,12 @@ async def oauth_token(accounts: FakeAccounts, store: str) -> OAuth2Token:
         location = (await http.get(f"{url}&store={store}")).headers["location"]
     code = parse_qs(urlsplit(location).query)["code"][0]
     return await exchange_code(
-        code, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri="https://app.test/cb",
-        token_url=f"{ROOT}/oauth/token", transport=transport,
+        code,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uri="https://app.test/cb",
+        token_url=f"{ROOT}/oauth/token",
+        transport=transport,
     )
 
 
@@ -172,12 +176,13 @@ async def test_oauth_install_learns_the_store_and_other_processes_find_it() -> N
 
 
 async def test_registry_passes_the_store_code_as_rate_limit_key() -> None:
-    from jumpseller_async import _stores
-
-    if not _stores._CLIENT_SHARES_LIMITS:
-        pytest.skip("the client has no rate_limit_key yet (lands with issue 7)")
     accounts = platform()
     async with registry(accounts) as stores:
         stores.add("shop-a", **basic(accounts, "shop-a"))
         client = await stores.client("shop-a")
-        assert client.rate_limit_key == "shop-a"  # type: ignore[attr-defined]
+        assert client.rate_limit_key == "shop-a"
+        # Any other client of the store given the same key spends the same budget.
+        async with JumpsellerClient(
+            **basic(accounts, "shop-a"), base_url=f"{ROOT}/v1", rate_limit_key="shop-a"
+        ) as other:
+            assert other.limiter is client.limiter
