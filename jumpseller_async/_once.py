@@ -66,6 +66,7 @@ class RedisOnceStore:
             raise ConfigurationError(
                 "RedisOnceStore needs redis-py: pip install 'jumpseller-async[redis]'"
             ) from exc
+        self._owned = isinstance(redis, str)
         if isinstance(redis, str):
             self._redis = aioredis.Redis.from_url(redis)
         elif isinstance(redis, aioredis.Redis):
@@ -78,6 +79,11 @@ class RedisOnceStore:
 
     def __repr__(self) -> str:
         return f"RedisOnceStore(prefix={self.prefix!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool opened from a URL (a passed client is left open)."""
+        if self._owned:
+            await self._redis.aclose()
 
     async def add(self, key: str, ttl: float) -> bool:
         milliseconds = max(1, int(ttl * 1000))

@@ -143,7 +143,11 @@ class JumpsellerApp:
             _, pending = await asyncio.wait(set(self._tasks), timeout=self.handler_timeout)
             for task in pending:
                 task.cancel()
-        await self.registry.aclose()
+        try:
+            await self.registry.aclose()
+        finally:
+            if isinstance(self._once, RedisOnceStore):
+                await self._once.aclose()
 
     # --- per-store clients -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from jumpseller_async import JumpsellerClient, MemoryTokenStore, StoreRegistry
 from jumpseller_async.api.products import get_products_count_json
+from jumpseller_async._once import RedisOnceStore
 from jumpseller_async.fastapi import JumpsellerApp, StoreClient
 from jumpseller_async.testing import FakeAccounts, FakeJumpseller, send_delivery
 from jumpseller_async.webhooks import WebhookEvent, sign
@@ -293,3 +294,53 @@ async def test_a_merchant_who_declines_gets_400(h: Harness) -> None:
 @pytest.fixture
 def h(harness: Harness) -> Harness:
     return harness
+
+
+@pytest.mark.integration
+async def test_a_handler_over_its_time_bound_is_503_and_runs_again_on_redelivery(
+    h: Harness,
+) -> None:
+    # Real time, briefly: asyncio.wait_for runs on the loop's clock.
+    h.jumpseller.handler_timeout = 0.2
+    stuck = asyncio.Event()
+    runs: list[int] = []
+
+    @h.jumpseller.on("order_canceled")
+    async def slow(event: WebhookEvent, client: JumpsellerClient) -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            await stuck.wait()  # never set: overruns the bound
+
+    first = await deliver(h, "order_canceled")
+    assert first.status == 503 and runs == [1]
+    again = await send_delivery(first, transport=h.transport)
+    assert again.status == 200 and runs == [1, 1]
+
+
+@pytest.mark.integration
+async def test_webhook_claims_and_states_in_redis_are_shared(h: Harness, redis_url: str) -> None:
+    # Two app instances (two workers) on one Redis: a delivery claimed by one is a duplicate for
+    # the other, and a state issued by one is accepted once by the other.
+    registry = h.jumpseller.registry
+    first = JumpsellerApp(registry, redis=redis_url)
+    second = JumpsellerApp(registry, redis=redis_url)
+    ran: list[str] = []
+    for app in (first, second):
+
+        @app.on("order_paid")
+        async def record(event: WebhookEvent, client: JumpsellerClient) -> None:
+            ran.append(event.idempotency_key)
+
+    delivery = await deliver(h)  # handled by h's own app (memory): sets up nothing in Redis
+    statuses = [
+        await app.handle_webhook(delivery.body, httpx.Headers(delivery.headers))
+        for app in (first, second, first)
+    ]
+    assert statuses == [(200, "handled"), (200, "duplicate"), (200, "duplicate")]
+    assert len(ran) == 1
+    assert await first._once.add("state:s1", 60) is True
+    assert await second._once.pop("state:s1") is True
+    assert await first._once.pop("state:s1") is False
+    for app in (first, second):
+        assert isinstance(app._once, RedisOnceStore)
+        await app._once.aclose()
