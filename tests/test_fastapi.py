@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from jumpseller_async import JumpsellerClient, MemoryTokenStore, StoreRegistry
-from jumpseller_async.api.products import get_products_count_json
 from jumpseller_async._once import RedisOnceStore
+from jumpseller_async.api.products import get_products_count_json
 from jumpseller_async.fastapi import JumpsellerApp, StoreClient
 from jumpseller_async.testing import FakeAccounts, FakeJumpseller, send_delivery
 from jumpseller_async.webhooks import WebhookEvent, sign
