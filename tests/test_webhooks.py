@@ -287,7 +287,10 @@ async def test_fake_delivery_retries_and_replays() -> None:
 
     transport = httpx.MockTransport(receiver)
     delivery = await fake.deliver(
-        "product_created", {"id": 1, "name": "Mug"}, "http://app.test/h", transport=transport,
+        "product_created",
+        {"id": 1, "name": "Mug"},
+        "http://app.test/h",
+        transport=transport,
         retries=4,
     )
     assert (delivery.status, delivery.attempts) == (200, 3)
@@ -300,7 +303,10 @@ async def test_fake_can_forge_with_another_token() -> None:
     got: list[httpx.Request] = []
     transport = httpx.MockTransport(lambda r: got.append(r) or httpx.Response(401))
     delivery = await fake.deliver(
-        "customer_updated", {"customer": {"id": 2}}, "http://app.test/h", transport=transport,
+        "customer_updated",
+        {"customer": {"id": 2}},
+        "http://app.test/h",
+        transport=transport,
         hooks_token="not-the-hooks-token",
     )
     assert delivery.status == 401
