@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -57,7 +57,7 @@ from .errors import (
     WebhookSignatureError,
 )
 from .oauth import DEFAULT_AUTHORIZE_URL, authorization_url, exchange_code
-from .webhooks import STORE_CODE_HEADER, WebhookEvent, parse_event
+from .webhooks import STORE_CODE_HEADER, WebhookEvent, _Headers, parse_event
 
 __all__ = ["JumpsellerApp", "StoreClient", "WebhookHandler", "current_store_client"]
 
@@ -192,9 +192,12 @@ class JumpsellerApp:
         router.add_api_route(path, receive_webhook, methods=["POST"], include_in_schema=False)
         return router
 
-    async def handle_webhook(self, body: bytes, headers: Any) -> tuple[int, str]:
-        """Verify, deduplicate and dispatch one delivery; ``(HTTP status, short reason)``."""
-        store_code = headers.get(STORE_CODE_HEADER)
+    async def handle_webhook(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
+        """Verify, deduplicate and dispatch one delivery; ``(HTTP status, short reason)``.
+
+        Framework-free: any server can call it with the raw body and the request headers.
+        """
+        store_code = (_Headers(headers).get(STORE_CODE_HEADER) or "").strip()
         if not store_code:
             return 401, f"missing {STORE_CODE_HEADER}"
         try:

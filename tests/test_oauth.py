@@ -464,3 +464,21 @@ async def test_refresh_failure_logs_and_errors_carry_no_secret(
     text = str(info.value) + repr(info.value) + caplog.text + repr(client)
     for secret in (CLIENT_SECRET, "revoked-refresh-token", first.access_token):
         assert secret not in text
+
+
+async def test_a_401_refreshes_through_the_store_once_and_retries() -> None:
+    clock = Clock()
+    accounts = make_accounts(clock)
+    store = MemoryTokenStore()
+    first = await exchange(accounts, await authorize(accounts), clock)
+    await store.set("shop-a", first)
+    async with oauth_client(accounts, store, clock) as client:
+        await get_store_info_json.asyncio(client=client)
+        accounts.expire_access_tokens()  # revoked early: expires_at still says it is valid
+        answers = await asyncio.gather(
+            *(get_store_info_json.asyncio(client=client) for _ in range(4))
+        )
+    assert all(a.to_dict()["store"]["code"] == "shop-a" for a in answers)
+    assert accounts.counts["refresh"] == 1
+    saved = await store.get("shop-a")
+    assert saved is not None and saved.access_token != first.access_token
