@@ -21,7 +21,9 @@
 **Webhooks.** The route reads the raw body and verifies ``Jumpseller-Hmac-Sha256`` with the
 store's hooks token before anything else: a missing, forged or foreign signature is a 401 and
 nothing runs. Each delivery is then claimed by its idempotency key (in Redis when ``redis`` is
-given, so every worker agrees), so a re-delivery is acknowledged without running twice.
+given, so every worker agrees), so a re-delivery is acknowledged without running twice. A
+delivery triggered longer ago than ``dedup_ttl`` (7 days) is refused (401): its claim may be gone,
+so a captured delivery cannot be replayed into a second run.
 
 Handlers run *inline, within a bound*: the answer waits for them up to ``handler_timeout``
 (10 s, under Jumpseller's 15 s). Success → 200. A handler that fails or overruns → 500/503, the
@@ -37,6 +39,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any
 
@@ -93,6 +96,7 @@ class JumpsellerApp:
         state_ttl: float = 600.0,
         on_install: InstallCallback | None = None,
         key_prefix: str = "jumpseller:",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if handler_timeout <= 0 or dedup_ttl <= 0 or state_ttl <= 0:
             raise ConfigurationError("handler_timeout, dedup_ttl and state_ttl must be positive")
@@ -108,6 +112,7 @@ class JumpsellerApp:
         self.dedup_ttl = float(dedup_ttl)
         self.state_ttl = float(state_ttl)
         self.on_install = on_install
+        self._clock = clock
         self._once: OnceStore = (
             RedisOnceStore(redis, prefix=key_prefix) if redis is not None else MemoryOnceStore()
         )
@@ -214,6 +219,12 @@ class JumpsellerApp:
             return 401, "invalid signature"
         except WebhookPayloadError as exc:
             return 400, str(exc)
+        if (
+            event.triggered_at is not None
+            and self._clock() - event.triggered_at.timestamp() > self.dedup_ttl
+        ):
+            # Its claim may have expired: a capture replayed this late is refused, not re-run.
+            return 401, "stale delivery"
         claim = f"webhook:{event.idempotency_key}"
         try:
             fresh = await self._once.add(claim, self.dedup_ttl)

@@ -344,3 +344,20 @@ async def test_webhook_claims_and_states_in_redis_are_shared(h: Harness, redis_u
     for app in (first, second):
         assert isinstance(app._once, RedisOnceStore)
         await app._once.aclose()
+
+
+async def test_a_replay_older_than_the_claims_is_refused(h: Harness) -> None:
+    import time
+
+    delivery = await deliver(h)
+    assert delivery.status == 200 and len(h.seen) == 1
+    # Eight days later the claim may be gone: the captured delivery is refused, not re-run.
+    h.jumpseller._clock = lambda: time.time() + 8 * 24 * 3600
+    late = await send_delivery(delivery, transport=h.transport)
+    assert late.status == 401 and len(h.seen) == 1
+
+
+async def test_no_repr_shows_a_secret(h: Harness) -> None:
+    text = repr(h.jumpseller) + repr(h.jumpseller.registry)
+    for secret in (CLIENT_SECRET, h.shop_a.authtoken, h.shop_a.hooks_token):
+        assert secret not in text
