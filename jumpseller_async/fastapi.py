@@ -43,8 +43,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+try:
+    from fastapi import APIRouter, Depends, HTTPException, Request
+    from fastapi.responses import JSONResponse, RedirectResponse, Response
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "jumpseller_async.fastapi needs FastAPI: pip install 'jumpseller-async[fastapi]'"
+    ) from exc
 
 from ._auth import register_secret
 from ._client import JumpsellerClient
