@@ -122,6 +122,9 @@ class JumpsellerClient(Namespaces):
         self._rate_limit_key = rate_limit_key_for(self.base_url, self._auth, rate_limit_key)
         self._rate_limit_storage = check_storage(rate_limit_storage)
         http_timeout = DEFAULT_TIMEOUT if timeout is _DEFAULT else timeout
+        attempt_budget = _attempt_budget(http_timeout)
+        # A request counts as in flight in Redis at most this long should its process die.
+        self._lease = min(attempt_budget, 600.0) + 10.0
         install_log_redaction()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -140,7 +143,7 @@ class JumpsellerClient(Namespaces):
                 max_ban_wait=float(max_ban_wait),
                 max_retry_after=float(max_retry_after),
             ),
-            attempt_timeout=_attempt_budget(http_timeout),
+            attempt_timeout=attempt_budget,
             max_wait=max_wait,
             total_timeout=total_timeout,
             base_url=self.base_url,
@@ -198,7 +201,12 @@ class JumpsellerClient(Namespaces):
             shared = shared_limiter(
                 ("redis", self._rate_limit_key, clock, storage_identity(storage)),
                 lambda: RedisRateLimiter(
-                    storage, self._rate_limit_key, limits, explicit=explicit, clock=clock
+                    storage,
+                    self._rate_limit_key,
+                    limits,
+                    explicit=explicit,
+                    clock=clock,
+                    lease=self._lease,
                 ),
             )
         if explicit:

@@ -16,7 +16,7 @@ import attrs
 import httpx
 
 from ._auth import redact_url
-from ._retry import parse_ban_reset
+from ._retry import parse_ban_reset, parse_retry_after
 from .errors import (
     APIError,
     ConfigurationError,
@@ -171,6 +171,7 @@ def error_for(response: Response[Any]) -> APIError:
         return RateLimitError(
             message,
             banned_until=parse_ban_reset(response.headers),
+            retry_after=parse_retry_after(response.headers),
             status_code=status,
             method=response.operation.method,
             url=response.url,

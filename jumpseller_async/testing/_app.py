@@ -193,6 +193,7 @@ class FakeJumpseller:
         max_limit: int = 100,
         quirks: bool = True,
         retry_after_header: bool = False,
+        limit_headers: bool = True,
         prefix: str = "/v1",
     ) -> None:
         if reject_status not in (403, 429):
@@ -219,6 +220,7 @@ class FakeJumpseller:
         self.create_status = create_status
         self.max_limit = max_limit
         self.retry_after_header = retry_after_header
+        self.limit_headers = limit_headers
         self.prefix = prefix.rstrip("/")
         self.clock: Clock = clock or time.monotonic
         self.time_scale = time_scale
@@ -497,6 +499,8 @@ class FakeJumpseller:
         return decision
 
     def _limit_headers(self, decision: Decision | None) -> list[tuple[str, str]]:
+        if not self.limit_headers:
+            return []  # like the docs-era API: refusals say nothing about the windows
         remaining = decision.remaining if decision is not None else tuple(c for c, _ in self.limits)
         out: list[tuple[str, str]] = []
         for label, index in (
