@@ -4,7 +4,6 @@ Jumpseller served over HTTP, and the whole install → call → webhook loop."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import signal
 import subprocess
@@ -43,8 +42,6 @@ async def wait_for_workers(url: str, process: subprocess.Popen[bytes], workers: 
 
 
 async def test_install_calls_and_webhooks_across_two_workers(redis_url: str) -> None:
-    if importlib.util.find_spec("jumpseller_async._redis_limiter") is None:
-        pytest.skip("the Redis rate limiter (issue 7) is not on this branch yet")
     shop_a = FakeJumpseller(seed=1, login="shop-a", products=40, orders=12)
     shop_b = FakeJumpseller(seed=2, login="shop-b", products=25, orders=9)
     port = free_port()
