@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 
-from ._auth import install_log_redaction, resolve_auth
+from ._auth import resolve_auth
 from ._clock import SYSTEM_CLOCK, Clock
 from ._limiter_registry import rate_limit_key as rate_limit_key_for
 from ._limiter_registry import shared_limiter
 from ._operation import Operation
 from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
+from ._redact import install_log_redaction
 from ._retry import RetryPolicy
 from ._send import Sender
 from ._storage import check_storage

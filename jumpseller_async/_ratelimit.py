@@ -67,6 +67,7 @@ from typing import Any, Protocol, TypeAlias
 from ._clock import SYSTEM_CLOCK, Clock
 from ._headers import WINDOW_HEADERS
 from ._logthrottle import ThrottledLog
+from ._redact import get_logger
 from ._windows import Lowering, MemoryWindowBackend, WindowBackend
 from .errors import ConfigurationError
 
@@ -81,7 +82,7 @@ __all__ = [
     "SlotWaitExceeded",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Limits: TypeAlias = Sequence[tuple[int, float]]
 """``(max requests, window seconds)`` pairs; every one of them applies at once."""

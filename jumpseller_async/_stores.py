@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 
-from ._auth import DEFAULT_TOKEN_URL, OAuth2, OAuth2Token, register_secret
+from ._auth import DEFAULT_TOKEN_URL, OAuth2, OAuth2Token
 from ._client import JumpsellerClient
+from ._redact import register_secret
 from ._tokenstore import TokenStore
 from .errors import ConfigurationError, UnknownStoreError
 

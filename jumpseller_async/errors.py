@@ -13,6 +13,7 @@
     │   │   └── RateLimitWaitError  no slot within ``max_wait``: nothing was sent
     │   └── ServerError             5xx
     ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
+    ├── PaginationError             the server's pages do not advance (a page repeats the last one)
     ├── APIConnectionError          the request never got an answer
     │   └── APITimeoutError         ... because it timed out
     ├── WebhookError                a webhook delivery that cannot be trusted or read
@@ -22,8 +23,9 @@
     ├── TokenStoreError             a token/state store failed (Redis down, no token, lock busy)
     └── ConfigurationError          the client was set up with something unusable
 
-Tokens never appear in any of these: URLs are redacted before they are stored, and neither the
-hooks token nor an OAuth client secret is ever part of a message.
+Tokens never appear in any of these: URLs are redacted before they are stored, every
+registered secret is hidden from bodies the server echoes back, and neither the hooks token nor an
+OAuth client secret is ever part of a message.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "JumpsellerError",
     "NotFoundError",
     "OAuthError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitWaitError",
@@ -157,6 +160,15 @@ class ResponseParseError(JumpsellerError):
         self.operation = operation
         self.status_code = status_code
         self.content = content
+
+
+class PaginationError(JumpsellerError):
+    """Paging stopped: a page repeated the previous one, or an item had no id to page after."""
+
+    def __init__(self, message: str, *, operation: str, page: int | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.page = page
 
 
 class APIConnectionError(JumpsellerError):

@@ -51,9 +51,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "jumpseller_async.fastapi needs FastAPI: pip install 'jumpseller-async[fastapi]'"
     ) from exc
 
-from ._auth import register_secret
 from ._client import JumpsellerClient
 from ._once import MemoryOnceStore, OnceStore, RedisOnceStore
+from ._redact import register_secret
 from ._stores import StoreRegistry
 from .errors import (
     ConfigurationError,

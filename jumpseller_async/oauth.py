@@ -29,15 +29,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ._auth import (
-    DEFAULT_TOKEN_URL,
-    OAuth2,
-    OAuth2Token,
-    oauth_error,
-    redact_url,
-    register_secret,
-    token_from_answer,
-)
+from ._auth import DEFAULT_TOKEN_URL, OAuth2, OAuth2Token, oauth_error, token_from_answer
+from ._redact import redact_url, register_secret
 from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._version import __version__
 from .errors import APIConnectionError, APITimeoutError, ConfigurationError
@@ -179,7 +172,7 @@ async def _token_request(
         )
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise oauth_error(
             response,
             f"{what}: the token endpoint's answer is not JSON",
@@ -309,7 +302,7 @@ async def token_info(
         )
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
     if not isinstance(payload, dict):
         raise oauth_error(

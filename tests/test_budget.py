@@ -135,8 +135,9 @@ async def test_limits_believed_twice_too_high_with_header_less_403s() -> None:
     # How close to the optimal schedule this runs is measured by `make bench` (BENCHMARKS.md).
     assert pages == 100
     assert fake.stats.rejections <= 5
-    assert client.limiter.stats.lowered >= 1
-    assert dict((w, n) for n, w in client.limiter.limits)[1.0] == 8
+    if fake.stats.rejections:  # a slow machine may never reach the real limit
+        assert client.limiter.stats.lowered >= 1
+        assert dict((w, n) for n, w in client.limiter.limits)[1.0] == 8
 
 
 async def test_a_header_less_refusal_lowers_the_window_then_creeps_back_up() -> None:
@@ -322,3 +323,45 @@ async def test_each_attempt_has_a_total_deadline_against_a_trickling_server() ->
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_twice_too_high_on_virtual_time_costs_few_refusals_and_little_time() -> None:
+    # A strict store (8/s and 240/min, sliding, stamped on arrival, 50 ms each way) that
+    # refuses with a bare 403, on a FakeClock: the schedule is deterministic.
+    from benchmarks._common import greedy_schedule
+
+    clock = FakeClock()
+    stamps: list[float] = []
+    refusals = 0
+
+    async def store(request: httpx.Request) -> httpx.Response:
+        nonlocal refusals
+        await clock.sleep(0.05)
+        now = clock.monotonic()
+        full = any(sum(1 for t in stamps if t > now - w) >= n for n, w in ((8, 1.0), (240, 60.0)))
+        await clock.sleep(0.05)
+        if full:
+            refusals += 1
+            return httpx.Response(403, json={"message": "Rate Limit Exceeded"})
+        stamps.append(now)
+        if request.url.path.endswith("count.json"):
+            return httpx.Response(200, json={"count": 500})
+        page = int(request.url.params["page"])
+        items = [{"product": {"id": i}} for i in range((page - 1) * 5 + 1, page * 5 + 1)]
+        return httpx.Response(200, json=items if page <= 100 else [])
+
+    async def export() -> int:
+        async with JumpsellerClient(
+            "twice",
+            TOKEN,
+            transport=httpx.MockTransport(store),
+            clock=clock,
+            rate_limits=[(16, 1.0), (480, 60.0)],
+            max_retries=6,
+        ) as client:
+            return sum([1 async for _ in client.paginate(get_products_json, limit=5)])
+
+    assert await clock.run(export()) == 500
+    optimal = greedy_schedule(len(stamps), [(8, 1.0), (240, 60.0)])[-1] + 0.1
+    assert refusals <= 5
+    assert optimal / clock.monotonic() >= 0.8, (refusals, clock.monotonic(), optimal)
