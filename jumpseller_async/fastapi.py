@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any
@@ -53,7 +52,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._client import JumpsellerClient
 from ._once import MemoryOnceStore, OnceStore, RedisOnceStore
-from ._redact import register_secret
+from ._redact import get_logger, register_secret
 from ._stores import StoreRegistry
 from .errors import (
     ConfigurationError,
@@ -69,7 +68,7 @@ from .webhooks import STORE_CODE_HEADER, WebhookEvent, _Headers, parse_event
 
 __all__ = ["JumpsellerApp", "StoreClient", "WebhookHandler", "current_store_client"]
 
-logger = logging.getLogger("jumpseller_async.fastapi")
+logger = get_logger("jumpseller_async.fastapi")
 
 WebhookHandler = Callable[[WebhookEvent, JumpsellerClient], Awaitable[None]]
 InstallCallback = Callable[[str, dict[str, Any]], Awaitable[None] | None]
