@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,cli,redis]'
+	$(PY) -m pip install --quiet -e '.[dev,cli,redis,fastapi]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +30,13 @@ typecheck: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# Unit tests: mocked transports and fake clocks only; integration: real local servers.
+test-unit: $(STAMP)
+	$(BIN)/pytest -q -m "not integration"
+
+test-integration: $(STAMP)
+	$(BIN)/pytest -q -m integration
 
 check: lint typecheck check-generated test
 

@@ -11,6 +11,8 @@ from ._client import JumpsellerClient
 from ._export import Exporter, ExportResult
 from ._operation import Response
 from ._ratelimit import RateLimiter
+from ._stores import StoreRegistry
+from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._types import UNSET, Unset
 from ._version import __version__
 from .errors import (
@@ -22,11 +24,18 @@ from .errors import (
     ConfigurationError,
     JumpsellerError,
     NotFoundError,
+    OAuthError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     RateLimitWaitError,
     ResponseParseError,
     ServerError,
+    TokenStoreError,
+    UnknownStoreError,
+    WebhookError,
+    WebhookPayloadError,
+    WebhookSignatureError,
 )
 
 __all__ = [
@@ -42,18 +51,29 @@ __all__ = [
     "Exporter",
     "JumpsellerClient",
     "JumpsellerError",
+    "MemoryTokenStore",
     "NotFoundError",
     "OAuth2",
     "OAuth2Token",
+    "OAuthError",
+    "PaginationError",
     "PartnerAuth",
     "PermissionDeniedError",
     "QueryAuth",
     "RateLimitError",
     "RateLimitWaitError",
     "RateLimiter",
+    "RedisTokenStore",
     "Response",
     "ResponseParseError",
     "ServerError",
+    "StoreRegistry",
+    "TokenStore",
+    "TokenStoreError",
+    "UnknownStoreError",
     "Unset",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
     "__version__",
 ]

@@ -21,6 +21,7 @@ from typing import Any
 from . import models
 from ._client import DEFAULT_BASE_URL, JumpsellerClient
 from ._export import FORMATS, RESOURCES, Exporter, ExportResult
+from ._operation import loads
 from ._registry import find, operations
 from .errors import APIConnectionError, APIError, ConfigurationError, JumpsellerError
 
@@ -98,8 +99,9 @@ def _convert(tool: str, name: str, raw: str, annotation: str) -> Any:
                 return False
             raise ValueError("expected true or false")
     except ValueError as exc:
+        shown = repr(raw) if len(raw) <= 60 else f"{raw[:40]!r}… ({len(raw):,} characters)"
         raise UsageError(
-            f"{tool}: parameter {name}={raw!r} is not a valid {annotation} ({exc})"
+            f"{tool}: parameter {name}={shown} is not a valid {annotation} ({str(exc)[:120]})"
         ) from None
     for kind in kinds:
         enum_class = getattr(models, kind, None)
@@ -116,7 +118,7 @@ def _load_body(tool: str, raw: str, annotation: str) -> Any:
         except OSError as exc:
             raise UsageError(f"{tool}: cannot read body file {raw[1:]!r}: {exc.strerror}") from None
     try:
-        data = json.loads(text)
+        data = loads(text)
     except ValueError as exc:
         raise UsageError(f"{tool}: --body is not valid JSON ({exc})") from None
     model = getattr(models, annotation.split("|")[0].strip(), None)
@@ -124,7 +126,12 @@ def _load_body(tool: str, raw: str, annotation: str) -> Any:
         return data
     if not isinstance(data, dict):
         raise UsageError(f"{tool}: --body must be a JSON object for {model.__name__}")
-    return model.from_dict(data)
+    try:
+        return model.from_dict(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UsageError(
+            f"{tool}: --body does not fit {model.__name__} ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _plain(value: Any) -> Any:

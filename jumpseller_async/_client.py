@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 
-from ._auth import install_log_redaction, resolve_auth
+from ._auth import resolve_auth
 from ._clock import SYSTEM_CLOCK, Clock
 from ._limiter_registry import rate_limit_key as rate_limit_key_for
 from ._limiter_registry import shared_limiter
 from ._operation import Operation
 from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
+from ._redact import install_log_redaction
 from ._retry import RetryPolicy
 from ._send import Sender
 from ._storage import check_storage
@@ -190,10 +191,14 @@ class JumpsellerClient(Namespaces):
         explicit = self._rate_limits is not _DEFAULT
         limits = self._rate_limits if explicit else DEFAULT_LIMITS
         storage = self._rate_limit_storage
+        # The documented limits hold on every Jumpseller server; limits a caller states may be
+        # a guess, so those are probed until a header or an accepted request confirms them.
+        # Either way a refusal without headers lowers the limit it most plausibly came from.
+        probe = explicit
         if storage is None:
             shared: Limiter = shared_limiter(
                 ("memory", self._rate_limit_key, clock),
-                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=True),
+                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=probe),
             )
         else:
             from ._redis_limiter import RedisRateLimiter, storage_identity
@@ -206,6 +211,7 @@ class JumpsellerClient(Namespaces):
                     limits,
                     explicit=explicit,
                     clock=clock,
+                    learn=probe,
                     lease=self._lease,
                 ),
             )

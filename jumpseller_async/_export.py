@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ._client import JumpsellerClient
-from ._pagination import count_operation_for, wrapped_id
+from ._operation import loads
+from ._pagination import count_operation_for, max_id
 from ._registry import find
-from .errors import ConfigurationError
+from .errors import APIError, ConfigurationError, ResponseParseError
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _load_state(path: Path, resource: str, fmt: str) -> ExportState | None:
     if not path.exists():
         return None
     try:
-        state = ExportState(**json.loads(path.read_text(encoding="utf-8")))
+        state = ExportState(**loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(
             f"cannot resume: {path} is not a valid export state ({exc})"
@@ -168,7 +169,11 @@ class Exporter:
         if count_function is None:
             return None
         self.requests += 1
-        answer = await count_function(client=self.client)
+        try:
+            answer = await count_function(client=self.client)
+        except (APIError, ResponseParseError):
+            # The total only drives progress and concurrency; the pages carry the data.
+            return None
         count = getattr(answer, "count", None)
         return count if isinstance(count, int) else None
 
@@ -183,7 +188,7 @@ class Exporter:
         if self.mode == "after":
             walker = self.client.paginate_after(self.after_module, after_id=state.after_id)
             async for batch in walker.pages():
-                yield batch, {"after_id": max(wrapped_id(item) for item in batch)}
+                yield batch, {"after_id": max_id(batch)}
             self.requests += walker.requests
         elif self._pages_accept_paging():
             # With the total known, the pages from next_page on are fetched concurrently.

@@ -67,6 +67,7 @@ from typing import Any, Protocol, TypeAlias
 from ._clock import SYSTEM_CLOCK, Clock
 from ._headers import WINDOW_HEADERS
 from ._logthrottle import ThrottledLog
+from ._redact import get_logger
 from ._windows import Lowering, MemoryWindowBackend, WindowBackend
 from .errors import ConfigurationError
 
@@ -81,7 +82,7 @@ __all__ = [
     "SlotWaitExceeded",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Limits: TypeAlias = Sequence[tuple[int, float]]
 """``(max requests, window seconds)`` pairs; every one of them applies at once."""
@@ -231,8 +232,9 @@ class RateLimiter:
     ``limits=None`` disables limiting (``slot()`` never waits; the other methods do nothing).
     With ``explicit=True`` the given limits are a ceiling: advertised limits can lower them,
     never raise them. Otherwise the advertised limits replace them. With ``learn=True`` (what
-    :class:`~jumpseller_async.JumpsellerClient` uses) limits that no header has confirmed are
-    probed rather than trusted: above the count the server has accepted, one request at a time.
+    :class:`~jumpseller_async.JumpsellerClient` uses for a caller's explicit limits) limits that
+    no header has confirmed are probed rather than trusted: above the count the server has
+    accepted, only a few requests at a time (see :mod:`jumpseller_async._windows`).
 
     Use one limiter per store, from one event loop::
 

@@ -45,11 +45,13 @@ from ._ratelimit import (
     advertised,
     validate_limits,
 )
+from ._redact import get_logger
 from ._storage import redact_storage
 
 __all__ = ["RedisRateLimiter", "storage_identity"]
 
-logger = logging.getLogger(__name__)
+# Imported lazily, after the client swept our logger tree: get_logger attaches the filter itself.
+logger = get_logger(__name__)
 
 OP_TIMEOUT = 0.25
 """Seconds any one Redis call may take before Redis counts as down."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import math
 import random
 import time
@@ -20,14 +19,14 @@ from typing import Any
 
 import httpx
 
-from ._auth import redact_url
 from ._clock import Clock
 from ._operation import Operation, is_rate_limit_answer
 from ._ratelimit import Limiter, SlotWaitExceeded
+from ._redact import get_logger, redact_url
 from ._retry import Attempt, RetryPolicy, parse_ban_reset, parse_retry_after
 from .errors import APIConnectionError, APITimeoutError, RateLimitError, RateLimitWaitError
 
-logger = logging.getLogger("jumpseller_async")
+logger = get_logger()
 
 _timeout: Callable[[float], AbstractAsyncContextManager[None]] | None = getattr(
     asyncio, "timeout", None

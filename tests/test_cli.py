@@ -173,7 +173,9 @@ def test_bad_credentials_and_unreachable_server(
             "--login",
             "x",
             "--authtoken",
-            "y",
+            # Registered as a secret for the whole process: a one-letter token would be
+            # redacted from every later log line.
+            "unreachable-token-5678",
             "--max-retries",
             "0",
             "call",

@@ -15,10 +15,12 @@ than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
 """
 
 from .._clock import FakeClock
+from ._accounts import FakeAccounts, IssuedToken
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
-from ._windows import Decision, RateLimiter, SlidingWindowLog
+from ._store_limits import Decision, SlidingWindowLog, StoreRateLimiter
+from ._webhooks import WebhookDelivery, send_delivery
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
 """Every ``(METHOD, path template)`` the fake serves (templates as in the specs codegen merges)."""
@@ -29,11 +31,15 @@ __all__ = [
     "ROUTES",
     "Collection",
     "Decision",
+    "FakeAccounts",
     "FakeClock",
     "FakeJumpseller",
-    "RateLimiter",
+    "IssuedToken",
     "SimulatedDrop",
     "SlidingWindowLog",
     "Stats",
     "Store",
+    "StoreRateLimiter",
+    "WebhookDelivery",
+    "send_delivery",
 ]

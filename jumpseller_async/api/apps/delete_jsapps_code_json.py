@@ -28,7 +28,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/jsapps/{code}.json".format(
-            code=path_segment(code),
+            code=path_segment(code, "code"),
         ),
     }
 

@@ -28,7 +28,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/categories/{id}.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

@@ -28,7 +28,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/countries/{country_code}/regions.json".format(
-            country_code=path_segment(country_code),
+            country_code=path_segment(country_code, "country_code"),
         ),
     }
 

@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/countries/{country_code}/regions/{region_code}.json".format(
-            country_code=path_segment(country_code),
-            region_code=path_segment(region_code),
+            country_code=path_segment(country_code, "country_code"),
+            region_code=path_segment(region_code, "region_code"),
         ),
     }
 

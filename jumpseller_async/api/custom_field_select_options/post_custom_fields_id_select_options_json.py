@@ -31,7 +31,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/custom_fields/{id}/select_options.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

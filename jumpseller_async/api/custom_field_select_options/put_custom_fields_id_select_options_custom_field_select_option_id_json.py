@@ -33,8 +33,10 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/custom_fields/{id}/select_options/{custom_field_select_option_id}.json".format(
-            id=path_segment(id),
-            custom_field_select_option_id=path_segment(custom_field_select_option_id),
+            id=path_segment(id, "id"),
+            custom_field_select_option_id=path_segment(
+                custom_field_select_option_id, "custom_field_select_option_id"
+            ),
         ),
     }
 

@@ -27,7 +27,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/custom_fields/{id}.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

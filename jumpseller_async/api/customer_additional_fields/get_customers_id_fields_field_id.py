@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/customers/{id}/fields/{field_id}".format(
-            id=path_segment(id),
-            field_id=path_segment(field_id),
+            id=path_segment(id, "id"),
+            field_id=path_segment(field_id, "field_id"),
         ),
     }
 

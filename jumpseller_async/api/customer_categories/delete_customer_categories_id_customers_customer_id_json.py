@@ -28,8 +28,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/customer_categories/{id}/customers/{customer_id}.json".format(
-            id=path_segment(id),
-            customer_id=path_segment(customer_id),
+            id=path_segment(id, "id"),
+            customer_id=path_segment(customer_id, "customer_id"),
         ),
     }
 

@@ -28,7 +28,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/customers/email/{email}.json".format(
-            email=path_segment(email),
+            email=path_segment(email, "email"),
         ),
     }
 

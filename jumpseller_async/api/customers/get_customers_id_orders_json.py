@@ -40,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/customers/{id}/orders.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
         "params": params,
     }

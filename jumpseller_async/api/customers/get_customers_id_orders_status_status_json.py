@@ -44,8 +44,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/customers/{id}/orders/status/{status}.json".format(
-            id=path_segment(id),
-            status=path_segment(status),
+            id=path_segment(id, "id"),
+            status=path_segment(status, "status"),
         ),
         "params": params,
     }

@@ -29,7 +29,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/fulfillments/{id}/label.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

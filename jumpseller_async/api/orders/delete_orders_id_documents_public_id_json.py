@@ -28,8 +28,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/orders/{id}/documents/{public_id}.json".format(
-            id=path_segment(id),
-            public_id=path_segment(public_id),
+            id=path_segment(id, "id"),
+            public_id=path_segment(public_id, "public_id"),
         ),
     }
 

@@ -27,7 +27,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/orders/{id}/history.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

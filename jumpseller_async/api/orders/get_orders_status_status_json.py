@@ -29,7 +29,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/orders/status/{status}.json".format(
-            status=path_segment(status),
+            status=path_segment(status, "status"),
         ),
     }
 

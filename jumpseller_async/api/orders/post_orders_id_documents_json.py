@@ -30,7 +30,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/orders/{id}/documents.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

@@ -32,7 +32,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/orders/{id}.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/pages/{id}/images/{image_id}.json".format(
-            id=path_segment(id),
-            image_id=path_segment(image_id),
+            id=path_segment(id, "id"),
+            image_id=path_segment(image_id, "image_id"),
         ),
     }
 

@@ -36,7 +36,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/apps/{code}/billing_cycle_orders.json".format(
-            code=path_segment(code),
+            code=path_segment(code, "code"),
         ),
         "params": params,
     }

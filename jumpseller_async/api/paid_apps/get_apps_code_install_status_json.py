@@ -27,7 +27,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/apps/{code}/install_status.json".format(
-            code=path_segment(code),
+            code=path_segment(code, "code"),
         ),
     }
 

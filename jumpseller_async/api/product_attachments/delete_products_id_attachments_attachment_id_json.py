@@ -28,8 +28,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/products/{id}/attachments/{attachment_id}.json".format(
-            id=path_segment(id),
-            attachment_id=path_segment(attachment_id),
+            id=path_segment(id, "id"),
+            attachment_id=path_segment(attachment_id, "attachment_id"),
         ),
     }
 

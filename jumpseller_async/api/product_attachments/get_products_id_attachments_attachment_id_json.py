@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/{id}/attachments/{attachment_id}.json".format(
-            id=path_segment(id),
-            attachment_id=path_segment(attachment_id),
+            id=path_segment(id, "id"),
+            attachment_id=path_segment(attachment_id, "attachment_id"),
         ),
     }
 

@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/products/{product_id}/fields/{field_id}.json".format(
-            product_id=path_segment(product_id),
-            field_id=path_segment(field_id),
+            product_id=path_segment(product_id, "product_id"),
+            field_id=path_segment(field_id, "field_id"),
         ),
     }
 

@@ -29,8 +29,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/{id}/digital_products/{digital_product_id}.json".format(
-            id=path_segment(id),
-            digital_product_id=path_segment(digital_product_id),
+            id=path_segment(id, "id"),
+            digital_product_id=path_segment(digital_product_id, "digital_product_id"),
         ),
     }
 

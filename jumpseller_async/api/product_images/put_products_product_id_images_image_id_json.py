@@ -38,8 +38,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/products/{product_id}/images/{image_id}.json".format(
-            product_id=path_segment(product_id),
-            image_id=path_segment(image_id),
+            product_id=path_segment(product_id, "product_id"),
+            image_id=path_segment(image_id, "image_id"),
         ),
         "params": params,
     }

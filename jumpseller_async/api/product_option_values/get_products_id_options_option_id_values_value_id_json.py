@@ -30,9 +30,9 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/{id}/options/{option_id}/values/{value_id}.json".format(
-            id=path_segment(id),
-            option_id=path_segment(option_id),
-            value_id=path_segment(value_id),
+            id=path_segment(id, "id"),
+            option_id=path_segment(option_id, "option_id"),
+            value_id=path_segment(value_id, "value_id"),
         ),
     }
 

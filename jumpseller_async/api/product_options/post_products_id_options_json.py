@@ -31,7 +31,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/products/{id}/options.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
     }
 

@@ -33,8 +33,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/products/{id}/options/{option_id}.json".format(
-            id=path_segment(id),
-            option_id=path_segment(option_id),
+            id=path_segment(id, "id"),
+            option_id=path_segment(option_id, "option_id"),
         ),
     }
 

@@ -28,7 +28,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/reviews/{review_id}.json".format(
-            review_id=path_segment(review_id),
+            review_id=path_segment(review_id, "review_id"),
         ),
     }
 

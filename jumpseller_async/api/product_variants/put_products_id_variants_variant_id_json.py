@@ -33,8 +33,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/products/{id}/variants/{variant_id}.json".format(
-            id=path_segment(id),
-            variant_id=path_segment(variant_id),
+            id=path_segment(id, "id"),
+            variant_id=path_segment(variant_id, "variant_id"),
         ),
     }
 

@@ -37,7 +37,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/after/{id}.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
         "params": params,
     }

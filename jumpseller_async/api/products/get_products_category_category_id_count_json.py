@@ -37,7 +37,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/category/{category_id}/count.json".format(
-            category_id=path_segment(category_id),
+            category_id=path_segment(category_id, "category_id"),
         ),
         "params": params,
     }

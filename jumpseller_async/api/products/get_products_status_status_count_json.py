@@ -40,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/products/status/{status}/count.json".format(
-            status=path_segment(status),
+            status=path_segment(status, "status"),
         ),
         "params": params,
     }

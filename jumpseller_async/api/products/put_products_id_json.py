@@ -40,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/products/{id}.json".format(
-            id=path_segment(id),
+            id=path_segment(id, "id"),
         ),
         "params": params,
     }
