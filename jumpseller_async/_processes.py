@@ -210,11 +210,12 @@ class _Collect(logging.Handler):
 async def _work(config: dict[str, Any]) -> dict[str, Any]:
     from ._client import JumpsellerClient
     from ._export import RESOURCES, _unwrap
+    from ._redact import get_logger
     from ._registry import find
     from .errors import JumpsellerError
 
     collected = _Collect()
-    logging.getLogger("jumpseller_async").addHandler(collected)
+    get_logger().addHandler(collected)
     kwargs: dict[str, Any] = {}
     if config["limits"] is not None:
         kwargs["rate_limits"] = [tuple(w) for w in config["limits"]]

@@ -316,7 +316,7 @@ def test_demo_runs_to_its_summary_with_zero_rejections(
 def test_a_bad_storage_url_is_one_line_and_exit_2(
     args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--login", "a", "--authtoken", "b", *args]) == 2
+    assert main(["--login", "store-a", "--authtoken", "token-for-cli-tests-0123456789", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "rate_limit_storage" in err and "s3cret-pw" not in err
@@ -326,7 +326,19 @@ def test_the_storage_url_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("JUMPSELLER_RATE_LIMIT_STORAGE", "redis://localhost:x/0")
-    assert main(["--login", "a", "--authtoken", "b", "call", "stores.getStoreInfoJson"]) == 2
+    assert (
+        main(
+            [
+                "--login",
+                "store-a",
+                "--authtoken",
+                "token-for-cli-tests-0123456789",
+                "call",
+                "stores.getStoreInfoJson",
+            ]
+        )
+        == 2
+    )
     assert "is not a valid Redis URL" in capsys.readouterr().err
 
 
@@ -338,9 +350,9 @@ def test_missing_redis_py_names_the_extra(
     code = main(
         [
             "--login",
-            "a",
+            "store-a",
             "--authtoken",
-            "b",
+            "token-for-cli-tests-0123456789",
             "--rate-limit-storage",
             "redis://h/0",
             "call",
@@ -357,9 +369,9 @@ def test_a_negative_max_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> N
         main(
             [
                 "--login",
-                "a",
+                "store-a",
                 "--authtoken",
-                "b",
+                "token-for-cli-tests-0123456789",
                 "call",
                 "stores.getStoreInfoJson",
                 "--max-wait",
@@ -376,7 +388,14 @@ def test_options_reach_the_client(redis_url: str) -> None:
 
     args = build_parser().parse_args(
         [
-            *("--login", "a", "--authtoken", "b", "call", "stores.getStoreInfoJson"),
+            *(
+                "--login",
+                "store-a",
+                "--authtoken",
+                "token-for-cli-tests-0123456789",
+                "call",
+                "stores.getStoreInfoJson",
+            ),
             *("--max-wait", "2.5", "--rate-limit-storage", redis_url),
         ]
     )
