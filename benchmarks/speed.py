@@ -111,8 +111,8 @@ async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
             raw: list[float] = []
             for i in range(rounds):
                 order: list[Callable[[], Awaitable[int]]] = [
-                    lambda: _ours(client, resource, pages),
-                    lambda: _raw(http, resource, pages),
+                    lambda r=resource: _ours(client, r, pages),
+                    lambda r=resource: _raw(http, r, pages),
                 ]
                 timings: list[float] = []
                 for fn in order if i % 2 == 0 else reversed(order):

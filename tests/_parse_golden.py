@@ -160,7 +160,7 @@ def random_object(cls: Any, rng: random.Random, depth: int = 0) -> Json:
         if rng.random() < 0.3:
             continue
         key = name.removeprefix("field_") if name.startswith("field_") else name
-        out[key] = copy.deepcopy(rng.choice(_WRONG + ["text", 7, 3.25]))
+        out[key] = copy.deepcopy(rng.choice([*_WRONG, "text", 7, 3.25]))
     if rng.random() < 0.5:
         out["zz_unknown_field"] = rng.choice(_WRONG)
     return out
