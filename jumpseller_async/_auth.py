@@ -28,6 +28,7 @@ from urllib.parse import quote, quote_plus, unquote_plus
 
 import httpx
 
+from ._json import loads
 from .errors import AuthenticationError, ConfigurationError
 
 __all__ = [
@@ -437,7 +438,7 @@ class OAuth2(httpx.Auth):
         secrets = [self._access_token, self._refresh_token or "", self._client_secret or ""]
         detail: dict[str, str] = {}
         try:
-            payload = response.json()
+            payload = loads(response.content)
         except ValueError:
             payload = None
         if isinstance(payload, dict):
@@ -462,7 +463,7 @@ class OAuth2(httpx.Auth):
         if not response.is_success:
             raise self._refresh_error(response, "the token endpoint refused the refresh token")
         try:
-            payload = response.json()
+            payload = loads(response.content)
         except ValueError:
             raise self._refresh_error(response, "the answer is not JSON") from None
         access_token = payload.get("access_token") if isinstance(payload, dict) else None

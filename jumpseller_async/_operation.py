@@ -7,7 +7,6 @@ credentials, retries or error mapping itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
@@ -16,6 +15,7 @@ import attrs
 import httpx
 
 from ._auth import redact_url
+from ._json import loads
 from ._retry import parse_ban_reset
 from .errors import (
     APIError,
@@ -81,7 +81,7 @@ class _Answer:
 
     def json(self) -> Any:
         if self._decoded is self._UNDECODED:
-            self._decoded = json.loads(self.content)
+            self._decoded = loads(self.content)
         return self._decoded
 
 
@@ -90,7 +90,7 @@ def decode_body(content: bytes) -> Any:
     if not content:
         return None
     try:
-        return json.loads(content)
+        return loads(content)
     except ValueError:
         return content.decode("utf-8", errors="replace")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -70,48 +70,19 @@ class BestSold:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        count = d.pop("count", UNSET)
 
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_id = d.pop("product_id", UNSET)
 
-        count = _parse_count(d.pop("count", UNSET))
+        product_name = d.pop("product_name", UNSET)
 
-        def _parse_product_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_id = _parse_product_id(d.pop("product_id", UNSET))
-
-        def _parse_product_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_name = _parse_product_name(d.pop("product_name", UNSET))
-
-        def _parse_total(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
+        total = d.pop("total", UNSET)
 
         best_sold = cls(
-            count=count,
-            product_id=product_id,
-            product_name=product_name,
-            total=total,
+            count,
+            product_id,
+            product_name,
+            total,
         )
 
         best_sold.additional_properties = d

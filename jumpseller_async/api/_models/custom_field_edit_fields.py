@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.custom_field_edit_fields_type import (
+    _BY_VALUE as _by_value_custom_field_edit_fields_type,
+)
 from .._models.custom_field_edit_fields_type import CustomFieldEditFieldsType
 from .._types import UNSET, Unset
 
@@ -70,65 +73,30 @@ class CustomFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        label = d.pop("label", UNSET)
 
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
-
-        def _parse_type_(data: object) -> CustomFieldEditFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.pop("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = CustomFieldEditFieldsType(data)
+                type_ = _by_value_custom_field_edit_fields_type.get(
+                    type_
+                ) or CustomFieldEditFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomFieldEditFieldsType | None | Unset, data)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_values(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        values = d.pop("values", UNSET)
+        if isinstance(values, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
+                values = list(values)
 
-                    def _parse_values_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    values_type_0_item = _parse_values_type_0_item(values_type_0_item_data)
-
-                    values_type_0.append(values_type_0_item)
-
-                return values_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
-
-        values = _parse_values(d.pop("values", UNSET))
 
         custom_field_edit_fields = cls(
-            label=label,
-            type_=type_,
-            values=values,
+            label,
+            type_,
+            values,
         )
 
         custom_field_edit_fields.additional_properties = d

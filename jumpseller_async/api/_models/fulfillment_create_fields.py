@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._models.fulfillment_create_fields_shipment_status import (
+    _BY_VALUE as _by_value_fulfillment_create_fields_shipment_status,
+)
+from .._models.fulfillment_create_fields_shipment_status import (
     FulfillmentCreateFieldsShipmentStatus,
+)
+from .._models.fulfillment_create_fields_type import (
+    _BY_VALUE as _by_value_fulfillment_create_fields_type,
 )
 from .._models.fulfillment_create_fields_type import FulfillmentCreateFieldsType
 from .._types import UNSET, Unset
@@ -128,116 +134,50 @@ class FulfillmentCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        expected_arrival_from = d.pop("expected_arrival_from", UNSET)
 
-        def _parse_expected_arrival_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        expected_arrival_to = d.pop("expected_arrival_to", UNSET)
 
-        expected_arrival_from = _parse_expected_arrival_from(d.pop("expected_arrival_from", UNSET))
+        external_id = d.pop("external_id", UNSET)
 
-        def _parse_expected_arrival_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        order_id = d.pop("order_id", UNSET)
 
-        expected_arrival_to = _parse_expected_arrival_to(d.pop("expected_arrival_to", UNSET))
+        service_type = d.pop("service_type", UNSET)
 
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
-
-        def _parse_order_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
-
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
-
-        def _parse_shipment_status(
-            data: object,
-        ) -> FulfillmentCreateFieldsShipmentStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipment_status = d.pop("shipment_status", UNSET)
+        if isinstance(shipment_status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_shipment_status = FulfillmentCreateFieldsShipmentStatus(data)
+                shipment_status = _by_value_fulfillment_create_fields_shipment_status.get(
+                    shipment_status
+                ) or FulfillmentCreateFieldsShipmentStatus(shipment_status)
 
-                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentCreateFieldsShipmentStatus | None | Unset, data)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
+        tracking_company = d.pop("tracking_company", UNSET)
 
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tracking_number = d.pop("tracking_number", UNSET)
 
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
-
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_type_(data: object) -> FulfillmentCreateFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.pop("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = FulfillmentCreateFieldsType(data)
+                type_ = _by_value_fulfillment_create_fields_type.get(
+                    type_
+                ) or FulfillmentCreateFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentCreateFieldsType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         fulfillment_create_fields = cls(
-            expected_arrival_from=expected_arrival_from,
-            expected_arrival_to=expected_arrival_to,
-            external_id=external_id,
-            order_id=order_id,
-            service_type=service_type,
-            shipment_status=shipment_status,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            type_=type_,
+            expected_arrival_from,
+            expected_arrival_to,
+            external_id,
+            order_id,
+            service_type,
+            shipment_status,
+            tracking_company,
+            tracking_number,
+            type_,
         )
 
         fulfillment_create_fields.additional_properties = d

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -110,88 +110,31 @@ class FulfillmentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        external_id = d.pop("external_id", UNSET)
 
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.pop("id", UNSET)
 
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
+        order_id = d.pop("order_id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        service_type = d.pop("service_type", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        shipment_status = d.pop("shipment_status", UNSET)
 
-        def _parse_order_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        tracking_company = d.pop("tracking_company", UNSET)
 
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
+        tracking_number = d.pop("tracking_number", UNSET)
 
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
-
-        def _parse_shipment_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
-
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
-
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.pop("type", UNSET)
 
         fulfillment_fields = cls(
-            external_id=external_id,
-            id=id,
-            order_id=order_id,
-            service_type=service_type,
-            shipment_status=shipment_status,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            type_=type_,
+            external_id,
+            id,
+            order_id,
+            service_type,
+            shipment_status,
+            tracking_company,
+            tracking_number,
+            type_,
         )
 
         fulfillment_fields.additional_properties = d

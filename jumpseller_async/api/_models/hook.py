@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.hook_fields import HookFields
-
 
 T = TypeVar("T", bound="Hook")
 
@@ -27,8 +23,6 @@ class Hook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.hook_fields import HookFields  # noqa: PLC0415
-
         hook: dict[str, Any] | None | Unset
         if isinstance(self.hook, Unset):
             hook = UNSET
@@ -47,29 +41,17 @@ class Hook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.hook_fields import HookFields  # noqa: PLC0415
-
         d = dict(src_dict)
-
-        def _parse_hook(data: object) -> HookFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        hook = d.pop("hook", UNSET)
+        if isinstance(hook, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                hook_type_1 = HookFields.from_dict(data)
+                hook = HookFields.from_dict(hook)
 
-                return hook_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(HookFields | None | Unset, data)
-
-        hook = _parse_hook(d.pop("hook", UNSET))
 
         hook = cls(
-            hook=hook,
+            hook,
         )
 
         hook.additional_properties = d
@@ -90,3 +72,6 @@ class Hook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.hook_fields import HookFields  # noqa: E402

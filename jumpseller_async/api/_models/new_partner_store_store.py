@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -70,48 +70,19 @@ class NewPartnerStoreStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        code = d.pop("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email_partner = d.pop("email_partner", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        name = d.pop("name", UNSET)
 
-        def _parse_email_partner(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email_partner = _parse_email_partner(d.pop("email_partner", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_redirect_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        redirect_url = _parse_redirect_url(d.pop("redirect_url", UNSET))
+        redirect_url = d.pop("redirect_url", UNSET)
 
         new_partner_store_store = cls(
-            code=code,
-            email_partner=email_partner,
-            name=name,
-            redirect_url=redirect_url,
+            code,
+            email_partner,
+            name,
+            redirect_url,
         )
 
         new_partner_store_store.additional_properties = d

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,38 +60,16 @@ class NewVsReturning:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        date = d.pop("date", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        new = d.pop("new", UNSET)
 
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_new(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        new = _parse_new(d.pop("new", UNSET))
-
-        def _parse_returning(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        returning = _parse_returning(d.pop("returning", UNSET))
+        returning = d.pop("returning", UNSET)
 
         new_vs_returning = cls(
-            date=date,
-            new=new,
-            returning=returning,
+            date,
+            new,
+            returning,
         )
 
         new_vs_returning.additional_properties = d

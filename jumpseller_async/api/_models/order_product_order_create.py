@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -80,58 +80,22 @@ class OrderProductOrderCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        discount = d.pop("discount", UNSET)
 
-        def _parse_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        id = d.pop("id", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
+        price = d.pop("price", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        qty = d.pop("qty", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_qty(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        qty = _parse_qty(d.pop("qty", UNSET))
-
-        def _parse_variant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        variant_id = _parse_variant_id(d.pop("variant_id", UNSET))
+        variant_id = d.pop("variant_id", UNSET)
 
         order_product_order_create = cls(
-            discount=discount,
-            id=id,
-            price=price,
-            qty=qty,
-            variant_id=variant_id,
+            discount,
+            id,
+            price,
+            qty,
+            variant_id,
         )
 
         order_product_order_create.additional_properties = d

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -100,78 +100,28 @@ class OrderShippingTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        country = d.pop("country", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        fixed = d.pop("fixed", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        id = d.pop("id", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.pop("name", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
+        rate = d.pop("rate", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        region = d.pop("region", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_rate(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_tax_on_shipping_price(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_on_shipping_price = _parse_tax_on_shipping_price(d.pop("tax_on_shipping_price", UNSET))
+        tax_on_shipping_price = d.pop("tax_on_shipping_price", UNSET)
 
         order_shipping_tax = cls(
-            country=country,
-            fixed=fixed,
-            id=id,
-            name=name,
-            rate=rate,
-            region=region,
-            tax_on_shipping_price=tax_on_shipping_price,
+            country,
+            fixed,
+            id,
+            name,
+            rate,
+            region,
+            tax_on_shipping_price,
         )
 
         order_shipping_tax.additional_properties = d

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_custom_field_fields import ProductCustomFieldFields
-
 
 T = TypeVar("T", bound="ProductCustomField")
 
@@ -27,8 +23,6 @@ class ProductCustomField:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_custom_field_fields import ProductCustomFieldFields  # noqa: PLC0415
-
         field: dict[str, Any] | None | Unset
         if isinstance(self.field, Unset):
             field = UNSET
@@ -47,29 +41,17 @@ class ProductCustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_custom_field_fields import ProductCustomFieldFields  # noqa: PLC0415
-
         d = dict(src_dict)
-
-        def _parse_field(data: object) -> None | ProductCustomFieldFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        field = d.pop("field", UNSET)
+        if isinstance(field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                field_type_1 = ProductCustomFieldFields.from_dict(data)
+                field = ProductCustomFieldFields.from_dict(field)
 
-                return field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductCustomFieldFields | Unset, data)
-
-        field = _parse_field(d.pop("field", UNSET))
 
         product_custom_field = cls(
-            field=field,
+            field,
         )
 
         product_custom_field.additional_properties = d
@@ -90,3 +72,6 @@ class ProductCustomField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.product_custom_field_fields import ProductCustomFieldFields  # noqa: E402

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_edit_fields_package_format import (
+    _BY_VALUE as _by_value_product_edit_fields_package_format,
+)
 from .._models.product_edit_fields_package_format import ProductEditFieldsPackageFormat
+from .._models.product_edit_fields_status import _BY_VALUE as _by_value_product_edit_fields_status
 from .._models.product_edit_fields_status import ProductEditFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.category_fields import CategoryFields
-
 
 T = TypeVar("T", bound="ProductEditFields")
 
@@ -69,8 +69,6 @@ class ProductEditFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-
         barcode: None | str | Unset
         if isinstance(self.barcode, Unset):
             barcode = UNSET
@@ -261,268 +259,103 @@ class ProductEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-
         d = dict(src_dict)
+        barcode = d.pop("barcode", UNSET)
 
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_categories(data: object) -> list[CategoryFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.pop("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> CategoryFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = CategoryFields.from_dict(data)
+                            _item0 = CategoryFields.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CategoryFields | None, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CategoryFields | None] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
+        description = d.pop("description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        diameter = d.pop("diameter", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        featured = d.pop("featured", UNSET)
 
-        def _parse_diameter(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        google_product_category = d.pop("google_product_category", UNSET)
 
-        diameter = _parse_diameter(d.pop("diameter", UNSET))
+        height = d.pop("height", UNSET)
 
-        def _parse_featured(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        length = d.pop("length", UNSET)
 
-        featured = _parse_featured(d.pop("featured", UNSET))
+        meta_description = d.pop("meta_description", UNSET)
 
-        def _parse_google_product_category(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.pop("name", UNSET)
 
-        google_product_category = _parse_google_product_category(
-            d.pop("google_product_category", UNSET)
-        )
-
-        def _parse_height(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        height = _parse_height(d.pop("height", UNSET))
-
-        def _parse_length(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        length = _parse_length(d.pop("length", UNSET))
-
-        def _parse_meta_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        meta_description = _parse_meta_description(d.pop("meta_description", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_package_format(data: object) -> None | ProductEditFieldsPackageFormat | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        package_format = d.pop("package_format", UNSET)
+        if isinstance(package_format, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                package_format_package_format = ProductEditFieldsPackageFormat(data)
+                package_format = _by_value_product_edit_fields_package_format.get(
+                    package_format
+                ) or ProductEditFieldsPackageFormat(package_format)
 
-                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductEditFieldsPackageFormat | Unset, data)
 
-        package_format = _parse_package_format(d.pop("package_format", UNSET))
+        page_title = d.pop("page_title", UNSET)
 
-        def _parse_page_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        permalink = d.pop("permalink", UNSET)
 
-        page_title = _parse_page_title(d.pop("page_title", UNSET))
+        price = d.pop("price", UNSET)
 
-        def _parse_permalink(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        shipping_required = d.pop("shipping_required", UNSET)
 
-        permalink = _parse_permalink(d.pop("permalink", UNSET))
+        sku = d.pop("sku", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_shipping_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping_required = _parse_shipping_required(d.pop("shipping_required", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_status(data: object) -> None | ProductEditFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.pop("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = ProductEditFieldsStatus(data)
+                status = _by_value_product_edit_fields_status.get(
+                    status
+                ) or ProductEditFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductEditFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        stock = d.pop("stock", UNSET)
 
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        stock_unlimited = d.pop("stock_unlimited", UNSET)
 
-        stock = _parse_stock(d.pop("stock", UNSET))
+        weight = d.pop("weight", UNSET)
 
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
-
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_width(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        width = _parse_width(d.pop("width", UNSET))
+        width = d.pop("width", UNSET)
 
         product_edit_fields = cls(
-            barcode=barcode,
-            categories=categories,
-            description=description,
-            diameter=diameter,
-            featured=featured,
-            google_product_category=google_product_category,
-            height=height,
-            length=length,
-            meta_description=meta_description,
-            name=name,
-            package_format=package_format,
-            page_title=page_title,
-            permalink=permalink,
-            price=price,
-            shipping_required=shipping_required,
-            sku=sku,
-            status=status,
-            stock=stock,
-            stock_unlimited=stock_unlimited,
-            weight=weight,
-            width=width,
+            barcode,
+            categories,
+            description,
+            diameter,
+            featured,
+            google_product_category,
+            height,
+            length,
+            meta_description,
+            name,
+            package_format,
+            page_title,
+            permalink,
+            price,
+            shipping_required,
+            sku,
+            status,
+            stock,
+            stock_unlimited,
+            weight,
+            width,
         )
 
         product_edit_fields.additional_properties = d
@@ -543,3 +376,6 @@ class ProductEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.category_fields import CategoryFields  # noqa: E402

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_fields_package_format import (
+    _BY_VALUE as _by_value_product_fields_package_format,
+)
 from .._models.product_fields_package_format import ProductFieldsPackageFormat
+from .._models.product_fields_status import _BY_VALUE as _by_value_product_fields_status
 from .._models.product_fields_status import ProductFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.category_fields import CategoryFields
-    from .._models.image_fields import ImageFields
-    from .._models.variant_fields import VariantFields
-
 
 T = TypeVar("T", bound="ProductFields")
 
@@ -75,10 +73,6 @@ class ProductFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
-
         barcode: None | str | Unset
         if isinstance(self.barcode, Unset):
             barcode = UNSET
@@ -305,344 +299,139 @@ class ProductFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
-
         d = dict(src_dict)
+        barcode = d.pop("barcode", UNSET)
 
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_categories(data: object) -> list[CategoryFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.pop("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> CategoryFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = CategoryFields.from_dict(data)
+                            _item0 = CategoryFields.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CategoryFields | None, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CategoryFields | None] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
+        created_at = d.pop("created_at", UNSET)
 
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", UNSET)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+        diameter = d.pop("diameter", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        discount = d.pop("discount", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        featured = d.pop("featured", UNSET)
 
-        def _parse_diameter(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        google_product_category = d.pop("google_product_category", UNSET)
 
-        diameter = _parse_diameter(d.pop("diameter", UNSET))
+        height = d.pop("height", UNSET)
 
-        def _parse_discount(data: object) -> float | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | str | Unset, data)
+        id = d.pop("id", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
-
-        def _parse_featured(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        featured = _parse_featured(d.pop("featured", UNSET))
-
-        def _parse_google_product_category(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        google_product_category = _parse_google_product_category(
-            d.pop("google_product_category", UNSET)
-        )
-
-        def _parse_height(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        height = _parse_height(d.pop("height", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_images(data: object) -> list[ImageFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        images = d.pop("images", UNSET)
+        if isinstance(images, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                images_type_0 = []
-                _images_type_0 = data
-                for images_type_0_item_data in _images_type_0:
-
-                    def _parse_images_type_0_item(data: object) -> ImageFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in images:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            images_type_0_item_type_1 = ImageFields.from_dict(data)
+                            _item0 = ImageFields.from_dict(_item0)
 
-                            return images_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(ImageFields | None, data)
 
-                    images_type_0_item = _parse_images_type_0_item(images_type_0_item_data)
+                    _list0.append(_item0)
+                images = _list0
 
-                    images_type_0.append(images_type_0_item)
-
-                return images_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[ImageFields | None] | None | Unset, data)
 
-        images = _parse_images(d.pop("images", UNSET))
+        length = d.pop("length", UNSET)
 
-        def _parse_length(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        name = d.pop("name", UNSET)
 
-        length = _parse_length(d.pop("length", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_package_format(data: object) -> None | ProductFieldsPackageFormat | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        package_format = d.pop("package_format", UNSET)
+        if isinstance(package_format, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                package_format_package_format = ProductFieldsPackageFormat(data)
+                package_format = _by_value_product_fields_package_format.get(
+                    package_format
+                ) or ProductFieldsPackageFormat(package_format)
 
-                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductFieldsPackageFormat | Unset, data)
 
-        package_format = _parse_package_format(d.pop("package_format", UNSET))
+        permalink = d.pop("permalink", UNSET)
 
-        def _parse_permalink(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        price = d.pop("price", UNSET)
 
-        permalink = _parse_permalink(d.pop("permalink", UNSET))
+        sku = d.pop("sku", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_status(data: object) -> None | ProductFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.pop("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = ProductFieldsStatus(data)
+                status = _by_value_product_fields_status.get(status) or ProductFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        stock = d.pop("stock", UNSET)
 
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        stock_unlimited = d.pop("stock_unlimited", UNSET)
 
-        stock = _parse_stock(d.pop("stock", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
-
-        def _parse_variants(data: object) -> list[None | VariantFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        variants = d.pop("variants", UNSET)
+        if isinstance(variants, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                variants_type_0 = []
-                _variants_type_0 = data
-                for variants_type_0_item_data in _variants_type_0:
-
-                    def _parse_variants_type_0_item(data: object) -> None | VariantFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in variants:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            variants_type_0_item_type_1 = VariantFields.from_dict(data)
+                            _item0 = VariantFields.from_dict(_item0)
 
-                            return variants_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | VariantFields, data)
 
-                    variants_type_0_item = _parse_variants_type_0_item(variants_type_0_item_data)
+                    _list0.append(_item0)
+                variants = _list0
 
-                    variants_type_0.append(variants_type_0_item)
-
-                return variants_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | VariantFields] | None | Unset, data)
 
-        variants = _parse_variants(d.pop("variants", UNSET))
+        weight = d.pop("weight", UNSET)
 
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_width(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        width = _parse_width(d.pop("width", UNSET))
+        width = d.pop("width", UNSET)
 
         product_fields = cls(
-            barcode=barcode,
-            categories=categories,
-            created_at=created_at,
-            description=description,
-            diameter=diameter,
-            discount=discount,
-            featured=featured,
-            google_product_category=google_product_category,
-            height=height,
-            id=id,
-            images=images,
-            length=length,
-            name=name,
-            package_format=package_format,
-            permalink=permalink,
-            price=price,
-            sku=sku,
-            status=status,
-            stock=stock,
-            stock_unlimited=stock_unlimited,
-            variants=variants,
-            weight=weight,
-            width=width,
+            barcode,
+            categories,
+            created_at,
+            description,
+            diameter,
+            discount,
+            featured,
+            google_product_category,
+            height,
+            id,
+            images,
+            length,
+            name,
+            package_format,
+            permalink,
+            price,
+            sku,
+            status,
+            stock,
+            stock_unlimited,
+            variants,
+            weight,
+            width,
         )
 
         product_fields.additional_properties = d
@@ -663,3 +452,8 @@ class ProductFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.category_fields import CategoryFields  # noqa: E402
+from .._models.image_fields import ImageFields  # noqa: E402
+from .._models.variant_fields import VariantFields  # noqa: E402

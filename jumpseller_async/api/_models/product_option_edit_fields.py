@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_option_edit_fields_option_type import (
+    _BY_VALUE as _by_value_product_option_edit_fields_option_type,
+)
 from .._models.product_option_edit_fields_option_type import ProductOptionEditFieldsOptionType
 from .._types import UNSET, Unset
 
@@ -63,46 +66,24 @@ class ProductOptionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        name = d.pop("name", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_option_type(data: object) -> None | ProductOptionEditFieldsOptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        option_type = d.pop("option_type", UNSET)
+        if isinstance(option_type, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                option_type_option_type = ProductOptionEditFieldsOptionType(data)
+                option_type = _by_value_product_option_edit_fields_option_type.get(
+                    option_type
+                ) or ProductOptionEditFieldsOptionType(option_type)
 
-                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionEditFieldsOptionType | Unset, data)
 
-        option_type = _parse_option_type(d.pop("option_type", UNSET))
-
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
+        position = d.pop("position", UNSET)
 
         product_option_edit_fields = cls(
-            name=name,
-            option_type=option_type,
-            position=position,
+            name,
+            option_type,
+            position,
         )
 
         product_option_edit_fields.additional_properties = d

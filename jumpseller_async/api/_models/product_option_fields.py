@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_option_fields_option_type import (
+    _BY_VALUE as _by_value_product_option_fields_option_type,
+)
 from .._models.product_option_fields_option_type import ProductOptionFieldsOptionType
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_option_value_fields import ProductOptionValueFields
-
 
 T = TypeVar("T", bound="ProductOptionFields")
 
@@ -36,8 +35,6 @@ class ProductOptionFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: PLC0415
-
         id: int | None | Unset
         if isinstance(self.id, Unset):
             id = UNSET
@@ -98,96 +95,47 @@ class ProductOptionFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: PLC0415
-
         d = dict(src_dict)
+        id = d.pop("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        name = d.pop("name", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_option_type(data: object) -> None | ProductOptionFieldsOptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        option_type = d.pop("option_type", UNSET)
+        if isinstance(option_type, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                option_type_option_type = ProductOptionFieldsOptionType(data)
+                option_type = _by_value_product_option_fields_option_type.get(
+                    option_type
+                ) or ProductOptionFieldsOptionType(option_type)
 
-                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionFieldsOptionType | Unset, data)
 
-        option_type = _parse_option_type(d.pop("option_type", UNSET))
+        position = d.pop("position", UNSET)
 
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
-
-        def _parse_values(data: object) -> list[None | ProductOptionValueFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        values = d.pop("values", UNSET)
+        if isinstance(values, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
-
-                    def _parse_values_type_0_item(data: object) -> None | ProductOptionValueFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in values:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            values_type_0_item_type_1 = ProductOptionValueFields.from_dict(data)
+                            _item0 = ProductOptionValueFields.from_dict(_item0)
 
-                            return values_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ProductOptionValueFields, data)
 
-                    values_type_0_item = _parse_values_type_0_item(values_type_0_item_data)
+                    _list0.append(_item0)
+                values = _list0
 
-                    values_type_0.append(values_type_0_item)
-
-                return values_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ProductOptionValueFields] | None | Unset, data)
-
-        values = _parse_values(d.pop("values", UNSET))
 
         product_option_fields = cls(
-            id=id,
-            name=name,
-            option_type=option_type,
-            position=position,
-            values=values,
+            id,
+            name,
+            option_type,
+            position,
+            values,
         )
 
         product_option_fields.additional_properties = d
@@ -208,3 +156,6 @@ class ProductOptionFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -90,74 +90,25 @@ class ProductOptionVariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        name = d.pop("name", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        product_option_id = d.pop("product_option_id", UNSET)
 
-        name = _parse_name(d.pop("name", UNSET))
+        product_option_position = d.pop("product_option_position", UNSET)
 
-        def _parse_product_option_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_option_value_id = d.pop("product_option_value_id", UNSET)
 
-        product_option_id = _parse_product_option_id(d.pop("product_option_id", UNSET))
+        product_value_position = d.pop("product_value_position", UNSET)
 
-        def _parse_product_option_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_option_position = _parse_product_option_position(
-            d.pop("product_option_position", UNSET)
-        )
-
-        def _parse_product_option_value_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_option_value_id = _parse_product_option_value_id(
-            d.pop("product_option_value_id", UNSET)
-        )
-
-        def _parse_product_value_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_value_position = _parse_product_value_position(
-            d.pop("product_value_position", UNSET)
-        )
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        value = d.pop("value", UNSET)
 
         product_option_variant_edit = cls(
-            name=name,
-            product_option_id=product_option_id,
-            product_option_position=product_option_position,
-            product_option_value_id=product_option_value_id,
-            product_value_position=product_value_position,
-            value=value,
+            name,
+            product_option_id,
+            product_option_position,
+            product_option_value_id,
+            product_value_position,
+            value,
         )
 
         product_option_variant_edit.additional_properties = d

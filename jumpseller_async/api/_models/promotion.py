@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.promotion_fields import PromotionFields
-
 
 T = TypeVar("T", bound="Promotion")
 
@@ -27,8 +23,6 @@ class Promotion:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.promotion_fields import PromotionFields  # noqa: PLC0415
-
         promotion: dict[str, Any] | None | Unset
         if isinstance(self.promotion, Unset):
             promotion = UNSET
@@ -47,29 +41,17 @@ class Promotion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.promotion_fields import PromotionFields  # noqa: PLC0415
-
         d = dict(src_dict)
-
-        def _parse_promotion(data: object) -> None | PromotionFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        promotion = d.pop("promotion", UNSET)
+        if isinstance(promotion, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                promotion_type_1 = PromotionFields.from_dict(data)
+                promotion = PromotionFields.from_dict(promotion)
 
-                return promotion_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PromotionFields | Unset, data)
-
-        promotion = _parse_promotion(d.pop("promotion", UNSET))
 
         promotion = cls(
-            promotion=promotion,
+            promotion,
         )
 
         promotion.additional_properties = d
@@ -90,3 +72,6 @@ class Promotion:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.promotion_fields import PromotionFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -100,78 +100,28 @@ class ShippingMethodEditShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        callback_url = d.pop("callback_url", UNSET)
 
-        def _parse_callback_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.pop("city", UNSET)
 
-        callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
+        fetch_services_url = d.pop("fetch_services_url", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.pop("name", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        postal = d.pop("postal", UNSET)
 
-        def _parse_fetch_services_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        state = d.pop("state", UNSET)
 
-        fetch_services_url = _parse_fetch_services_url(d.pop("fetch_services_url", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_state(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        def _parse_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        token = _parse_token(d.pop("token", UNSET))
+        token = d.pop("token", UNSET)
 
         shipping_method_edit_shipping_method = cls(
-            callback_url=callback_url,
-            city=city,
-            fetch_services_url=fetch_services_url,
-            name=name,
-            postal=postal,
-            state=state,
-            token=token,
+            callback_url,
+            city,
+            fetch_services_url,
+            name,
+            postal,
+            state,
+            token,
         )
 
         shipping_method_edit_shipping_method.additional_properties = d

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.shipping_method_fields_type import _BY_VALUE as _by_value_shipping_method_fields_type
 from .._models.shipping_method_fields_type import ShippingMethodFieldsType
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.shipping_service import ShippingService
-
 
 T = TypeVar("T", bound="ShippingMethodFields")
 
@@ -44,8 +41,6 @@ class ShippingMethodFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.shipping_service import ShippingService  # noqa: PLC0415
-
         callback_url: None | str | Unset
         if isinstance(self.callback_url, Unset):
             callback_url = UNSET
@@ -138,136 +133,59 @@ class ShippingMethodFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.shipping_service import ShippingService  # noqa: PLC0415
-
         d = dict(src_dict)
+        callback_url = d.pop("callback_url", UNSET)
 
-        def _parse_callback_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.pop("city", UNSET)
 
-        callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
+        fetch_services_url = d.pop("fetch_services_url", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.pop("id", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        name = d.pop("name", UNSET)
 
-        def _parse_fetch_services_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        postal = d.pop("postal", UNSET)
 
-        fetch_services_url = _parse_fetch_services_url(d.pop("fetch_services_url", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_services(data: object) -> list[None | ShippingService] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        services = d.pop("services", UNSET)
+        if isinstance(services, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                services_type_0 = []
-                _services_type_0 = data
-                for services_type_0_item_data in _services_type_0:
-
-                    def _parse_services_type_0_item(data: object) -> None | ShippingService:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in services:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            services_type_0_item_type_1 = ShippingService.from_dict(data)
+                            _item0 = ShippingService.from_dict(_item0)
 
-                            return services_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ShippingService, data)
 
-                    services_type_0_item = _parse_services_type_0_item(services_type_0_item_data)
+                    _list0.append(_item0)
+                services = _list0
 
-                    services_type_0.append(services_type_0_item)
-
-                return services_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ShippingService] | None | Unset, data)
 
-        services = _parse_services(d.pop("services", UNSET))
+        state = d.pop("state", UNSET)
 
-        def _parse_state(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        def _parse_type_(data: object) -> None | ShippingMethodFieldsType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.pop("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = ShippingMethodFieldsType(data)
+                type_ = _by_value_shipping_method_fields_type.get(
+                    type_
+                ) or ShippingMethodFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingMethodFieldsType | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         shipping_method_fields = cls(
-            callback_url=callback_url,
-            city=city,
-            fetch_services_url=fetch_services_url,
-            id=id,
-            name=name,
-            postal=postal,
-            services=services,
-            state=state,
-            type_=type_,
+            callback_url,
+            city,
+            fetch_services_url,
+            id,
+            name,
+            postal,
+            services,
+            state,
+            type_,
         )
 
         shipping_method_fields.additional_properties = d
@@ -288,3 +206,6 @@ class ShippingMethodFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.shipping_service import ShippingService  # noqa: E402

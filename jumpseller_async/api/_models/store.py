@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.store_address import StoreAddress
-
 
 T = TypeVar("T", bound="Store")
 
@@ -49,8 +45,6 @@ class Store:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.store_address import StoreAddress  # noqa: PLC0415
-
         address: dict[str, Any] | None | Unset
         if isinstance(self.address, Unset):
             address = UNSET
@@ -159,147 +153,56 @@ class Store:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.store_address import StoreAddress  # noqa: PLC0415
-
         d = dict(src_dict)
-
-        def _parse_address(data: object) -> None | StoreAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        address = d.pop("address", UNSET)
+        if isinstance(address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_1 = StoreAddress.from_dict(data)
+                address = StoreAddress.from_dict(address)
 
-                return address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreAddress | Unset, data)
 
-        address = _parse_address(d.pop("address", UNSET))
+        code = d.pop("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.pop("country", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        currency = d.pop("currency", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email = d.pop("email", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        hooks_token = d.pop("hooks_token", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        logo = d.pop("logo", UNSET)
 
-        currency = _parse_currency(d.pop("currency", UNSET))
+        name = d.pop("name", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_hooks_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hooks_token = _parse_hooks_token(d.pop("hooks_token", UNSET))
-
-        def _parse_logo(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logo = _parse_logo(d.pop("logo", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_store(data: object) -> None | Store | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        store = d.pop("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_1 = Store.from_dict(data)
+                store = Store.from_dict(store)
 
-                return store_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Store | Unset, data)
 
-        store = _parse_store(d.pop("store", UNSET))
+        timezone = d.pop("timezone", UNSET)
 
-        def _parse_timezone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        url = d.pop("url", UNSET)
 
-        timezone = _parse_timezone(d.pop("timezone", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
-
-        def _parse_weight_unit(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        weight_unit = _parse_weight_unit(d.pop("weight_unit", UNSET))
+        weight_unit = d.pop("weight_unit", UNSET)
 
         store = cls(
-            address=address,
-            code=code,
-            country=country,
-            currency=currency,
-            email=email,
-            hooks_token=hooks_token,
-            logo=logo,
-            name=name,
-            store=store,
-            timezone=timezone,
-            url=url,
-            weight_unit=weight_unit,
+            address,
+            code,
+            country,
+            currency,
+            email,
+            hooks_token,
+            logo,
+            name,
+            store,
+            timezone,
+            url,
+            weight_unit,
         )
 
         store.additional_properties = d
@@ -320,3 +223,6 @@ class Store:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.store_address import StoreAddress  # noqa: E402

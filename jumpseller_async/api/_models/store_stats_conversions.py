@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,38 +60,16 @@ class StoreStatsConversions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        added_to_cart = d.pop("added_to_cart", UNSET)
 
-        def _parse_added_to_cart(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        checkout = d.pop("checkout", UNSET)
 
-        added_to_cart = _parse_added_to_cart(d.pop("added_to_cart", UNSET))
-
-        def _parse_checkout(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        checkout = _parse_checkout(d.pop("checkout", UNSET))
-
-        def _parse_paid(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        paid = _parse_paid(d.pop("paid", UNSET))
+        paid = d.pop("paid", UNSET)
 
         store_stats_conversions = cls(
-            added_to_cart=added_to_cart,
-            checkout=checkout,
-            paid=paid,
+            added_to_cart,
+            checkout,
+            paid,
         )
 
         store_stats_conversions.additional_properties = d

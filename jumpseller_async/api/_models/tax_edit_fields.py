@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -100,78 +100,28 @@ class TaxEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        category_id = d.pop("category_id", UNSET)
 
-        def _parse_category_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        country = d.pop("country", UNSET)
 
-        category_id = _parse_category_id(d.pop("category_id", UNSET))
+        fixed = d.pop("fixed", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.pop("name", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        region = d.pop("region", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        shipping = d.pop("shipping", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_shipping(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping = _parse_shipping(d.pop("shipping", UNSET))
-
-        def _parse_tax(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        tax = _parse_tax(d.pop("tax", UNSET))
+        tax = d.pop("tax", UNSET)
 
         tax_edit_fields = cls(
-            category_id=category_id,
-            country=country,
-            fixed=fixed,
-            name=name,
-            region=region,
-            shipping=shipping,
-            tax=tax,
+            category_id,
+            country,
+            fixed,
+            name,
+            region,
+            shipping,
+            tax,
         )
 
         tax_edit_fields.additional_properties = d

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -120,98 +120,34 @@ class TrafficSource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        campaign = d.pop("campaign", UNSET)
 
-        def _parse_campaign(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        first_page_visited = d.pop("first_page_visited", UNSET)
 
-        campaign = _parse_campaign(d.pop("campaign", UNSET))
+        first_page_visited_at = d.pop("first_page_visited_at", UNSET)
 
-        def _parse_first_page_visited(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        medium = d.pop("medium", UNSET)
 
-        first_page_visited = _parse_first_page_visited(d.pop("first_page_visited", UNSET))
+        referral_code = d.pop("referral_code", UNSET)
 
-        def _parse_first_page_visited_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        referral_source = d.pop("referral_source", UNSET)
 
-        first_page_visited_at = _parse_first_page_visited_at(d.pop("first_page_visited_at", UNSET))
+        referral_url = d.pop("referral_url", UNSET)
 
-        def _parse_medium(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        source_name = d.pop("source_name", UNSET)
 
-        medium = _parse_medium(d.pop("medium", UNSET))
-
-        def _parse_referral_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_code = _parse_referral_code(d.pop("referral_code", UNSET))
-
-        def _parse_referral_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_source = _parse_referral_source(d.pop("referral_source", UNSET))
-
-        def _parse_referral_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_url = _parse_referral_url(d.pop("referral_url", UNSET))
-
-        def _parse_source_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_name = _parse_source_name(d.pop("source_name", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("user_agent", UNSET))
+        user_agent = d.pop("user_agent", UNSET)
 
         traffic_source = cls(
-            campaign=campaign,
-            first_page_visited=first_page_visited,
-            first_page_visited_at=first_page_visited_at,
-            medium=medium,
-            referral_code=referral_code,
-            referral_source=referral_source,
-            referral_url=referral_url,
-            source_name=source_name,
-            user_agent=user_agent,
+            campaign,
+            first_page_visited,
+            first_page_visited_at,
+            medium,
+            referral_code,
+            referral_source,
+            referral_url,
+            source_name,
+            user_agent,
         )
 
         traffic_source.additional_properties = d

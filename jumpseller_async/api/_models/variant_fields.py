@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.image_fields import ImageFields
-    from .._models.product_option_variant_edit import ProductOptionVariantEdit
-
 
 T = TypeVar("T", bound="VariantFields")
 
@@ -40,9 +35,6 @@ class VariantFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
-
         id: int | None | Unset
         if isinstance(self.id, Unset):
             id = UNSET
@@ -119,117 +111,51 @@ class VariantFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
-
         d = dict(src_dict)
+        id = d.pop("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_image(data: object) -> ImageFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        image = d.pop("image", UNSET)
+        if isinstance(image, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_1 = ImageFields.from_dict(data)
+                image = ImageFields.from_dict(image)
 
-                return image_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ImageFields | None | Unset, data)
 
-        image = _parse_image(d.pop("image", UNSET))
-
-        def _parse_options(data: object) -> list[None | ProductOptionVariantEdit] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        options = d.pop("options", UNSET)
+        if isinstance(options, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                options_type_0 = []
-                _options_type_0 = data
-                for options_type_0_item_data in _options_type_0:
-
-                    def _parse_options_type_0_item(data: object) -> None | ProductOptionVariantEdit:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in options:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            options_type_0_item_type_1 = ProductOptionVariantEdit.from_dict(data)
+                            _item0 = ProductOptionVariantEdit.from_dict(_item0)
 
-                            return options_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ProductOptionVariantEdit, data)
 
-                    options_type_0_item = _parse_options_type_0_item(options_type_0_item_data)
+                    _list0.append(_item0)
+                options = _list0
 
-                    options_type_0.append(options_type_0_item)
-
-                return options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ProductOptionVariantEdit] | None | Unset, data)
 
-        options = _parse_options(d.pop("options", UNSET))
+        price = d.pop("price", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        sku = d.pop("sku", UNSET)
 
-        price = _parse_price(d.pop("price", UNSET))
+        stock = d.pop("stock", UNSET)
 
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock = _parse_stock(d.pop("stock", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
+        stock_unlimited = d.pop("stock_unlimited", UNSET)
 
         variant_fields = cls(
-            id=id,
-            image=image,
-            options=options,
-            price=price,
-            sku=sku,
-            stock=stock,
-            stock_unlimited=stock_unlimited,
+            id,
+            image,
+            options,
+            price,
+            sku,
+            stock,
+            stock_unlimited,
         )
 
         variant_fields.additional_properties = d
@@ -250,3 +176,7 @@ class VariantFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from .._models.image_fields import ImageFields  # noqa: E402
+from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402
