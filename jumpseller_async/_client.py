@@ -8,13 +8,12 @@ import random
 import time
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ._auth import install_log_redaction, redact_url, resolve_auth
 from ._operation import Operation, is_rate_limit_answer
-from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Clock, RateLimiter, SystemClock
 from ._retry import RetryPolicy, parse_ban_reset, parse_retry_after
 from ._version import __version__
@@ -37,12 +36,24 @@ class _Default:
 
 _DEFAULT: Any = _Default()
 
+T = TypeVar("T")
 
-class JumpsellerClient(Namespaces):
+if TYPE_CHECKING:
+    from ._pagination import AfterIdIterator, AfterOperation, ListOperation, Paginator
+
+    # Type checkers see one typed attribute per API tag; at run time they come from the composed
+    # Namespaces (__getattr__ below), whose tag modules load on first use.
+    from .api._namespaces import NamespaceAttributes as _TagAttributes
+else:
+    _TagAttributes = object
+
+
+class JumpsellerClient(_TagAttributes):
     """One store's API: ``async with JumpsellerClient(login, authtoken) as client: ...``.
 
     It is the ``client=`` every operation in :mod:`jumpseller_async.api` takes, and each API tag is
-    a typed attribute on it (``await client.products.get_products_id_json(id=5)``).
+    a typed attribute on it (``await client.products.get_products_id_json(id=5)``), served by a
+    composed :class:`~jumpseller_async.api._namespaces.Namespaces`.
     """
 
     def __init__(
@@ -99,6 +110,18 @@ class JumpsellerClient(Namespaces):
             headers={"User-Agent": f"jumpseller-async/{__version__}", "Accept": "application/json"},
         )
         self.base_url = base_url.rstrip("/")
+        self._namespaces = Namespaces(self)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for names the class does not define: the API tags.
+            namespaces = self.__dict__.get("_namespaces")
+            if namespaces is None or name.startswith("_"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            namespace = namespaces.get(name)
+            self.__dict__[name] = namespace  # later lookups skip __getattr__
+            return namespace
 
     def __repr__(self) -> str:
         return f"JumpsellerClient(base_url={self.base_url!r}, auth={self._auth!r}, limits={self._limiter.limits!r})"
@@ -132,7 +155,7 @@ class JumpsellerClient(Namespaces):
 
     def paginate(
         self,
-        operation: OperationLike,
+        operation: ListOperation[T],
         *,
         limit: int = 100,
         concurrency: int = 8,
@@ -140,11 +163,15 @@ class JumpsellerClient(Namespaces):
         start_page: int = 1,
         known_total: int | None = None,
         **params: Any,
-    ) -> Paginator[Any]:
+    ) -> Paginator[T]:
         """Every item of a list operation: ``async for p in client.paginate(get_products_json)``.
 
+        ``operation`` is the operation's module or its ``asyncio`` function; the items are typed
+        as the operation's list items (``Product | None``: the API may send null items).
         ``known_total`` skips the count request when the caller already has the total.
         """
+        from ._pagination import Paginator  # loaded on first use
+
         return Paginator(
             self,
             operation,
@@ -157,9 +184,11 @@ class JumpsellerClient(Namespaces):
         )
 
     def paginate_after(
-        self, operation: OperationLike, *, after_id: int = 0, **params: Any
-    ) -> AfterIdIterator[Any]:
+        self, operation: AfterOperation[T], *, after_id: int = 0, **params: Any
+    ) -> AfterIdIterator[T]:
         """Items after an id via ``…/after/{id}.json``; stays correct while the store changes."""
+        from ._pagination import AfterIdIterator  # loaded on first use
+
         return AfterIdIterator(self, operation, params, after_id=after_id)
 
     # --- sending ---------------------------------------------------------------------------

@@ -194,3 +194,21 @@ def unwrap(response: Response[T]) -> T | None:
     if response.is_success:
         return response.parsed
     raise error_for(response)
+
+
+def unwrap_required(response: Response[T]) -> T:
+    """The parsed body of a 2xx answer to an operation that documents one; a typed error for
+    anything else, including an empty 2xx (``asyncio()`` is typed to return the model, never None).
+    """
+    if not response.is_success:
+        raise error_for(response)
+    if response.parsed is None:
+        operation = response.operation
+        raise ResponseParseError(
+            f"{operation.tool}: HTTP {response.status_code} answer to {operation.method} "
+            f"{response.url} has an empty body; the operation documents one",
+            operation=operation.tool,
+            status_code=response.status_code,
+            content=response.content,
+        )
+    return response.parsed

@@ -3,25 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.customer import Customer
-from .._models.customer_with_password_no_id import CustomerWithPasswordNoID
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_customers_id_json,
-    get_customers_count_json,
-    get_customers_email_email_json,
-    get_customers_id_json,
-    get_customers_json,
-    post_customers_json,
-    put_customers_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.customer import Customer
+    from .._models.customer_with_password_no_id import CustomerWithPasswordNoID
+    from .._models.not_found import NotFound
 
 
 class CustomersNamespace:
@@ -39,6 +30,8 @@ class CustomersNamespace:
         page: int | Unset = UNSET,
     ) -> list[Customer | None]:
         """customers.getCustomersJson: Retrieve all Customers."""
+        from . import get_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_json.asyncio(
             client=self._client,
             limit=limit,
@@ -51,6 +44,8 @@ class CustomersNamespace:
         body: CustomerWithPasswordNoID,
     ) -> Customer:
         """customers.postCustomersJson: Create a new Customer."""
+        from . import post_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await post_customers_json.asyncio(
             client=self._client,
             body=body,
@@ -60,6 +55,8 @@ class CustomersNamespace:
         self,
     ) -> Count:
         """customers.getCustomersCountJson: Count all Customers."""
+        from . import get_customers_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_count_json.asyncio(
             client=self._client,
         )
@@ -69,6 +66,8 @@ class CustomersNamespace:
         email: str,
     ) -> Customer:
         """customers.getCustomersEmailEmailJson: Retrieve a single Customer by email."""
+        from . import get_customers_email_email_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_email_email_json.asyncio(
             email=email,
             client=self._client,
@@ -79,6 +78,8 @@ class CustomersNamespace:
         id: int,
     ) -> Customer:
         """customers.getCustomersIdJson: Retrieve a single Customer by id."""
+        from . import get_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_json.asyncio(
             id=id,
             client=self._client,
@@ -91,6 +92,8 @@ class CustomersNamespace:
         body: CustomerWithPasswordNoID,
     ) -> Customer:
         """customers.putCustomersIdJson: Update a new Customer."""
+        from . import put_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_customers_id_json.asyncio(
             id=id,
             client=self._client,
@@ -102,6 +105,8 @@ class CustomersNamespace:
         id: int,
     ) -> Any:
         """customers.deleteCustomersIdJson: Delete an existing Customer."""
+        from . import delete_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_customers_id_json.asyncio(
             id=id,
             client=self._client,

@@ -3,21 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.fulfillment import Fulfillment
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    get_fulfillments_count_json,
-    get_fulfillments_id_json,
-    get_fulfillments_json,
-    get_order_id_fulfillments_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.fulfillment import Fulfillment
+    from .._models.not_found import NotFound
 
 
 class FulfillmentsNamespace:
@@ -35,6 +29,8 @@ class FulfillmentsNamespace:
         page: int | Unset = UNSET,
     ) -> list[Fulfillment | None]:
         """fulfillments.getFulfillmentsJson: Retrieve all Fulfillments."""
+        from . import get_fulfillments_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_json.asyncio(
             client=self._client,
             limit=limit,
@@ -45,6 +41,8 @@ class FulfillmentsNamespace:
         self,
     ) -> Count:
         """fulfillments.getFulfillmentsCountJson: Count all Fulfillments."""
+        from . import get_fulfillments_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_count_json.asyncio(
             client=self._client,
         )
@@ -54,6 +52,8 @@ class FulfillmentsNamespace:
         id: int,
     ) -> Fulfillment:
         """fulfillments.getFulfillmentsIdJson: Retrieve a single Fulfillment."""
+        from . import get_fulfillments_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_id_json.asyncio(
             id=id,
             client=self._client,
@@ -64,6 +64,8 @@ class FulfillmentsNamespace:
         id: int,
     ) -> list[Fulfillment | None]:
         """fulfillments.getOrderIdFulfillmentsJson: Retrieve the Fulfillments associated with the Order."""
+        from . import get_order_id_fulfillments_json  # noqa: PLC0415 - loaded on first call
+
         return await get_order_id_fulfillments_json.asyncio(
             id=id,
             client=self._client,

@@ -3,32 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
-from .._models.not_found import NotFound
-from .._models.order import Order
-from .._models.order_create import OrderCreate
-from .._models.order_edit import OrderEdit
-from .._models.order_history import OrderHistory
-from .._models.order_history_edit import OrderHistoryEdit
-from .._models.status_invalid import StatusInvalid
 from .._types import UNSET, Unset
-from . import (
-    get_orders_after_id_json,
-    get_orders_count_json,
-    get_orders_id_history_json,
-    get_orders_id_json,
-    get_orders_json,
-    get_orders_status_status_json,
-    post_orders_id_history_json,
-    post_orders_json,
-    put_orders_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
+    from .._models.not_found import NotFound
+    from .._models.order import Order
+    from .._models.order_create import OrderCreate
+    from .._models.order_edit import OrderEdit
+    from .._models.order_history import OrderHistory
+    from .._models.order_history_edit import OrderHistoryEdit
+    from .._models.status_invalid import StatusInvalid
 
 
 class OrdersNamespace:
@@ -46,6 +35,8 @@ class OrdersNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Order]:
         """orders.getOrdersJson: Retrieve all Orders."""
+        from . import get_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_json.asyncio(
             client=self._client,
             limit=limit,
@@ -58,6 +49,8 @@ class OrdersNamespace:
         body: OrderCreate,
     ) -> Order:
         """orders.postOrdersJson: Create a new Order."""
+        from . import post_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await post_orders_json.asyncio(
             client=self._client,
             body=body,
@@ -68,6 +61,8 @@ class OrdersNamespace:
         id: int,
     ) -> list[None | Order]:
         """orders.getOrdersAfterIdJson: Retrieve orders filtered by Order Id."""
+        from . import get_orders_after_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_after_id_json.asyncio(
             id=id,
             client=self._client,
@@ -77,6 +72,8 @@ class OrdersNamespace:
         self,
     ) -> Count:
         """orders.getOrdersCountJson: Count all Orders."""
+        from . import get_orders_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_count_json.asyncio(
             client=self._client,
         )
@@ -86,6 +83,8 @@ class OrdersNamespace:
         status: GetOrdersStatusStatusJsonStatus,
     ) -> list[None | Order]:
         """orders.getOrdersStatusStatusJson: Retrieve orders filtered by status."""
+        from . import get_orders_status_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_status_status_json.asyncio(
             status=status,
             client=self._client,
@@ -96,6 +95,8 @@ class OrdersNamespace:
         id: int,
     ) -> Order:
         """orders.getOrdersIdJson: Retrieve a single Order."""
+        from . import get_orders_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_id_json.asyncio(
             id=id,
             client=self._client,
@@ -108,6 +109,8 @@ class OrdersNamespace:
         body: OrderEdit,
     ) -> Order:
         """orders.putOrdersIdJson: Modify an existing Order."""
+        from . import put_orders_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_orders_id_json.asyncio(
             id=id,
             client=self._client,
@@ -119,6 +122,8 @@ class OrdersNamespace:
         id: int,
     ) -> list[None | OrderHistory]:
         """orders.getOrdersIdHistoryJson: Retrieve all Order History."""
+        from . import get_orders_id_history_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_id_history_json.asyncio(
             id=id,
             client=self._client,
@@ -131,6 +136,8 @@ class OrdersNamespace:
         body: OrderHistoryEdit,
     ) -> OrderHistory:
         """orders.postOrdersIdHistoryJson: Create a new Order History Entry."""
+        from . import post_orders_id_history_json  # noqa: PLC0415 - loaded on first call
+
         return await post_orders_id_history_json.asyncio(
             id=id,
             client=self._client,

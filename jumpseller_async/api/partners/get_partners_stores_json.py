@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, send, unwrap_required
 from .._models.partner_error import PartnerError
 from .._models.type_ import Type
 from .._types import UNSET, Unset
@@ -127,6 +127,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         list[None | Type]
@@ -134,7 +135,7 @@ async def asyncio(
 
     return cast(
         "list[None | Type]",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 client=client,
                 page=page,

@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.payment_method import PaymentMethod
 from .._types import UNSET, Unset
-from . import (
-    get_payment_methods_id_json,
-    get_payment_methods_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.payment_method import PaymentMethod
 
 
 class PaymentMethodsNamespace:
@@ -29,6 +25,8 @@ class PaymentMethodsNamespace:
         self,
     ) -> list[None | PaymentMethod]:
         """paymentMethods.getPaymentMethodsJson: Retrieve all Store's Payment Methods."""
+        from . import get_payment_methods_json  # noqa: PLC0415 - loaded on first call
+
         return await get_payment_methods_json.asyncio(
             client=self._client,
         )
@@ -38,6 +36,8 @@ class PaymentMethodsNamespace:
         id: int,
     ) -> PaymentMethod:
         """paymentMethods.getPaymentMethodsIdJson: Retrieve a single Payment Method."""
+        from . import get_payment_methods_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_payment_methods_id_json.asyncio(
             id=id,
             client=self._client,

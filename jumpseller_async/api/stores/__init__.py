@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.language import Language
-from .._models.store import Store
 from .._types import UNSET, Unset
-from . import (
-    get_store_info_json,
-    get_store_languages_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.language import Language
+    from .._models.store import Store
 
 
 class StoresNamespace:
@@ -29,6 +25,8 @@ class StoresNamespace:
         self,
     ) -> Store:
         """stores.getStoreInfoJson: Retrieve Store Information."""
+        from . import get_store_info_json  # noqa: PLC0415 - loaded on first call
+
         return await get_store_info_json.asyncio(
             client=self._client,
         )
@@ -37,6 +35,8 @@ class StoresNamespace:
         self,
     ) -> list[Language | None]:
         """stores.getStoreLanguagesJson: Retrieve Store Languages."""
+        from . import get_store_languages_json  # noqa: PLC0415 - loaded on first call
+
         return await get_store_languages_json.asyncio(
             client=self._client,
         )
