@@ -49,8 +49,8 @@ class App:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        apps = d.pop("apps", UNSET)
+        d = src_dict
+        apps = d.get("apps", UNSET)
         if isinstance(apps, list):
             try:
                 _list0 = []
@@ -72,7 +72,8 @@ class App:
             apps,
         )
 
-        app.additional_properties = d
+        if not d.keys() <= _KEYS:
+            app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app
 
     @property
@@ -91,5 +92,12 @@ class App:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "apps",
+    }
+)
 
 from .._models.app_fields import AppFields  # noqa: E402

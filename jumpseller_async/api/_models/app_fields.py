@@ -89,18 +89,18 @@ class AppFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        author = d.pop("author", UNSET)
+        d = src_dict
+        author = d.get("author", UNSET)
 
-        code = d.pop("code", UNSET)
+        code = d.get("code", UNSET)
 
-        description = d.pop("description", UNSET)
+        description = d.get("description", UNSET)
 
-        js = d.pop("js", UNSET)
+        js = d.get("js", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        page = d.pop("page", UNSET)
+        page = d.get("page", UNSET)
 
         app_fields = cls(
             author,
@@ -111,7 +111,8 @@ class AppFields:
             page,
         )
 
-        app_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            app_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app_fields
 
     @property
@@ -129,3 +130,16 @@ class AppFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "author",
+        "code",
+        "description",
+        "js",
+        "name",
+        "page",
+    }
+)

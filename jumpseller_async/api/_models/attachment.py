@@ -41,8 +41,8 @@ class Attachment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        attachment = d.pop("attachment", UNSET)
+        d = src_dict
+        attachment = d.get("attachment", UNSET)
         if isinstance(attachment, dict):
             try:
                 attachment = AttachmentFields.from_dict(attachment)
@@ -54,7 +54,8 @@ class Attachment:
             attachment,
         )
 
-        attachment.additional_properties = d
+        if not d.keys() <= _KEYS:
+            attachment.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment
 
     @property
@@ -73,5 +74,12 @@ class Attachment:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "attachment",
+    }
+)
 
 from .._models.attachment_fields import AttachmentFields  # noqa: E402

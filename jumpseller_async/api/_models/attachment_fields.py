@@ -49,17 +49,18 @@ class AttachmentFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         attachment_fields = cls(
             id,
             url,
         )
 
-        attachment_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            attachment_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment_fields
 
     @property
@@ -77,3 +78,12 @@ class AttachmentFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "url",
+    }
+)

@@ -39,14 +39,15 @@ class BadParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        d = src_dict
+        message = d.get("message", UNSET)
 
         bad_params = cls(
             message,
         )
 
-        bad_params.additional_properties = d
+        if not d.keys() <= _KEYS:
+            bad_params.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return bad_params
 
     @property
@@ -64,3 +65,11 @@ class BadParams:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+    }
+)

@@ -69,14 +69,14 @@ class BestSold:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        product_id = d.pop("product_id", UNSET)
+        product_id = d.get("product_id", UNSET)
 
-        product_name = d.pop("product_name", UNSET)
+        product_name = d.get("product_name", UNSET)
 
-        total = d.pop("total", UNSET)
+        total = d.get("total", UNSET)
 
         best_sold = cls(
             count,
@@ -85,7 +85,8 @@ class BestSold:
             total,
         )
 
-        best_sold.additional_properties = d
+        if not d.keys() <= _KEYS:
+            best_sold.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return best_sold
 
     @property
@@ -103,3 +104,14 @@ class BestSold:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "product_id",
+        "product_name",
+        "total",
+    }
+)

@@ -120,24 +120,24 @@ class BillingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        municipality = d.pop("municipality", UNSET)
+        municipality = d.get("municipality", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        surname = d.pop("surname", UNSET)
+        surname = d.get("surname", UNSET)
 
-        taxid = d.pop("taxid", UNSET)
+        taxid = d.get("taxid", UNSET)
 
         billing_address = cls(
             address,
@@ -151,7 +151,8 @@ class BillingAddress:
             taxid,
         )
 
-        billing_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            billing_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return billing_address
 
     @property
@@ -169,3 +170,19 @@ class BillingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "surname",
+        "taxid",
+    }
+)

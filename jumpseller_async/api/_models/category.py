@@ -41,8 +41,8 @@ class Category:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        category = d.pop("category", UNSET)
+        d = src_dict
+        category = d.get("category", UNSET)
         if isinstance(category, dict):
             try:
                 category = CategoryFields.from_dict(category)
@@ -54,7 +54,8 @@ class Category:
             category,
         )
 
-        category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category
 
     @property
@@ -73,5 +74,12 @@ class Category:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category",
+    }
+)
 
 from .._models.category_fields import CategoryFields  # noqa: E402

@@ -41,8 +41,8 @@ class CategoryEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        category = d.pop("category", UNSET)
+        d = src_dict
+        category = d.get("category", UNSET)
         if isinstance(category, dict):
             try:
                 category = CategoryEditFields.from_dict(category)
@@ -54,7 +54,8 @@ class CategoryEdit:
             category,
         )
 
-        category_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            category_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category_edit
 
     @property
@@ -73,5 +74,12 @@ class CategoryEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category",
+    }
+)
 
 from .._models.category_edit_fields import CategoryEditFields  # noqa: E402

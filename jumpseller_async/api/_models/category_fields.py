@@ -69,14 +69,14 @@ class CategoryFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        parent_id = d.pop("parent_id", UNSET)
+        parent_id = d.get("parent_id", UNSET)
 
-        permalink = d.pop("permalink", UNSET)
+        permalink = d.get("permalink", UNSET)
 
         category_fields = cls(
             id,
@@ -85,7 +85,8 @@ class CategoryFields:
             permalink,
         )
 
-        category_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            category_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category_fields
 
     @property
@@ -103,3 +104,14 @@ class CategoryFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "parent_id",
+        "permalink",
+    }
+)

@@ -41,8 +41,8 @@ class CheckoutCustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        checkout_custom_field = d.pop("checkout_custom_field", UNSET)
+        d = src_dict
+        checkout_custom_field = d.get("checkout_custom_field", UNSET)
         if isinstance(checkout_custom_field, dict):
             try:
                 checkout_custom_field = CheckoutCustomFieldFields.from_dict(checkout_custom_field)
@@ -54,7 +54,10 @@ class CheckoutCustomField:
             checkout_custom_field,
         )
 
-        checkout_custom_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field
 
     @property
@@ -73,5 +76,12 @@ class CheckoutCustomField:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "checkout_custom_field",
+    }
+)
 
 from .._models.checkout_custom_field_fields import CheckoutCustomFieldFields  # noqa: E402

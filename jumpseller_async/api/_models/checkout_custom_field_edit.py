@@ -41,8 +41,8 @@ class CheckoutCustomFieldEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        checkout_custom_field = d.pop("checkout_custom_field", UNSET)
+        d = src_dict
+        checkout_custom_field = d.get("checkout_custom_field", UNSET)
         if isinstance(checkout_custom_field, dict):
             try:
                 checkout_custom_field = CheckoutCustomFieldEditFields.from_dict(
@@ -56,7 +56,10 @@ class CheckoutCustomFieldEdit:
             checkout_custom_field,
         )
 
-        checkout_custom_field_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field_edit
 
     @property
@@ -75,5 +78,12 @@ class CheckoutCustomFieldEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "checkout_custom_field",
+    }
+)
 
 from .._models.checkout_custom_field_edit_fields import CheckoutCustomFieldEditFields  # noqa: E402

@@ -120,8 +120,8 @@ class CheckoutCustomFieldEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        area = d.pop("area", UNSET)
+        d = src_dict
+        area = d.get("area", UNSET)
         if isinstance(area, str):
             try:
                 area = _by_value_checkout_custom_field_edit_fields_area.get(
@@ -131,7 +131,7 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        custom_field_select_options = d.pop("custom_field_select_options", UNSET)
+        custom_field_select_options = d.get("custom_field_select_options", UNSET)
         if isinstance(custom_field_select_options, list):
             try:
                 custom_field_select_options = list(custom_field_select_options)
@@ -139,15 +139,15 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        deletable = d.pop("deletable", UNSET)
+        deletable = d.get("deletable", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = d.get("label", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
-        required = d.pop("required", UNSET)
+        required = d.get("required", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_checkout_custom_field_edit_fields_type.get(
@@ -167,7 +167,10 @@ class CheckoutCustomFieldEditFields:
             type_,
         )
 
-        checkout_custom_field_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field_edit_fields
 
     @property
@@ -185,3 +188,17 @@ class CheckoutCustomFieldEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "area",
+        "custom_field_select_options",
+        "deletable",
+        "label",
+        "position",
+        "required",
+        "type",
+    }
+)

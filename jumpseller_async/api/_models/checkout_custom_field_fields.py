@@ -130,8 +130,8 @@ class CheckoutCustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        area = d.pop("area", UNSET)
+        d = src_dict
+        area = d.get("area", UNSET)
         if isinstance(area, str):
             try:
                 area = _by_value_checkout_custom_field_fields_area.get(
@@ -141,7 +141,7 @@ class CheckoutCustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        custom_field_select_options = d.pop("custom_field_select_options", UNSET)
+        custom_field_select_options = d.get("custom_field_select_options", UNSET)
         if isinstance(custom_field_select_options, list):
             try:
                 custom_field_select_options = list(custom_field_select_options)
@@ -149,17 +149,17 @@ class CheckoutCustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        deletable = d.pop("deletable", UNSET)
+        deletable = d.get("deletable", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = d.get("label", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
-        required = d.pop("required", UNSET)
+        required = d.get("required", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_checkout_custom_field_fields_type.get(
@@ -180,7 +180,10 @@ class CheckoutCustomFieldFields:
             type_,
         )
 
-        checkout_custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field_fields
 
     @property
@@ -198,3 +201,18 @@ class CheckoutCustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "area",
+        "custom_field_select_options",
+        "deletable",
+        "id",
+        "label",
+        "position",
+        "required",
+        "type",
+    }
+)

@@ -39,14 +39,15 @@ class Count:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        d = src_dict
+        count = d.get("count", UNSET)
 
         count = cls(
             count,
         )
 
-        count.additional_properties = d
+        if not d.keys() <= _KEYS:
+            count.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return count
 
     @property
@@ -64,3 +65,11 @@ class Count:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+    }
+)

@@ -79,14 +79,14 @@ class CountryOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        count = d.pop("count", UNSET)
+        count = d.get("count", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        orders = d.pop("orders", UNSET)
+        orders = d.get("orders", UNSET)
         if isinstance(orders, list):
             try:
                 _list0 = []
@@ -111,7 +111,8 @@ class CountryOrders:
             orders,
         )
 
-        country_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            country_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return country_orders
 
     @property
@@ -130,5 +131,15 @@ class CountryOrders:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "count",
+        "country",
+        "orders",
+    }
+)
 
 from .._models.region_orders import RegionOrders  # noqa: E402

@@ -41,8 +41,8 @@ class CustomFieldEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        custom_field = d.pop("custom_field", UNSET)
+        d = src_dict
+        custom_field = d.get("custom_field", UNSET)
         if isinstance(custom_field, dict):
             try:
                 custom_field = CustomFieldEditFields.from_dict(custom_field)
@@ -54,7 +54,8 @@ class CustomFieldEdit:
             custom_field,
         )
 
-        custom_field_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return custom_field_edit
 
     @property
@@ -73,5 +74,12 @@ class CustomFieldEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field",
+    }
+)
 
 from .._models.custom_field_edit_fields import CustomFieldEditFields  # noqa: E402

@@ -72,10 +72,10 @@ class CustomFieldEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        label = d.pop("label", UNSET)
+        d = src_dict
+        label = d.get("label", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_custom_field_edit_fields_type.get(
@@ -85,7 +85,7 @@ class CustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        values = d.pop("values", UNSET)
+        values = d.get("values", UNSET)
         if isinstance(values, list):
             try:
                 values = list(values)
@@ -99,7 +99,10 @@ class CustomFieldEditFields:
             values,
         )
 
-        custom_field_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_edit_fields
 
     @property
@@ -117,3 +120,13 @@ class CustomFieldEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "label",
+        "type",
+        "values",
+    }
+)

@@ -80,12 +80,12 @@ class CustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = d.get("label", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_custom_field_fields_type.get(type_) or CustomFieldFieldsType(
@@ -95,7 +95,7 @@ class CustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        values = d.pop("values", UNSET)
+        values = d.get("values", UNSET)
         if isinstance(values, list):
             try:
                 values = list(values)
@@ -110,7 +110,10 @@ class CustomFieldFields:
             values,
         )
 
-        custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_fields
 
     @property
@@ -128,3 +131,14 @@ class CustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "label",
+        "type",
+        "values",
+    }
+)

@@ -41,8 +41,8 @@ class CustomFieldSelectOption:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        custom_field_select_option = d.pop("custom_field_select_option", UNSET)
+        d = src_dict
+        custom_field_select_option = d.get("custom_field_select_option", UNSET)
         if isinstance(custom_field_select_option, dict):
             try:
                 custom_field_select_option = CustomFieldSelectOptionFields.from_dict(
@@ -56,7 +56,10 @@ class CustomFieldSelectOption:
             custom_field_select_option,
         )
 
-        custom_field_select_option.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_select_option.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_select_option
 
     @property
@@ -75,5 +78,12 @@ class CustomFieldSelectOption:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field_select_option",
+    }
+)
 
 from .._models.custom_field_select_option_fields import CustomFieldSelectOptionFields  # noqa: E402

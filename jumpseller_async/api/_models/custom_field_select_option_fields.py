@@ -49,17 +49,20 @@ class CustomFieldSelectOptionFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
         custom_field_select_option_fields = cls(
             id,
             value,
         )
 
-        custom_field_select_option_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_select_option_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_select_option_fields
 
     @property
@@ -77,3 +80,12 @@ class CustomFieldSelectOptionFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "value",
+    }
+)

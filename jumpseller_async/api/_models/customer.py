@@ -41,8 +41,8 @@ class Customer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customer = d.pop("customer", UNSET)
+        d = src_dict
+        customer = d.get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = CustomerFields.from_dict(customer)
@@ -54,7 +54,8 @@ class Customer:
             customer,
         )
 
-        customer.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer
 
     @property
@@ -73,5 +74,12 @@ class Customer:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer",
+    }
+)
 
 from .._models.customer_fields import CustomerFields  # noqa: E402

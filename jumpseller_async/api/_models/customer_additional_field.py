@@ -41,8 +41,8 @@ class CustomerAdditionalField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customer_additional_field = d.pop("customer_additional_field", UNSET)
+        d = src_dict
+        customer_additional_field = d.get("customer_additional_field", UNSET)
         if isinstance(customer_additional_field, dict):
             try:
                 customer_additional_field = CustomerAdditionalFieldFields.from_dict(
@@ -56,7 +56,10 @@ class CustomerAdditionalField:
             customer_additional_field,
         )
 
-        customer_additional_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field
 
     @property
@@ -75,5 +78,12 @@ class CustomerAdditionalField:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_additional_field",
+    }
+)
 
 from .._models.customer_additional_field_fields import CustomerAdditionalFieldFields  # noqa: E402

@@ -49,17 +49,20 @@ class CustomerAdditionalFieldEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        checkout_custom_field_id = d.pop("checkout_custom_field_id", UNSET)
+        d = src_dict
+        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
         customer_additional_field_edit_fields = cls(
             checkout_custom_field_id,
             value,
         )
 
-        customer_additional_field_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field_edit_fields
 
     @property
@@ -77,3 +80,12 @@ class CustomerAdditionalFieldEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "checkout_custom_field_id",
+        "value",
+    }
+)

@@ -89,18 +89,18 @@ class CustomerAdditionalFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        area = d.pop("area", UNSET)
+        d = src_dict
+        area = d.get("area", UNSET)
 
-        checkout_custom_field_id = d.pop("checkout_custom_field_id", UNSET)
+        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
 
-        customer_id = d.pop("customer_id", UNSET)
+        customer_id = d.get("customer_id", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = d.get("label", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
         customer_additional_field_fields = cls(
             area,
@@ -111,7 +111,10 @@ class CustomerAdditionalFieldFields:
             value,
         )
 
-        customer_additional_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field_fields
 
     @property
@@ -129,3 +132,16 @@ class CustomerAdditionalFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "area",
+        "checkout_custom_field_id",
+        "customer_id",
+        "id",
+        "label",
+        "value",
+    }
+)

@@ -41,8 +41,8 @@ class CustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customer_category = d.pop("customer_category", UNSET)
+        d = src_dict
+        customer_category = d.get("customer_category", UNSET)
         if isinstance(customer_category, dict):
             try:
                 customer_category = CustomerCategoryFields.from_dict(customer_category)
@@ -54,7 +54,8 @@ class CustomerCategory:
             customer_category,
         )
 
-        customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_category
 
     @property
@@ -73,5 +74,12 @@ class CustomerCategory:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_category",
+    }
+)
 
 from .._models.customer_category_fields import CustomerCategoryFields  # noqa: E402

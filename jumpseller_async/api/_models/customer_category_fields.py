@@ -59,12 +59,12 @@ class CustomerCategoryFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
         customer_category_fields = cls(
             code,
@@ -72,7 +72,10 @@ class CustomerCategoryFields:
             name,
         )
 
-        customer_category_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_category_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_category_fields
 
     @property
@@ -90,3 +93,13 @@ class CustomerCategoryFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "id",
+        "name",
+    }
+)

@@ -161,8 +161,8 @@ class CustomerFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        billing_address = d.pop("billing_address", UNSET)
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -170,7 +170,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_additional_fields = d.pop("customer_additional_fields", UNSET)
+        customer_additional_fields = d.get("customer_additional_fields", UNSET)
         if isinstance(customer_additional_fields, list):
             try:
                 _list0 = []
@@ -188,7 +188,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_categories = d.pop("customer_categories", UNSET)
+        customer_categories = d.get("customer_categories", UNSET)
         if isinstance(customer_categories, list):
             try:
                 _list0 = []
@@ -206,15 +206,15 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.pop("email", UNSET)
+        email = d.get("email", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        phone = d.pop("phone", UNSET)
+        phone = d.get("phone", UNSET)
 
-        shipping_address = d.pop("shipping_address", UNSET)
+        shipping_address = d.get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -222,7 +222,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_status.get(status) or CustomerFieldsStatus(
@@ -232,7 +232,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        surname = d.pop("surname", UNSET)
+        surname = d.get("surname", UNSET)
 
         customer_fields = cls(
             billing_address,
@@ -247,7 +247,8 @@ class CustomerFields:
             surname,
         )
 
-        customer_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_fields
 
     @property
@@ -266,6 +267,22 @@ class CustomerFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "customer_additional_fields",
+        "customer_categories",
+        "email",
+        "id",
+        "name",
+        "phone",
+        "shipping_address",
+        "status",
+        "surname",
+    }
+)
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.customer_additional_field import CustomerAdditionalField  # noqa: E402

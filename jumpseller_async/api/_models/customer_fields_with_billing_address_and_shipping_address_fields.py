@@ -63,8 +63,8 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        billing_address = d.pop("billing_address", UNSET)
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -72,9 +72,9 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        shipping_address = d.pop("shipping_address", UNSET)
+        shipping_address = d.get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -88,7 +88,10 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
             shipping_address,
         )
 
-        customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_billing_address_and_shipping_address_fields
 
     @property
@@ -107,6 +110,15 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "id",
+        "shipping_address",
+    }
+)
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

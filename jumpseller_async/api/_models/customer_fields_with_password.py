@@ -109,8 +109,8 @@ class CustomerFieldsWithPassword:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        billing_address = d.pop("billing_address", UNSET)
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -118,15 +118,15 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.pop("email", UNSET)
+        email = d.get("email", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        password = d.pop("password", UNSET)
+        password = d.get("password", UNSET)
 
-        phone = d.pop("phone", UNSET)
+        phone = d.get("phone", UNSET)
 
-        shipping_address = d.pop("shipping_address", UNSET)
+        shipping_address = d.get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -134,7 +134,7 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_with_password_status.get(
@@ -154,7 +154,10 @@ class CustomerFieldsWithPassword:
             status,
         )
 
-        customer_fields_with_password.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_password.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_password
 
     @property
@@ -173,6 +176,19 @@ class CustomerFieldsWithPassword:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "email",
+        "id",
+        "password",
+        "phone",
+        "shipping_address",
+        "status",
+    }
+)
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

@@ -118,8 +118,8 @@ class CustomerFieldsWithPasswordNoID:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        billing_address = d.pop("billing_address", UNSET)
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -127,7 +127,7 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_category = d.pop("customer_category", UNSET)
+        customer_category = d.get("customer_category", UNSET)
         if isinstance(customer_category, list):
             try:
                 customer_category = list(customer_category)
@@ -135,13 +135,13 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.pop("email", UNSET)
+        email = d.get("email", UNSET)
 
-        password = d.pop("password", UNSET)
+        password = d.get("password", UNSET)
 
-        phone = d.pop("phone", UNSET)
+        phone = d.get("phone", UNSET)
 
-        shipping_address = d.pop("shipping_address", UNSET)
+        shipping_address = d.get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -149,7 +149,7 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_with_password_no_id_status.get(
@@ -169,7 +169,10 @@ class CustomerFieldsWithPasswordNoID:
             status,
         )
 
-        customer_fields_with_password_no_id.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_password_no_id.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_password_no_id
 
     @property
@@ -188,6 +191,19 @@ class CustomerFieldsWithPasswordNoID:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "customer_category",
+        "email",
+        "password",
+        "phone",
+        "shipping_address",
+        "status",
+    }
+)
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

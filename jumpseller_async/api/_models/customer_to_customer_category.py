@@ -49,17 +49,20 @@ class CustomerToCustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        email = d.pop("email", UNSET)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
         customer_to_customer_category = cls(
             email,
             id,
         )
 
-        customer_to_customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_to_customer_category.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_to_customer_category
 
     @property
@@ -77,3 +80,12 @@ class CustomerToCustomerCategory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "email",
+        "id",
+    }
+)

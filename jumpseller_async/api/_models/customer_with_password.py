@@ -41,8 +41,8 @@ class CustomerWithPassword:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customer = d.pop("customer", UNSET)
+        d = src_dict
+        customer = d.get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = CustomerFieldsWithPassword.from_dict(customer)
@@ -54,7 +54,10 @@ class CustomerWithPassword:
             customer,
         )
 
-        customer_with_password.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_with_password.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_with_password
 
     @property
@@ -73,5 +76,12 @@ class CustomerWithPassword:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer",
+    }
+)
 
 from .._models.customer_fields_with_password import CustomerFieldsWithPassword  # noqa: E402

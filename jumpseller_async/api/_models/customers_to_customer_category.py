@@ -49,8 +49,8 @@ class CustomersToCustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customers = d.pop("customers", UNSET)
+        d = src_dict
+        customers = d.get("customers", UNSET)
         if isinstance(customers, list):
             try:
                 _list0 = []
@@ -72,7 +72,10 @@ class CustomersToCustomerCategory:
             customers,
         )
 
-        customers_to_customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customers_to_customer_category.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customers_to_customer_category
 
     @property
@@ -91,5 +94,12 @@ class CustomersToCustomerCategory:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customers",
+    }
+)
 
 from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: E402

@@ -49,17 +49,18 @@ class DailyVisits:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        date = d.pop("date", UNSET)
+        d = src_dict
+        date = d.get("date", UNSET)
 
-        visits = d.pop("visits", UNSET)
+        visits = d.get("visits", UNSET)
 
         daily_visits = cls(
             date,
             visits,
         )
 
-        daily_visits.additional_properties = d
+        if not d.keys() <= _KEYS:
+            daily_visits.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return daily_visits
 
     @property
@@ -77,3 +78,12 @@ class DailyVisits:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "date",
+        "visits",
+    }
+)

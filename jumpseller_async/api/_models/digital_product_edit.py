@@ -41,8 +41,8 @@ class DigitalProductEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        digital_product = d.pop("digital_product", UNSET)
+        d = src_dict
+        digital_product = d.get("digital_product", UNSET)
         if isinstance(digital_product, dict):
             try:
                 digital_product = DigitalProductEditFields.from_dict(digital_product)
@@ -54,7 +54,10 @@ class DigitalProductEdit:
             digital_product,
         )
 
-        digital_product_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_edit
 
     @property
@@ -73,5 +76,12 @@ class DigitalProductEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "digital_product",
+    }
+)
 
 from .._models.digital_product_edit_fields import DigitalProductEditFields  # noqa: E402

@@ -49,17 +49,20 @@ class DigitalProductEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        filename = d.pop("filename", UNSET)
+        d = src_dict
+        filename = d.get("filename", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         digital_product_edit_fields = cls(
             filename,
             url,
         )
 
-        digital_product_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_edit_fields
 
     @property
@@ -77,3 +80,12 @@ class DigitalProductEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "filename",
+        "url",
+    }
+)

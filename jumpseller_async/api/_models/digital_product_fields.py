@@ -59,12 +59,12 @@ class DigitalProductFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        expiration_seconds = d.pop("expiration_seconds", UNSET)
+        d = src_dict
+        expiration_seconds = d.get("expiration_seconds", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         digital_product_fields = cls(
             expiration_seconds,
@@ -72,7 +72,10 @@ class DigitalProductFields:
             url,
         )
 
-        digital_product_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_fields
 
     @property
@@ -90,3 +93,13 @@ class DigitalProductFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "expiration_seconds",
+        "id",
+        "url",
+    }
+)

@@ -53,8 +53,8 @@ class Fulfillment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        fulfillment = d.pop("fulfillment", UNSET)
+        d = src_dict
+        fulfillment = d.get("fulfillment", UNSET)
         if isinstance(fulfillment, dict):
             try:
                 fulfillment = FulfillmentFields.from_dict(fulfillment)
@@ -62,7 +62,7 @@ class Fulfillment:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        order_fulfillment = d.pop("order_fulfillment", UNSET)
+        order_fulfillment = d.get("order_fulfillment", UNSET)
         if isinstance(order_fulfillment, dict):
             try:
                 order_fulfillment = FulfillmentFields.from_dict(order_fulfillment)
@@ -75,7 +75,8 @@ class Fulfillment:
             order_fulfillment,
         )
 
-        fulfillment.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return fulfillment
 
     @property
@@ -94,5 +95,13 @@ class Fulfillment:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fulfillment",
+        "order_fulfillment",
+    }
+)
 
 from .._models.fulfillment_fields import FulfillmentFields  # noqa: E402

@@ -131,18 +131,18 @@ class FulfillmentEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        expected_arrival_from = d.pop("expected_arrival_from", UNSET)
+        d = src_dict
+        expected_arrival_from = d.get("expected_arrival_from", UNSET)
 
-        expected_arrival_to = d.pop("expected_arrival_to", UNSET)
+        expected_arrival_to = d.get("expected_arrival_to", UNSET)
 
-        external_id = d.pop("external_id", UNSET)
+        external_id = d.get("external_id", UNSET)
 
-        order_id = d.pop("order_id", UNSET)
+        order_id = d.get("order_id", UNSET)
 
-        service_type = d.pop("service_type", UNSET)
+        service_type = d.get("service_type", UNSET)
 
-        shipment_status = d.pop("shipment_status", UNSET)
+        shipment_status = d.get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_fulfillment_edit_fields_shipment_status.get(
@@ -152,11 +152,11 @@ class FulfillmentEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        tracking_company = d.pop("tracking_company", UNSET)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        tracking_number = d.pop("tracking_number", UNSET)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_fulfillment_edit_fields_type.get(
@@ -178,7 +178,10 @@ class FulfillmentEditFields:
             type_,
         )
 
-        fulfillment_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_edit_fields
 
     @property
@@ -196,3 +199,19 @@ class FulfillmentEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "expected_arrival_from",
+        "expected_arrival_to",
+        "external_id",
+        "order_id",
+        "service_type",
+        "shipment_status",
+        "tracking_company",
+        "tracking_number",
+        "type",
+    }
+)

@@ -109,22 +109,22 @@ class FulfillmentFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        external_id = d.pop("external_id", UNSET)
+        d = src_dict
+        external_id = d.get("external_id", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        order_id = d.pop("order_id", UNSET)
+        order_id = d.get("order_id", UNSET)
 
-        service_type = d.pop("service_type", UNSET)
+        service_type = d.get("service_type", UNSET)
 
-        shipment_status = d.pop("shipment_status", UNSET)
+        shipment_status = d.get("shipment_status", UNSET)
 
-        tracking_company = d.pop("tracking_company", UNSET)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        tracking_number = d.pop("tracking_number", UNSET)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
 
         fulfillment_fields = cls(
             external_id,
@@ -137,7 +137,10 @@ class FulfillmentFields:
             type_,
         )
 
-        fulfillment_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_fields
 
     @property
@@ -155,3 +158,18 @@ class FulfillmentFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "external_id",
+        "id",
+        "order_id",
+        "service_type",
+        "shipment_status",
+        "tracking_company",
+        "tracking_number",
+        "type",
+    }
+)

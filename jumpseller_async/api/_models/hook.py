@@ -41,8 +41,8 @@ class Hook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        hook = d.pop("hook", UNSET)
+        d = src_dict
+        hook = d.get("hook", UNSET)
         if isinstance(hook, dict):
             try:
                 hook = HookFields.from_dict(hook)
@@ -54,7 +54,8 @@ class Hook:
             hook,
         )
 
-        hook.additional_properties = d
+        if not d.keys() <= _KEYS:
+            hook.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook
 
     @property
@@ -73,5 +74,12 @@ class Hook:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "hook",
+    }
+)
 
 from .._models.hook_fields import HookFields  # noqa: E402

@@ -53,8 +53,8 @@ class HookEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        event = d.pop("event", UNSET)
+        d = src_dict
+        event = d.get("event", UNSET)
         if isinstance(event, str):
             try:
                 event = _by_value_hook_edit_fields_event.get(event) or HookEditFieldsEvent(event)
@@ -62,14 +62,15 @@ class HookEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         hook_edit_fields = cls(
             event,
             url,
         )
 
-        hook_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            hook_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_edit_fields
 
     @property
@@ -87,3 +88,12 @@ class HookEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "event",
+        "url",
+    }
+)

@@ -79,16 +79,16 @@ class HookFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        created_at = d.pop("created_at", UNSET)
+        d = src_dict
+        created_at = d.get("created_at", UNSET)
 
-        event = d.pop("event", UNSET)
+        event = d.get("event", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         hook_fields = cls(
             created_at,
@@ -98,7 +98,8 @@ class HookFields:
             url,
         )
 
-        hook_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            hook_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_fields
 
     @property
@@ -116,3 +117,15 @@ class HookFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "created_at",
+        "event",
+        "id",
+        "name",
+        "url",
+    }
+)

@@ -39,14 +39,15 @@ class Id:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
         id = cls(
             id,
         )
 
-        id.additional_properties = d
+        if not d.keys() <= _KEYS:
+            id.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return id
 
     @property
@@ -64,3 +65,11 @@ class Id:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+    }
+)

@@ -41,8 +41,8 @@ class ImageEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        image = d.pop("image", UNSET)
+        d = src_dict
+        image = d.get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = ImageEditFields.from_dict(image)
@@ -54,7 +54,8 @@ class ImageEdit:
             image,
         )
 
-        image_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            image_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_edit
 
     @property
@@ -73,5 +74,12 @@ class ImageEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "image",
+    }
+)
 
 from .._models.image_edit_fields import ImageEditFields  # noqa: E402

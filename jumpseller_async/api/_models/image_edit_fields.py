@@ -39,14 +39,15 @@ class ImageEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        url = d.pop("url", UNSET)
+        d = src_dict
+        url = d.get("url", UNSET)
 
         image_edit_fields = cls(
             url,
         )
 
-        image_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            image_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_edit_fields
 
     @property
@@ -64,3 +65,11 @@ class ImageEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "url",
+    }
+)

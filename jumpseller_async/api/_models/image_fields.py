@@ -59,12 +59,12 @@ class ImageFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         image_fields = cls(
             id,
@@ -72,7 +72,8 @@ class ImageFields:
             url,
         )
 
-        image_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            image_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_fields
 
     @property
@@ -90,3 +91,13 @@ class ImageFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "position",
+        "url",
+    }
+)

@@ -79,16 +79,16 @@ class JSApp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        application_id = d.pop("application_id", UNSET)
+        d = src_dict
+        application_id = d.get("application_id", UNSET)
 
-        element = d.pop("element", UNSET)
+        element = d.get("element", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        template = d.pop("template", UNSET)
+        template = d.get("template", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         js_app = cls(
             application_id,
@@ -98,7 +98,8 @@ class JSApp:
             url,
         )
 
-        js_app.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app
 
     @property
@@ -116,3 +117,15 @@ class JSApp:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "application_id",
+        "element",
+        "id",
+        "template",
+        "url",
+    }
+)

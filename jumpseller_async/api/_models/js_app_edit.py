@@ -41,8 +41,8 @@ class JSAppEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        app = d.pop("app", UNSET)
+        d = src_dict
+        app = d.get("app", UNSET)
         if isinstance(app, dict):
             try:
                 app = JSApp.from_dict(app)
@@ -54,7 +54,8 @@ class JSAppEdit:
             app,
         )
 
-        js_app_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_edit
 
     @property
@@ -73,5 +74,12 @@ class JSAppEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "app",
+    }
+)
 
 from .._models.js_app import JSApp  # noqa: E402

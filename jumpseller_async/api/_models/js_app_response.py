@@ -41,8 +41,8 @@ class JSAppResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        js_app = d.pop("js_app", UNSET)
+        d = src_dict
+        js_app = d.get("js_app", UNSET)
         if isinstance(js_app, dict):
             try:
                 js_app = JSApp.from_dict(js_app)
@@ -54,7 +54,8 @@ class JSAppResponse:
             js_app,
         )
 
-        js_app_response.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app_response.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_response
 
     @property
@@ -73,5 +74,12 @@ class JSAppResponse:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "js_app",
+    }
+)
 
 from .._models.js_app import JSApp  # noqa: E402

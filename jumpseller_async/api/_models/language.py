@@ -49,17 +49,18 @@ class Language:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
         language = cls(
             code,
             name,
         )
 
-        language.additional_properties = d
+        if not d.keys() <= _KEYS:
+            language.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return language
 
     @property
@@ -77,3 +78,12 @@ class Language:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "name",
+    }
+)

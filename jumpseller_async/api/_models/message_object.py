@@ -39,14 +39,15 @@ class MessageObject:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        d = src_dict
+        message = d.get("message", UNSET)
 
         message_object = cls(
             message,
         )
 
-        message_object.additional_properties = d
+        if not d.keys() <= _KEYS:
+            message_object.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return message_object
 
     @property
@@ -64,3 +65,11 @@ class MessageObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+    }
+)

@@ -41,8 +41,8 @@ class NewPartnerStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        store = d.pop("store", UNSET)
+        d = src_dict
+        store = d.get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = NewPartnerStoreStore.from_dict(store)
@@ -54,7 +54,8 @@ class NewPartnerStore:
             store,
         )
 
-        new_partner_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            new_partner_store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return new_partner_store
 
     @property
@@ -73,5 +74,12 @@ class NewPartnerStore:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "store",
+    }
+)
 
 from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: E402

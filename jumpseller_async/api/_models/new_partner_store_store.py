@@ -69,14 +69,14 @@ class NewPartnerStoreStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        email_partner = d.pop("email_partner", UNSET)
+        email_partner = d.get("email_partner", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        redirect_url = d.pop("redirect_url", UNSET)
+        redirect_url = d.get("redirect_url", UNSET)
 
         new_partner_store_store = cls(
             code,
@@ -85,7 +85,10 @@ class NewPartnerStoreStore:
             redirect_url,
         )
 
-        new_partner_store_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            new_partner_store_store.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return new_partner_store_store
 
     @property
@@ -103,3 +106,14 @@ class NewPartnerStoreStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "email_partner",
+        "name",
+        "redirect_url",
+    }
+)

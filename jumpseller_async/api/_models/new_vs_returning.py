@@ -59,12 +59,12 @@ class NewVsReturning:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        date = d.pop("date", UNSET)
+        d = src_dict
+        date = d.get("date", UNSET)
 
-        new = d.pop("new", UNSET)
+        new = d.get("new", UNSET)
 
-        returning = d.pop("returning", UNSET)
+        returning = d.get("returning", UNSET)
 
         new_vs_returning = cls(
             date,
@@ -72,7 +72,8 @@ class NewVsReturning:
             returning,
         )
 
-        new_vs_returning.additional_properties = d
+        if not d.keys() <= _KEYS:
+            new_vs_returning.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return new_vs_returning
 
     @property
@@ -90,3 +91,13 @@ class NewVsReturning:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "date",
+        "new",
+        "returning",
+    }
+)

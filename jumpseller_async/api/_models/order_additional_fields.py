@@ -50,17 +50,20 @@ class OrderAdditionalFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        label = d.pop("label", UNSET)
+        d = src_dict
+        label = d.get("label", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
         order_additional_fields = cls(
             label,
             value,
         )
 
-        order_additional_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_additional_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_additional_fields
 
     @property
@@ -78,3 +81,12 @@ class OrderAdditionalFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "label",
+        "value",
+    }
+)

@@ -130,26 +130,26 @@ class OrderBillingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        country_name = d.pop("country_name", UNSET)
+        country_name = d.get("country_name", UNSET)
 
-        municipality = d.pop("municipality", UNSET)
+        municipality = d.get("municipality", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        street_number = d.pop("street_number", UNSET)
+        street_number = d.get("street_number", UNSET)
 
-        surname = d.pop("surname", UNSET)
+        surname = d.get("surname", UNSET)
 
         order_billing_address = cls(
             address,
@@ -164,7 +164,10 @@ class OrderBillingAddress:
             surname,
         )
 
-        order_billing_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_billing_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_billing_address
 
     @property
@@ -182,3 +185,20 @@ class OrderBillingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "country_name",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "street_number",
+        "surname",
+    }
+)

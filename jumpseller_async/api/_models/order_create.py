@@ -41,8 +41,8 @@ class OrderCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        order = d.pop("order", UNSET)
+        d = src_dict
+        order = d.get("order", UNSET)
         if isinstance(order, dict):
             try:
                 order = OrderCreateFields.from_dict(order)
@@ -54,7 +54,8 @@ class OrderCreate:
             order,
         )
 
-        order_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_create.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_create
 
     @property
@@ -73,5 +74,12 @@ class OrderCreate:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "order",
+    }
+)
 
 from .._models.order_create_fields import OrderCreateFields  # noqa: E402

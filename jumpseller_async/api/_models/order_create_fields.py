@@ -106,8 +106,8 @@ class OrderCreateFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        customer = d.pop("customer", UNSET)
+        d = src_dict
+        customer = d.get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = CustomerFieldsWithBillingAddressAndShippingAddressFields.from_dict(
@@ -117,7 +117,7 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products = d.pop("products", UNSET)
+        products = d.get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -135,13 +135,13 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_method_id = d.pop("shipping_method_id", UNSET)
+        shipping_method_id = d.get("shipping_method_id", UNSET)
 
-        shipping_method_name = d.pop("shipping_method_name", UNSET)
+        shipping_method_name = d.get("shipping_method_name", UNSET)
 
-        shipping_price = d.pop("shipping_price", UNSET)
+        shipping_price = d.get("shipping_price", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_create_fields_status.get(
@@ -160,7 +160,10 @@ class OrderCreateFields:
             status,
         )
 
-        order_create_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_create_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_create_fields
 
     @property
@@ -179,6 +182,18 @@ class OrderCreateFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer",
+        "products",
+        "shipping_method_id",
+        "shipping_method_name",
+        "shipping_price",
+        "status",
+    }
+)
 
 from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (
     CustomerFieldsWithBillingAddressAndShippingAddressFields,  # noqa: E402

@@ -120,8 +120,8 @@ class OrderEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        additional_fields = d.pop("additional_fields", UNSET)
+        d = src_dict
+        additional_fields = d.get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
             try:
                 _list0 = []
@@ -139,9 +139,9 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        additional_information = d.pop("additional_information", UNSET)
+        additional_information = d.get("additional_information", UNSET)
 
-        shipment_status = d.pop("shipment_status", UNSET)
+        shipment_status = d.get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_order_edit_fields_shipment_status.get(
@@ -151,7 +151,7 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_edit_fields_status.get(status) or OrderEditFieldsStatus(
@@ -161,11 +161,11 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        tracking_company = d.pop("tracking_company", UNSET)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        tracking_number = d.pop("tracking_number", UNSET)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        tracking_url = d.pop("tracking_url", UNSET)
+        tracking_url = d.get("tracking_url", UNSET)
 
         order_edit_fields = cls(
             additional_fields,
@@ -177,7 +177,8 @@ class OrderEditFields:
             tracking_url,
         )
 
-        order_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_edit_fields
 
     @property
@@ -196,5 +197,18 @@ class OrderEditFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "additional_fields",
+        "additional_information",
+        "shipment_status",
+        "status",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+    }
+)
 
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

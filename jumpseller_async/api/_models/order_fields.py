@@ -465,8 +465,8 @@ class OrderFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        additional_fields = d.pop("additional_fields", UNSET)
+        d = src_dict
+        additional_fields = d.get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
             try:
                 _list0 = []
@@ -484,9 +484,9 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        additional_information = d.pop("additional_information", UNSET)
+        additional_information = d.get("additional_information", UNSET)
 
-        billing_address = d.pop("billing_address", UNSET)
+        billing_address = d.get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = OrderBillingAddress.from_dict(billing_address)
@@ -494,15 +494,15 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        checkout_url = d.pop("checkout_url", UNSET)
+        checkout_url = d.get("checkout_url", UNSET)
 
-        coupons = d.pop("coupons", UNSET)
+        coupons = d.get("coupons", UNSET)
 
-        created_at = d.pop("created_at", UNSET)
+        created_at = d.get("created_at", UNSET)
 
-        currency = d.pop("currency", UNSET)
+        currency = d.get("currency", UNSET)
 
-        customer = d.pop("customer", UNSET)
+        customer = d.get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = OrderFieldsCustomer.from_dict(customer)
@@ -510,21 +510,21 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        discount = d.pop("discount", UNSET)
+        discount = d.get("discount", UNSET)
 
-        duplicate_url = d.pop("duplicate_url", UNSET)
+        duplicate_url = d.get("duplicate_url", UNSET)
 
-        external_shipping_rate_id = d.pop("external_shipping_rate_id", UNSET)
+        external_shipping_rate_id = d.get("external_shipping_rate_id", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        payment_information = d.pop("payment_information", UNSET)
+        payment_information = d.get("payment_information", UNSET)
 
-        payment_method_name = d.pop("payment_method_name", UNSET)
+        payment_method_name = d.get("payment_method_name", UNSET)
 
-        payment_method_type = d.pop("payment_method_type", UNSET)
+        payment_method_type = d.get("payment_method_type", UNSET)
 
-        products = d.pop("products", UNSET)
+        products = d.get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -542,9 +542,9 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        recovery_url = d.pop("recovery_url", UNSET)
+        recovery_url = d.get("recovery_url", UNSET)
 
-        shipment_status = d.pop("shipment_status", UNSET)
+        shipment_status = d.get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_order_fields_shipment_status.get(
@@ -554,7 +554,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipment_status_enum = d.pop("shipment_status_enum", UNSET)
+        shipment_status_enum = d.get("shipment_status_enum", UNSET)
         if isinstance(shipment_status_enum, str):
             try:
                 shipment_status_enum = _by_value_order_fields_shipment_status_enum.get(
@@ -564,9 +564,9 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping = d.pop("shipping", UNSET)
+        shipping = d.get("shipping", UNSET)
 
-        shipping_address = d.pop("shipping_address", UNSET)
+        shipping_address = d.get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = OrderShippingAddress.from_dict(shipping_address)
@@ -574,13 +574,13 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_discount = d.pop("shipping_discount", UNSET)
+        shipping_discount = d.get("shipping_discount", UNSET)
 
-        shipping_method_id = d.pop("shipping_method_id", UNSET)
+        shipping_method_id = d.get("shipping_method_id", UNSET)
 
-        shipping_method_name = d.pop("shipping_method_name", UNSET)
+        shipping_method_name = d.get("shipping_method_name", UNSET)
 
-        shipping_option = d.pop("shipping_option", UNSET)
+        shipping_option = d.get("shipping_option", UNSET)
         if isinstance(shipping_option, str):
             try:
                 shipping_option = _by_value_order_fields_shipping_option.get(
@@ -590,11 +590,11 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_required = d.pop("shipping_required", UNSET)
+        shipping_required = d.get("shipping_required", UNSET)
 
-        shipping_tax = d.pop("shipping_tax", UNSET)
+        shipping_tax = d.get("shipping_tax", UNSET)
 
-        shipping_taxes = d.pop("shipping_taxes", UNSET)
+        shipping_taxes = d.get("shipping_taxes", UNSET)
         if isinstance(shipping_taxes, list):
             try:
                 _list0 = []
@@ -612,7 +612,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        source = d.pop("source", UNSET)
+        source = d.get("source", UNSET)
         if isinstance(source, dict):
             try:
                 source = TrafficSource.from_dict(source)
@@ -620,7 +620,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_fields_status.get(status) or OrderFieldsStatus(status)
@@ -628,7 +628,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status_enum = d.pop("status_enum", UNSET)
+        status_enum = d.get("status_enum", UNSET)
         if isinstance(status_enum, str):
             try:
                 status_enum = _by_value_order_fields_status_enum.get(
@@ -638,17 +638,17 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        subtotal = d.pop("subtotal", UNSET)
+        subtotal = d.get("subtotal", UNSET)
 
-        tax = d.pop("tax", UNSET)
+        tax = d.get("tax", UNSET)
 
-        total = d.pop("total", UNSET)
+        total = d.get("total", UNSET)
 
-        tracking_company = d.pop("tracking_company", UNSET)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        tracking_number = d.pop("tracking_number", UNSET)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        tracking_url = d.pop("tracking_url", UNSET)
+        tracking_url = d.get("tracking_url", UNSET)
 
         order_fields = cls(
             additional_fields,
@@ -690,7 +690,8 @@ class OrderFields:
             tracking_url,
         )
 
-        order_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_fields
 
     @property
@@ -709,6 +710,49 @@ class OrderFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "additional_fields",
+        "additional_information",
+        "billing_address",
+        "checkout_url",
+        "coupons",
+        "created_at",
+        "currency",
+        "customer",
+        "discount",
+        "duplicate_url",
+        "external_shipping_rate_id",
+        "id",
+        "payment_information",
+        "payment_method_name",
+        "payment_method_type",
+        "products",
+        "recovery_url",
+        "shipment_status",
+        "shipment_status_enum",
+        "shipping",
+        "shipping_address",
+        "shipping_discount",
+        "shipping_method_id",
+        "shipping_method_name",
+        "shipping_option",
+        "shipping_required",
+        "shipping_tax",
+        "shipping_taxes",
+        "source",
+        "status",
+        "status_enum",
+        "subtotal",
+        "tax",
+        "total",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+    }
+)
 
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402
 from .._models.order_billing_address import OrderBillingAddress  # noqa: E402

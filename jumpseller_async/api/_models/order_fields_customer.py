@@ -90,18 +90,18 @@ class OrderFieldsCustomer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        email = d.pop("email", UNSET)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        fullname = d.pop("fullname", UNSET)
+        fullname = d.get("fullname", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        ip = d.pop("ip", UNSET)
+        ip = d.get("ip", UNSET)
 
-        phone = d.pop("phone", UNSET)
+        phone = d.get("phone", UNSET)
 
-        phone_prefix = d.pop("phone_prefix", UNSET)
+        phone_prefix = d.get("phone_prefix", UNSET)
 
         order_fields_customer = cls(
             email,
@@ -112,7 +112,10 @@ class OrderFieldsCustomer:
             phone_prefix,
         )
 
-        order_fields_customer.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_fields_customer.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_fields_customer
 
     @property
@@ -130,3 +133,16 @@ class OrderFieldsCustomer:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "email",
+        "fullname",
+        "id",
+        "ip",
+        "phone",
+        "phone_prefix",
+    }
+)

@@ -41,8 +41,8 @@ class OrderHistory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        order_history = d.pop("order_history", UNSET)
+        d = src_dict
+        order_history = d.get("order_history", UNSET)
         if isinstance(order_history, dict):
             try:
                 order_history = OrderHistoryFields.from_dict(order_history)
@@ -54,7 +54,8 @@ class OrderHistory:
             order_history,
         )
 
-        order_history.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_history
 
     @property
@@ -73,5 +74,12 @@ class OrderHistory:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "order_history",
+    }
+)
 
 from .._models.order_history_fields import OrderHistoryFields  # noqa: E402

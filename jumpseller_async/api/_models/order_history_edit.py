@@ -41,8 +41,8 @@ class OrderHistoryEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        order_history = d.pop("order_history", UNSET)
+        d = src_dict
+        order_history = d.get("order_history", UNSET)
         if isinstance(order_history, dict):
             try:
                 order_history = OrderHistoryEditFields.from_dict(order_history)
@@ -54,7 +54,10 @@ class OrderHistoryEdit:
             order_history,
         )
 
-        order_history_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_history_edit
 
     @property
@@ -73,5 +76,12 @@ class OrderHistoryEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "order_history",
+    }
+)
 
 from .._models.order_history_edit_fields import OrderHistoryEditFields  # noqa: E402

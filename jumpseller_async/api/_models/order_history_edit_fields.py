@@ -39,14 +39,17 @@ class OrderHistoryEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        d = src_dict
+        message = d.get("message", UNSET)
 
         order_history_edit_fields = cls(
             message,
         )
 
-        order_history_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_history_edit_fields
 
     @property
@@ -64,3 +67,11 @@ class OrderHistoryEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+    }
+)

@@ -59,12 +59,12 @@ class OrderHistoryFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        created_at = d.pop("created_at", UNSET)
+        d = src_dict
+        created_at = d.get("created_at", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = d.get("message", UNSET)
 
         order_history_fields = cls(
             created_at,
@@ -72,7 +72,10 @@ class OrderHistoryFields:
             message,
         )
 
-        order_history_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_history_fields
 
     @property
@@ -90,3 +93,13 @@ class OrderHistoryFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "created_at",
+        "id",
+        "message",
+    }
+)

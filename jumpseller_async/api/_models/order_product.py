@@ -139,22 +139,22 @@ class OrderProduct:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        discount = d.pop("discount", UNSET)
+        d = src_dict
+        discount = d.get("discount", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        image = d.pop("image", UNSET)
+        image = d.get("image", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        qty = d.pop("qty", UNSET)
+        qty = d.get("qty", UNSET)
 
-        sku = d.pop("sku", UNSET)
+        sku = d.get("sku", UNSET)
 
-        taxes = d.pop("taxes", UNSET)
+        taxes = d.get("taxes", UNSET)
         if isinstance(taxes, list):
             try:
                 _list0 = []
@@ -172,9 +172,9 @@ class OrderProduct:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        variant_id = d.pop("variant_id", UNSET)
+        variant_id = d.get("variant_id", UNSET)
 
-        weight = d.pop("weight", UNSET)
+        weight = d.get("weight", UNSET)
 
         order_product = cls(
             discount,
@@ -189,7 +189,8 @@ class OrderProduct:
             weight,
         )
 
-        order_product.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product
 
     @property
@@ -208,5 +209,21 @@ class OrderProduct:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "discount",
+        "id",
+        "image",
+        "name",
+        "price",
+        "qty",
+        "sku",
+        "taxes",
+        "variant_id",
+        "weight",
+    }
+)
 
 from .._models.order_product_tax import OrderProductTax  # noqa: E402

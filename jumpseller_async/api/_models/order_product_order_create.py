@@ -79,16 +79,16 @@ class OrderProductOrderCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        discount = d.pop("discount", UNSET)
+        d = src_dict
+        discount = d.get("discount", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        qty = d.pop("qty", UNSET)
+        qty = d.get("qty", UNSET)
 
-        variant_id = d.pop("variant_id", UNSET)
+        variant_id = d.get("variant_id", UNSET)
 
         order_product_order_create = cls(
             discount,
@@ -98,7 +98,10 @@ class OrderProductOrderCreate:
             variant_id,
         )
 
-        order_product_order_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product_order_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_product_order_create
 
     @property
@@ -116,3 +119,15 @@ class OrderProductOrderCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "discount",
+        "id",
+        "price",
+        "qty",
+        "variant_id",
+    }
+)

@@ -79,16 +79,16 @@ class OrderProductTax:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        fixed = d.pop("fixed", UNSET)
+        d = src_dict
+        fixed = d.get("fixed", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        rate = d.pop("rate", UNSET)
+        rate = d.get("rate", UNSET)
 
-        tax_on_product_price = d.pop("tax_on_product_price", UNSET)
+        tax_on_product_price = d.get("tax_on_product_price", UNSET)
 
         order_product_tax = cls(
             fixed,
@@ -98,7 +98,8 @@ class OrderProductTax:
             tax_on_product_price,
         )
 
-        order_product_tax.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product_tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product_tax
 
     @property
@@ -116,3 +117,15 @@ class OrderProductTax:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fixed",
+        "id",
+        "name",
+        "rate",
+        "tax_on_product_price",
+    }
+)

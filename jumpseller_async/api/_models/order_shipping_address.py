@@ -150,30 +150,30 @@ class OrderShippingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        country_name = d.pop("country_name", UNSET)
+        country_name = d.get("country_name", UNSET)
 
-        latitude = d.pop("latitude", UNSET)
+        latitude = d.get("latitude", UNSET)
 
-        longitude = d.pop("longitude", UNSET)
+        longitude = d.get("longitude", UNSET)
 
-        municipality = d.pop("municipality", UNSET)
+        municipality = d.get("municipality", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        street_number = d.pop("street_number", UNSET)
+        street_number = d.get("street_number", UNSET)
 
-        surname = d.pop("surname", UNSET)
+        surname = d.get("surname", UNSET)
 
         order_shipping_address = cls(
             address,
@@ -190,7 +190,10 @@ class OrderShippingAddress:
             surname,
         )
 
-        order_shipping_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_shipping_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_shipping_address
 
     @property
@@ -208,3 +211,22 @@ class OrderShippingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "country_name",
+        "latitude",
+        "longitude",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "street_number",
+        "surname",
+    }
+)

@@ -99,20 +99,20 @@ class OrderShippingTax:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        country = d.pop("country", UNSET)
+        d = src_dict
+        country = d.get("country", UNSET)
 
-        fixed = d.pop("fixed", UNSET)
+        fixed = d.get("fixed", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        rate = d.pop("rate", UNSET)
+        rate = d.get("rate", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        tax_on_shipping_price = d.pop("tax_on_shipping_price", UNSET)
+        tax_on_shipping_price = d.get("tax_on_shipping_price", UNSET)
 
         order_shipping_tax = cls(
             country,
@@ -124,7 +124,10 @@ class OrderShippingTax:
             tax_on_shipping_price,
         )
 
-        order_shipping_tax.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_shipping_tax.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_shipping_tax
 
     @property
@@ -142,3 +145,17 @@ class OrderShippingTax:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "country",
+        "fixed",
+        "id",
+        "name",
+        "rate",
+        "region",
+        "tax_on_shipping_price",
+    }
+)

@@ -89,18 +89,18 @@ class OrdersData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        average = d.pop("average", UNSET)
+        d = src_dict
+        average = d.get("average", UNSET)
 
-        count = d.pop("count", UNSET)
+        count = d.get("count", UNSET)
 
-        date = d.pop("date", UNSET)
+        date = d.get("date", UNSET)
 
-        paid = d.pop("paid", UNSET)
+        paid = d.get("paid", UNSET)
 
-        pending = d.pop("pending", UNSET)
+        pending = d.get("pending", UNSET)
 
-        total = d.pop("total", UNSET)
+        total = d.get("total", UNSET)
 
         orders_data = cls(
             average,
@@ -111,7 +111,8 @@ class OrdersData:
             total,
         )
 
-        orders_data.additional_properties = d
+        if not d.keys() <= _KEYS:
+            orders_data.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return orders_data
 
     @property
@@ -129,3 +130,16 @@ class OrdersData:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "average",
+        "count",
+        "date",
+        "paid",
+        "pending",
+        "total",
+    }
+)

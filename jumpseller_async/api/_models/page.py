@@ -41,8 +41,8 @@ class Page:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        page = d.pop("page", UNSET)
+        d = src_dict
+        page = d.get("page", UNSET)
         if isinstance(page, dict):
             try:
                 page = PageFields.from_dict(page)
@@ -54,7 +54,8 @@ class Page:
             page,
         )
 
-        page.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page
 
     @property
@@ -73,5 +74,12 @@ class Page:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "page",
+    }
+)
 
 from .._models.page_fields import PageFields  # noqa: E402

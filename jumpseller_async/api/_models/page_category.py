@@ -59,12 +59,12 @@ class PageCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
         page_category = cls(
             id,
@@ -72,7 +72,8 @@ class PageCategory:
             position,
         )
 
-        page_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_category
 
     @property
@@ -90,3 +91,13 @@ class PageCategory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "position",
+    }
+)

@@ -157,10 +157,10 @@ class PageFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        body = d.pop("body", UNSET)
+        d = src_dict
+        body = d.get("body", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -178,9 +178,9 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        image = d.pop("image", UNSET)
+        image = d.get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = PageFieldsImage.from_dict(image)
@@ -188,15 +188,15 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        legal = d.pop("legal", UNSET)
+        legal = d.get("legal", UNSET)
 
-        meta_description = d.pop("meta_description", UNSET)
+        meta_description = d.get("meta_description", UNSET)
 
-        page_title = d.pop("page_title", UNSET)
+        page_title = d.get("page_title", UNSET)
 
-        permalink = d.pop("permalink", UNSET)
+        permalink = d.get("permalink", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_page_fields_status.get(status) or PageFieldsStatus(status)
@@ -204,7 +204,7 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        template = d.pop("template", UNSET)
+        template = d.get("template", UNSET)
         if isinstance(template, dict):
             try:
                 template = PageTemplate.from_dict(template)
@@ -212,7 +212,7 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        title = d.pop("title", UNSET)
+        title = d.get("title", UNSET)
 
         page_fields = cls(
             body,
@@ -228,7 +228,8 @@ class PageFields:
             title,
         )
 
-        page_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_fields
 
     @property
@@ -247,6 +248,23 @@ class PageFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "body",
+        "categories",
+        "id",
+        "image",
+        "legal",
+        "meta_description",
+        "page_title",
+        "permalink",
+        "status",
+        "template",
+        "title",
+    }
+)
 
 from .._models.page_category import PageCategory  # noqa: E402
 from .._models.page_fields_image import PageFieldsImage  # noqa: E402

@@ -50,17 +50,18 @@ class PageFieldsImage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
         page_fields_image = cls(
             id,
             url,
         )
 
-        page_fields_image.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_fields_image.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_fields_image
 
     @property
@@ -78,3 +79,12 @@ class PageFieldsImage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "url",
+    }
+)

@@ -135,10 +135,10 @@ class PageModifyFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        body = d.pop("body", UNSET)
+        d = src_dict
+        body = d.get("body", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -156,7 +156,7 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        image = d.pop("image", UNSET)
+        image = d.get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = PageModifyFieldsImage.from_dict(image)
@@ -164,13 +164,13 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        meta_description = d.pop("meta_description", UNSET)
+        meta_description = d.get("meta_description", UNSET)
 
-        page_title = d.pop("page_title", UNSET)
+        page_title = d.get("page_title", UNSET)
 
-        permalink = d.pop("permalink", UNSET)
+        permalink = d.get("permalink", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_page_modify_fields_status.get(status) or PageModifyFieldsStatus(
@@ -180,9 +180,9 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        template = d.pop("template", UNSET)
+        template = d.get("template", UNSET)
 
-        title = d.pop("title", UNSET)
+        title = d.get("title", UNSET)
 
         page_modify_fields = cls(
             body,
@@ -196,7 +196,10 @@ class PageModifyFields:
             title,
         )
 
-        page_modify_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_modify_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return page_modify_fields
 
     @property
@@ -215,6 +218,21 @@ class PageModifyFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "body",
+        "categories",
+        "image",
+        "meta_description",
+        "page_title",
+        "permalink",
+        "status",
+        "template",
+        "title",
+    }
+)
 
 from .._models.page_category import PageCategory  # noqa: E402
 from .._models.page_modify_fields_image import PageModifyFieldsImage  # noqa: E402

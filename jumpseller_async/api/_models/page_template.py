@@ -50,17 +50,18 @@ class PageTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
         page_template = cls(
             id,
             name,
         )
 
-        page_template.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_template.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_template
 
     @property
@@ -78,3 +79,12 @@ class PageTemplate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+    }
+)

@@ -59,12 +59,12 @@ class PartnerError:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error = d.pop("error", UNSET)
+        d = src_dict
+        error = d.get("error", UNSET)
 
-        field = d.pop("field", UNSET)
+        field = d.get("field", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = d.get("message", UNSET)
 
         partner_error = cls(
             error,
@@ -72,7 +72,8 @@ class PartnerError:
             message,
         )
 
-        partner_error.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_error.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return partner_error
 
     @property
@@ -90,3 +91,13 @@ class PartnerError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "error",
+        "field",
+        "message",
+    }
+)

@@ -41,8 +41,8 @@ class PartnerStoreCode:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        store = d.pop("store", UNSET)
+        d = src_dict
+        store = d.get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = PartnerStoreCodeStore.from_dict(store)
@@ -54,7 +54,10 @@ class PartnerStoreCode:
             store,
         )
 
-        partner_store_code.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_code.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_code
 
     @property
@@ -73,5 +76,12 @@ class PartnerStoreCode:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "store",
+    }
+)
 
 from .._models.partner_store_code_store import PartnerStoreCodeStore  # noqa: E402

@@ -106,16 +106,16 @@ class PartnerStoreCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        aff = d.pop("aff", UNSET)
+        d = src_dict
+        aff = d.get("aff", UNSET)
 
-        email = d.pop("email", UNSET)
+        email = d.get("email", UNSET)
 
-        locale = d.pop("locale", UNSET)
+        locale = d.get("locale", UNSET)
 
-        password = d.pop("password", UNSET)
+        password = d.get("password", UNSET)
 
-        plan_name = d.pop("plan_name", UNSET)
+        plan_name = d.get("plan_name", UNSET)
         if isinstance(plan_name, str):
             try:
                 plan_name = _by_value_partner_store_create_plan_name.get(
@@ -125,9 +125,9 @@ class PartnerStoreCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        reject_duplicates = d.pop("reject_duplicates", UNSET)
+        reject_duplicates = d.get("reject_duplicates", UNSET)
 
-        store_name = d.pop("store_name", UNSET)
+        store_name = d.get("store_name", UNSET)
 
         partner_store_create = cls(
             aff,
@@ -139,7 +139,10 @@ class PartnerStoreCreate:
             store_name,
         )
 
-        partner_store_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_create
 
     @property
@@ -157,3 +160,17 @@ class PartnerStoreCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "aff",
+        "email",
+        "locale",
+        "password",
+        "plan_name",
+        "reject_duplicates",
+        "store_name",
+    }
+)

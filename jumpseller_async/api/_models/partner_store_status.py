@@ -41,8 +41,8 @@ class PartnerStoreStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        status = d.pop("status", UNSET)
+        d = src_dict
+        status = d.get("status", UNSET)
         if isinstance(status, dict):
             try:
                 status = PartnerStoreStatusStatus.from_dict(status)
@@ -54,7 +54,10 @@ class PartnerStoreStatus:
             status,
         )
 
-        partner_store_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_status
 
     @property
@@ -73,5 +76,12 @@ class PartnerStoreStatus:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "status",
+    }
+)
 
 from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: E402

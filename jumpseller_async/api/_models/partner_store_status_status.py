@@ -49,17 +49,20 @@ class PartnerStoreStatusStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        d = src_dict
+        message = d.get("message", UNSET)
 
-        percentage = d.pop("percentage", UNSET)
+        percentage = d.get("percentage", UNSET)
 
         partner_store_status_status = cls(
             message,
             percentage,
         )
 
-        partner_store_status_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_status_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_status_status
 
     @property
@@ -77,3 +80,12 @@ class PartnerStoreStatusStatus:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+        "percentage",
+    }
+)

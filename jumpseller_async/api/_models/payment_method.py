@@ -41,8 +41,8 @@ class PaymentMethod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        payment_method = d.pop("payment_method", UNSET)
+        d = src_dict
+        payment_method = d.get("payment_method", UNSET)
         if isinstance(payment_method, dict):
             try:
                 payment_method = PaymentMethodFields.from_dict(payment_method)
@@ -54,7 +54,8 @@ class PaymentMethod:
             payment_method,
         )
 
-        payment_method.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return payment_method
 
     @property
@@ -73,5 +74,12 @@ class PaymentMethod:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "payment_method",
+    }
+)
 
 from .._models.payment_method_fields import PaymentMethodFields  # noqa: E402

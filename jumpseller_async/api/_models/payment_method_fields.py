@@ -63,12 +63,12 @@ class PaymentMethodFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_payment_method_fields_type.get(type_) or PaymentMethodFieldsType(
@@ -84,7 +84,10 @@ class PaymentMethodFields:
             type_,
         )
 
-        payment_method_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return payment_method_fields
 
     @property
@@ -102,3 +105,13 @@ class PaymentMethodFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "type",
+    }
+)

@@ -49,17 +49,20 @@ class PaymentMethodFreq:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
         payment_method_freq = cls(
             count,
             name,
         )
 
-        payment_method_freq.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method_freq.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return payment_method_freq
 
     @property
@@ -77,3 +80,12 @@ class PaymentMethodFreq:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "name",
+    }
+)

@@ -41,8 +41,8 @@ class Product:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        product = d.pop("product", UNSET)
+        d = src_dict
+        product = d.get("product", UNSET)
         if isinstance(product, dict):
             try:
                 product = ProductFields.from_dict(product)
@@ -54,7 +54,8 @@ class Product:
             product,
         )
 
-        product.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product
 
     @property
@@ -73,5 +74,12 @@ class Product:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "product",
+    }
+)
 
 from .._models.product_fields import ProductFields  # noqa: E402

@@ -41,8 +41,8 @@ class ProductCustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        field = d.pop("field", UNSET)
+        d = src_dict
+        field = d.get("field", UNSET)
         if isinstance(field, dict):
             try:
                 field = ProductCustomFieldFields.from_dict(field)
@@ -54,7 +54,10 @@ class ProductCustomField:
             field,
         )
 
-        product_custom_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_custom_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_custom_field
 
     @property
@@ -73,5 +76,12 @@ class ProductCustomField:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "field",
+    }
+)
 
 from .._models.product_custom_field_fields import ProductCustomFieldFields  # noqa: E402

@@ -89,18 +89,18 @@ class ProductCustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        custom_field_id = d.pop("custom_field_id", UNSET)
+        d = src_dict
+        custom_field_id = d.get("custom_field_id", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = d.get("label", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
-        value_id = d.pop("value_id", UNSET)
+        value_id = d.get("value_id", UNSET)
 
         product_custom_field_fields = cls(
             custom_field_id,
@@ -111,7 +111,10 @@ class ProductCustomFieldFields:
             value_id,
         )
 
-        product_custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_custom_field_fields
 
     @property
@@ -129,3 +132,16 @@ class ProductCustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field_id",
+        "id",
+        "label",
+        "type",
+        "value",
+        "value_id",
+    }
+)

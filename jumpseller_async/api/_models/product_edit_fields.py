@@ -259,10 +259,10 @@ class ProductEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        barcode = d.pop("barcode", UNSET)
+        d = src_dict
+        barcode = d.get("barcode", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -280,23 +280,23 @@ class ProductEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        description = d.pop("description", UNSET)
+        description = d.get("description", UNSET)
 
-        diameter = d.pop("diameter", UNSET)
+        diameter = d.get("diameter", UNSET)
 
-        featured = d.pop("featured", UNSET)
+        featured = d.get("featured", UNSET)
 
-        google_product_category = d.pop("google_product_category", UNSET)
+        google_product_category = d.get("google_product_category", UNSET)
 
-        height = d.pop("height", UNSET)
+        height = d.get("height", UNSET)
 
-        length = d.pop("length", UNSET)
+        length = d.get("length", UNSET)
 
-        meta_description = d.pop("meta_description", UNSET)
+        meta_description = d.get("meta_description", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        package_format = d.pop("package_format", UNSET)
+        package_format = d.get("package_format", UNSET)
         if isinstance(package_format, str):
             try:
                 package_format = _by_value_product_edit_fields_package_format.get(
@@ -306,17 +306,17 @@ class ProductEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        page_title = d.pop("page_title", UNSET)
+        page_title = d.get("page_title", UNSET)
 
-        permalink = d.pop("permalink", UNSET)
+        permalink = d.get("permalink", UNSET)
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        shipping_required = d.pop("shipping_required", UNSET)
+        shipping_required = d.get("shipping_required", UNSET)
 
-        sku = d.pop("sku", UNSET)
+        sku = d.get("sku", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_product_edit_fields_status.get(
@@ -326,13 +326,13 @@ class ProductEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        stock = d.pop("stock", UNSET)
+        stock = d.get("stock", UNSET)
 
-        stock_unlimited = d.pop("stock_unlimited", UNSET)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
-        weight = d.pop("weight", UNSET)
+        weight = d.get("weight", UNSET)
 
-        width = d.pop("width", UNSET)
+        width = d.get("width", UNSET)
 
         product_edit_fields = cls(
             barcode,
@@ -358,7 +358,10 @@ class ProductEditFields:
             width,
         )
 
-        product_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_edit_fields
 
     @property
@@ -377,5 +380,32 @@ class ProductEditFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "barcode",
+        "categories",
+        "description",
+        "diameter",
+        "featured",
+        "google_product_category",
+        "height",
+        "length",
+        "meta_description",
+        "name",
+        "package_format",
+        "page_title",
+        "permalink",
+        "price",
+        "shipping_required",
+        "sku",
+        "status",
+        "stock",
+        "stock_unlimited",
+        "weight",
+        "width",
+    }
+)
 
 from .._models.category_fields import CategoryFields  # noqa: E402

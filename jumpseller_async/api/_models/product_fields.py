@@ -299,10 +299,10 @@ class ProductFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        barcode = d.pop("barcode", UNSET)
+        d = src_dict
+        barcode = d.get("barcode", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -320,23 +320,23 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        created_at = d.pop("created_at", UNSET)
+        created_at = d.get("created_at", UNSET)
 
-        description = d.pop("description", UNSET)
+        description = d.get("description", UNSET)
 
-        diameter = d.pop("diameter", UNSET)
+        diameter = d.get("diameter", UNSET)
 
-        discount = d.pop("discount", UNSET)
+        discount = d.get("discount", UNSET)
 
-        featured = d.pop("featured", UNSET)
+        featured = d.get("featured", UNSET)
 
-        google_product_category = d.pop("google_product_category", UNSET)
+        google_product_category = d.get("google_product_category", UNSET)
 
-        height = d.pop("height", UNSET)
+        height = d.get("height", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        images = d.pop("images", UNSET)
+        images = d.get("images", UNSET)
         if isinstance(images, list):
             try:
                 _list0 = []
@@ -354,11 +354,11 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        length = d.pop("length", UNSET)
+        length = d.get("length", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        package_format = d.pop("package_format", UNSET)
+        package_format = d.get("package_format", UNSET)
         if isinstance(package_format, str):
             try:
                 package_format = _by_value_product_fields_package_format.get(
@@ -368,13 +368,13 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        permalink = d.pop("permalink", UNSET)
+        permalink = d.get("permalink", UNSET)
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        sku = d.pop("sku", UNSET)
+        sku = d.get("sku", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_product_fields_status.get(status) or ProductFieldsStatus(status)
@@ -382,11 +382,11 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        stock = d.pop("stock", UNSET)
+        stock = d.get("stock", UNSET)
 
-        stock_unlimited = d.pop("stock_unlimited", UNSET)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
-        variants = d.pop("variants", UNSET)
+        variants = d.get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 _list0 = []
@@ -404,9 +404,9 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        weight = d.pop("weight", UNSET)
+        weight = d.get("weight", UNSET)
 
-        width = d.pop("width", UNSET)
+        width = d.get("width", UNSET)
 
         product_fields = cls(
             barcode,
@@ -434,7 +434,8 @@ class ProductFields:
             width,
         )
 
-        product_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_fields
 
     @property
@@ -453,6 +454,35 @@ class ProductFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "barcode",
+        "categories",
+        "created_at",
+        "description",
+        "diameter",
+        "discount",
+        "featured",
+        "google_product_category",
+        "height",
+        "id",
+        "images",
+        "length",
+        "name",
+        "package_format",
+        "permalink",
+        "price",
+        "sku",
+        "status",
+        "stock",
+        "stock_unlimited",
+        "variants",
+        "weight",
+        "width",
+    }
+)
 
 from .._models.category_fields import CategoryFields  # noqa: E402
 from .._models.image_fields import ImageFields  # noqa: E402

@@ -41,8 +41,8 @@ class ProductOption:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        option = d.pop("option", UNSET)
+        d = src_dict
+        option = d.get("option", UNSET)
         if isinstance(option, dict):
             try:
                 option = ProductOptionFields.from_dict(option)
@@ -54,7 +54,8 @@ class ProductOption:
             option,
         )
 
-        product_option.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_option
 
     @property
@@ -73,5 +74,12 @@ class ProductOption:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "option",
+    }
+)
 
 from .._models.product_option_fields import ProductOptionFields  # noqa: E402

@@ -65,10 +65,10 @@ class ProductOptionEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        d = src_dict
+        name = d.get("name", UNSET)
 
-        option_type = d.pop("option_type", UNSET)
+        option_type = d.get("option_type", UNSET)
         if isinstance(option_type, str):
             try:
                 option_type = _by_value_product_option_edit_fields_option_type.get(
@@ -78,7 +78,7 @@ class ProductOptionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
         product_option_edit_fields = cls(
             name,
@@ -86,7 +86,10 @@ class ProductOptionEditFields:
             position,
         )
 
-        product_option_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_edit_fields
 
     @property
@@ -104,3 +107,13 @@ class ProductOptionEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "name",
+        "option_type",
+        "position",
+    }
+)

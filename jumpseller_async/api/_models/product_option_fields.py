@@ -95,12 +95,12 @@ class ProductOptionFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        option_type = d.pop("option_type", UNSET)
+        option_type = d.get("option_type", UNSET)
         if isinstance(option_type, str):
             try:
                 option_type = _by_value_product_option_fields_option_type.get(
@@ -110,9 +110,9 @@ class ProductOptionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
-        values = d.pop("values", UNSET)
+        values = d.get("values", UNSET)
         if isinstance(values, list):
             try:
                 _list0 = []
@@ -138,7 +138,10 @@ class ProductOptionFields:
             values,
         )
 
-        product_option_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_fields
 
     @property
@@ -157,5 +160,16 @@ class ProductOptionFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "option_type",
+        "position",
+        "values",
+    }
+)
 
 from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

@@ -41,8 +41,8 @@ class ProductOptionValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        value = d.pop("value", UNSET)
+        d = src_dict
+        value = d.get("value", UNSET)
         if isinstance(value, dict):
             try:
                 value = ProductOptionValueFields.from_dict(value)
@@ -54,7 +54,10 @@ class ProductOptionValue:
             value,
         )
 
-        product_option_value.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_value.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_value
 
     @property
@@ -73,5 +76,12 @@ class ProductOptionValue:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "value",
+    }
+)
 
 from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

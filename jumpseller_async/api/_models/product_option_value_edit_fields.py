@@ -49,17 +49,20 @@ class ProductOptionValueEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        d = src_dict
+        name = d.get("name", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
         product_option_value_edit_fields = cls(
             name,
             position,
         )
 
-        product_option_value_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_value_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_value_edit_fields
 
     @property
@@ -77,3 +80,12 @@ class ProductOptionValueEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "name",
+        "position",
+    }
+)

@@ -91,14 +91,14 @@ class ProductOptionValueFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        position = d.pop("position", UNSET)
+        position = d.get("position", UNSET)
 
-        product_option = d.pop("product_option", UNSET)
+        product_option = d.get("product_option", UNSET)
         if isinstance(product_option, dict):
             try:
                 product_option = ProductOption.from_dict(product_option)
@@ -106,7 +106,7 @@ class ProductOptionValueFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        variants = d.pop("variants", UNSET)
+        variants = d.get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 _list0 = []
@@ -132,7 +132,10 @@ class ProductOptionValueFields:
             variants,
         )
 
-        product_option_value_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_value_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_value_fields
 
     @property
@@ -151,6 +154,17 @@ class ProductOptionValueFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "position",
+        "product_option",
+        "variants",
+    }
+)
 
 from .._models.product_option import ProductOption  # noqa: E402
 from .._models.variant import Variant  # noqa: E402

@@ -89,18 +89,18 @@ class ProductOptionVariantEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        d = src_dict
+        name = d.get("name", UNSET)
 
-        product_option_id = d.pop("product_option_id", UNSET)
+        product_option_id = d.get("product_option_id", UNSET)
 
-        product_option_position = d.pop("product_option_position", UNSET)
+        product_option_position = d.get("product_option_position", UNSET)
 
-        product_option_value_id = d.pop("product_option_value_id", UNSET)
+        product_option_value_id = d.get("product_option_value_id", UNSET)
 
-        product_value_position = d.pop("product_value_position", UNSET)
+        product_value_position = d.get("product_value_position", UNSET)
 
-        value = d.pop("value", UNSET)
+        value = d.get("value", UNSET)
 
         product_option_variant_edit = cls(
             name,
@@ -111,7 +111,10 @@ class ProductOptionVariantEdit:
             value,
         )
 
-        product_option_variant_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_variant_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_variant_edit
 
     @property
@@ -129,3 +132,16 @@ class ProductOptionVariantEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "name",
+        "product_option_id",
+        "product_option_position",
+        "product_option_value_id",
+        "product_value_position",
+        "value",
+    }
+)

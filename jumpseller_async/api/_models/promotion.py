@@ -41,8 +41,8 @@ class Promotion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        promotion = d.pop("promotion", UNSET)
+        d = src_dict
+        promotion = d.get("promotion", UNSET)
         if isinstance(promotion, dict):
             try:
                 promotion = PromotionFields.from_dict(promotion)
@@ -54,7 +54,8 @@ class Promotion:
             promotion,
         )
 
-        promotion.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion
 
     @property
@@ -73,5 +74,12 @@ class Promotion:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "promotion",
+    }
+)
 
 from .._models.promotion_fields import PromotionFields  # noqa: E402

@@ -41,8 +41,8 @@ class PromotionEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        promotion = d.pop("promotion", UNSET)
+        d = src_dict
+        promotion = d.get("promotion", UNSET)
         if isinstance(promotion, dict):
             try:
                 promotion = PromotionEditFields.from_dict(promotion)
@@ -54,7 +54,8 @@ class PromotionEdit:
             promotion,
         )
 
-        promotion_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion_edit
 
     @property
@@ -73,5 +74,12 @@ class PromotionEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "promotion",
+    }
+)
 
 from .._models.promotion_edit_fields import PromotionEditFields  # noqa: E402

@@ -291,12 +291,12 @@ class PromotionEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        begins_at = d.pop("begins_at", UNSET)
+        d = src_dict
+        begins_at = d.get("begins_at", UNSET)
 
-        buys_at_least = d.pop("buys_at_least", UNSET)
+        buys_at_least = d.get("buys_at_least", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -314,15 +314,15 @@ class PromotionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        code = d.pop("code", UNSET)
+        code = d.get("code", UNSET)
 
-        condition_price = d.pop("condition_price", UNSET)
+        condition_price = d.get("condition_price", UNSET)
 
-        condition_qty = d.pop("condition_qty", UNSET)
+        condition_qty = d.get("condition_qty", UNSET)
 
-        cumulative = d.pop("cumulative", UNSET)
+        cumulative = d.get("cumulative", UNSET)
 
-        customer_categories = d.pop("customer_categories", UNSET)
+        customer_categories = d.get("customer_categories", UNSET)
         if isinstance(customer_categories, list):
             try:
                 _list0 = []
@@ -340,25 +340,25 @@ class PromotionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customers = d.pop("customers", UNSET)
+        customers = d.get("customers", UNSET)
 
-        discount_amount_fix = d.pop("discount_amount_fix", UNSET)
+        discount_amount_fix = d.get("discount_amount_fix", UNSET)
 
-        discount_amount_percent = d.pop("discount_amount_percent", UNSET)
+        discount_amount_percent = d.get("discount_amount_percent", UNSET)
 
-        discount_target = d.pop("discount_target", UNSET)
+        discount_target = d.get("discount_target", UNSET)
 
-        enabled = d.pop("enabled", UNSET)
+        enabled = d.get("enabled", UNSET)
 
-        expires_at = d.pop("expires_at", UNSET)
+        expires_at = d.get("expires_at", UNSET)
 
-        lasts = d.pop("lasts", UNSET)
+        lasts = d.get("lasts", UNSET)
 
-        max_times_used = d.pop("max_times_used", UNSET)
+        max_times_used = d.get("max_times_used", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        products = d.pop("products", UNSET)
+        products = d.get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -376,7 +376,7 @@ class PromotionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products_x = d.pop("products_x", UNSET)
+        products_x = d.get("products_x", UNSET)
         if isinstance(products_x, list):
             try:
                 _list0 = []
@@ -394,9 +394,9 @@ class PromotionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        quantity_x = d.pop("quantity_x", UNSET)
+        quantity_x = d.get("quantity_x", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
 
         promotion_edit_fields = cls(
             begins_at,
@@ -422,7 +422,10 @@ class PromotionEditFields:
             type_,
         )
 
-        promotion_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return promotion_edit_fields
 
     @property
@@ -441,5 +444,32 @@ class PromotionEditFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "begins_at",
+        "buys_at_least",
+        "categories",
+        "code",
+        "condition_price",
+        "condition_qty",
+        "cumulative",
+        "customer_categories",
+        "customers",
+        "discount_amount_fix",
+        "discount_amount_percent",
+        "discount_target",
+        "enabled",
+        "expires_at",
+        "lasts",
+        "max_times_used",
+        "name",
+        "products",
+        "products_x",
+        "quantity_x",
+        "type",
+    }
+)
 
 from .._models.id import Id  # noqa: E402

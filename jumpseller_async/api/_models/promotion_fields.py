@@ -286,10 +286,10 @@ class PromotionFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        begins_at = d.pop("begins_at", UNSET)
+        d = src_dict
+        begins_at = d.get("begins_at", UNSET)
 
-        categories = d.pop("categories", UNSET)
+        categories = d.get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -307,15 +307,15 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        code = d.pop("code", UNSET)
+        code = d.get("code", UNSET)
 
-        condition_price = d.pop("condition_price", UNSET)
+        condition_price = d.get("condition_price", UNSET)
 
-        condition_qty = d.pop("condition_qty", UNSET)
+        condition_qty = d.get("condition_qty", UNSET)
 
-        cumulative = d.pop("cumulative", UNSET)
+        cumulative = d.get("cumulative", UNSET)
 
-        customer_categories = d.pop("customer_categories", UNSET)
+        customer_categories = d.get("customer_categories", UNSET)
         if isinstance(customer_categories, list):
             try:
                 _list0 = []
@@ -333,25 +333,25 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        discount_amount_fix = d.pop("discount_amount_fix", UNSET)
+        discount_amount_fix = d.get("discount_amount_fix", UNSET)
 
-        discount_amount_percent = d.pop("discount_amount_percent", UNSET)
+        discount_amount_percent = d.get("discount_amount_percent", UNSET)
 
-        discount_target = d.pop("discount_target", UNSET)
+        discount_target = d.get("discount_target", UNSET)
 
-        enabled = d.pop("enabled", UNSET)
+        enabled = d.get("enabled", UNSET)
 
-        expires_at = d.pop("expires_at", UNSET)
+        expires_at = d.get("expires_at", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        lasts = d.pop("lasts", UNSET)
+        lasts = d.get("lasts", UNSET)
 
-        max_times_used = d.pop("max_times_used", UNSET)
+        max_times_used = d.get("max_times_used", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        products = d.pop("products", UNSET)
+        products = d.get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -369,7 +369,7 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products_x = d.pop("products_x", UNSET)
+        products_x = d.get("products_x", UNSET)
         if isinstance(products_x, list):
             try:
                 _list0 = []
@@ -387,11 +387,11 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        quantity_x = d.pop("quantity_x", UNSET)
+        quantity_x = d.get("quantity_x", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = d.get("status", UNSET)
 
-        times_used = d.pop("times_used", UNSET)
+        times_used = d.get("times_used", UNSET)
 
         promotion_fields = cls(
             begins_at,
@@ -417,7 +417,8 @@ class PromotionFields:
             times_used,
         )
 
-        promotion_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion_fields
 
     @property
@@ -436,5 +437,32 @@ class PromotionFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "begins_at",
+        "categories",
+        "code",
+        "condition_price",
+        "condition_qty",
+        "cumulative",
+        "customer_categories",
+        "discount_amount_fix",
+        "discount_amount_percent",
+        "discount_target",
+        "enabled",
+        "expires_at",
+        "id",
+        "lasts",
+        "max_times_used",
+        "name",
+        "products",
+        "products_x",
+        "quantity_x",
+        "status",
+        "times_used",
+    }
+)
 
 from .._models.id import Id  # noqa: E402

@@ -49,17 +49,18 @@ class Referrer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        source = d.pop("source", UNSET)
+        source = d.get("source", UNSET)
 
         referrer = cls(
             count,
             source,
         )
 
-        referrer.additional_properties = d
+        if not d.keys() <= _KEYS:
+            referrer.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return referrer
 
     @property
@@ -77,3 +78,12 @@ class Referrer:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "source",
+    }
+)

@@ -59,12 +59,12 @@ class RegionOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        city = d.pop("city", UNSET)
+        d = src_dict
+        city = d.get("city", UNSET)
 
-        code = d.pop("code", UNSET)
+        code = d.get("code", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
         region_orders = cls(
             city,
@@ -72,7 +72,8 @@ class RegionOrders:
             country,
         )
 
-        region_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            region_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return region_orders
 
     @property
@@ -90,3 +91,13 @@ class RegionOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "city",
+        "code",
+        "country",
+    }
+)

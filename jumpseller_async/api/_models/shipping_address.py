@@ -110,22 +110,22 @@ class ShippingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        municipality = d.pop("municipality", UNSET)
+        municipality = d.get("municipality", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        surname = d.pop("surname", UNSET)
+        surname = d.get("surname", UNSET)
 
         shipping_address = cls(
             address,
@@ -138,7 +138,8 @@ class ShippingAddress:
             surname,
         )
 
-        shipping_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_address
 
     @property
@@ -156,3 +157,18 @@ class ShippingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "surname",
+    }
+)

@@ -41,8 +41,8 @@ class ShippingMethodEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        shipping_method = d.pop("shipping_method", UNSET)
+        d = src_dict
+        shipping_method = d.get("shipping_method", UNSET)
         if isinstance(shipping_method, dict):
             try:
                 shipping_method = ShippingMethodEditShippingMethod.from_dict(shipping_method)
@@ -54,7 +54,10 @@ class ShippingMethodEdit:
             shipping_method,
         )
 
-        shipping_method_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_edit
 
     @property
@@ -73,5 +76,12 @@ class ShippingMethodEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "shipping_method",
+    }
+)
 
 from .._models.shipping_method_edit_shipping_method import ShippingMethodEditShippingMethod  # noqa: E402

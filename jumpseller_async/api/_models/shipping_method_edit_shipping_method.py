@@ -99,20 +99,20 @@ class ShippingMethodEditShippingMethod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        callback_url = d.pop("callback_url", UNSET)
+        d = src_dict
+        callback_url = d.get("callback_url", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        fetch_services_url = d.pop("fetch_services_url", UNSET)
+        fetch_services_url = d.get("fetch_services_url", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        state = d.pop("state", UNSET)
+        state = d.get("state", UNSET)
 
-        token = d.pop("token", UNSET)
+        token = d.get("token", UNSET)
 
         shipping_method_edit_shipping_method = cls(
             callback_url,
@@ -124,7 +124,10 @@ class ShippingMethodEditShippingMethod:
             token,
         )
 
-        shipping_method_edit_shipping_method.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_edit_shipping_method.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_edit_shipping_method
 
     @property
@@ -142,3 +145,17 @@ class ShippingMethodEditShippingMethod:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "callback_url",
+        "city",
+        "fetch_services_url",
+        "name",
+        "postal",
+        "state",
+        "token",
+    }
+)

@@ -133,20 +133,20 @@ class ShippingMethodFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        callback_url = d.pop("callback_url", UNSET)
+        d = src_dict
+        callback_url = d.get("callback_url", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        fetch_services_url = d.pop("fetch_services_url", UNSET)
+        fetch_services_url = d.get("fetch_services_url", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        services = d.pop("services", UNSET)
+        services = d.get("services", UNSET)
         if isinstance(services, list):
             try:
                 _list0 = []
@@ -164,9 +164,9 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        state = d.pop("state", UNSET)
+        state = d.get("state", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        type_ = d.get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_shipping_method_fields_type.get(
@@ -188,7 +188,10 @@ class ShippingMethodFields:
             type_,
         )
 
-        shipping_method_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_fields
 
     @property
@@ -207,5 +210,20 @@ class ShippingMethodFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "callback_url",
+        "city",
+        "fetch_services_url",
+        "id",
+        "name",
+        "postal",
+        "services",
+        "state",
+        "type",
+    }
+)
 
 from .._models.shipping_service import ShippingService  # noqa: E402

@@ -59,12 +59,12 @@ class ShippingService:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        service_code = d.pop("service_code", UNSET)
+        service_code = d.get("service_code", UNSET)
 
         shipping_service = cls(
             id,
@@ -72,7 +72,8 @@ class ShippingService:
             service_code,
         )
 
-        shipping_service.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_service.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_service
 
     @property
@@ -90,3 +91,13 @@ class ShippingService:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "service_code",
+    }
+)

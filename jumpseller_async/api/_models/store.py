@@ -153,8 +153,8 @@ class Store:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
         if isinstance(address, dict):
             try:
                 address = StoreAddress.from_dict(address)
@@ -162,21 +162,21 @@ class Store:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        code = d.pop("code", UNSET)
+        code = d.get("code", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        currency = d.pop("currency", UNSET)
+        currency = d.get("currency", UNSET)
 
-        email = d.pop("email", UNSET)
+        email = d.get("email", UNSET)
 
-        hooks_token = d.pop("hooks_token", UNSET)
+        hooks_token = d.get("hooks_token", UNSET)
 
-        logo = d.pop("logo", UNSET)
+        logo = d.get("logo", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        store = d.pop("store", UNSET)
+        store = d.get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = Store.from_dict(store)
@@ -184,11 +184,11 @@ class Store:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        timezone = d.pop("timezone", UNSET)
+        timezone = d.get("timezone", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = d.get("url", UNSET)
 
-        weight_unit = d.pop("weight_unit", UNSET)
+        weight_unit = d.get("weight_unit", UNSET)
 
         store = cls(
             address,
@@ -205,7 +205,8 @@ class Store:
             weight_unit,
         )
 
-        store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store
 
     @property
@@ -224,5 +225,23 @@ class Store:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "code",
+        "country",
+        "currency",
+        "email",
+        "hooks_token",
+        "logo",
+        "name",
+        "store",
+        "timezone",
+        "url",
+        "weight_unit",
+    }
+)
 
 from .._models.store_address import StoreAddress  # noqa: E402

@@ -99,20 +99,20 @@ class StoreAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        address = d.pop("address", UNSET)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        city = d.pop("city", UNSET)
+        city = d.get("city", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        country_code = d.pop("country_code", UNSET)
+        country_code = d.get("country_code", UNSET)
 
-        postal = d.pop("postal", UNSET)
+        postal = d.get("postal", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        region_code = d.pop("region_code", UNSET)
+        region_code = d.get("region_code", UNSET)
 
         store_address = cls(
             address,
@@ -124,7 +124,8 @@ class StoreAddress:
             region_code,
         )
 
-        store_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_address
 
     @property
@@ -142,3 +143,17 @@ class StoreAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "country_code",
+        "postal",
+        "region",
+        "region_code",
+    }
+)

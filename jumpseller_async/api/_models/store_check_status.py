@@ -54,8 +54,8 @@ class StoreCheckStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        status = d.pop("status", UNSET)
+        d = src_dict
+        status = d.get("status", UNSET)
         if isinstance(status, dict):
             try:
                 status = PartnerStoreStatusStatus.from_dict(status)
@@ -63,7 +63,7 @@ class StoreCheckStatus:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        store = d.pop("store", UNSET)
+        store = d.get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = NewPartnerStoreStore.from_dict(store)
@@ -76,7 +76,10 @@ class StoreCheckStatus:
             store,
         )
 
-        store_check_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_check_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_check_status
 
     @property
@@ -95,6 +98,14 @@ class StoreCheckStatus:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "status",
+        "store",
+    }
+)
 
 from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: E402
 from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: E402

@@ -277,8 +277,8 @@ class StoreStats:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        best_sold = d.pop("best_sold", UNSET)
+        d = src_dict
+        best_sold = d.get("best_sold", UNSET)
         if isinstance(best_sold, list):
             try:
                 _list0 = []
@@ -296,7 +296,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        conversions = d.pop("conversions", UNSET)
+        conversions = d.get("conversions", UNSET)
         if isinstance(conversions, dict):
             try:
                 conversions = StoreStatsConversions.from_dict(conversions)
@@ -304,9 +304,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        currency = d.pop("currency", UNSET)
+        currency = d.get("currency", UNSET)
 
-        daily_visits = d.pop("daily_visits", UNSET)
+        daily_visits = d.get("daily_visits", UNSET)
         if isinstance(daily_visits, list):
             try:
                 _list0 = []
@@ -324,9 +324,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        from_ = d.pop("from", UNSET)
+        from_ = d.get("from", UNSET)
 
-        new_vs_returning_customers = d.pop("new_vs_returning_customers", UNSET)
+        new_vs_returning_customers = d.get("new_vs_returning_customers", UNSET)
         if isinstance(new_vs_returning_customers, dict):
             try:
                 new_vs_returning_customers = StoreStatsNewVsReturningCustomers.from_dict(
@@ -336,7 +336,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        new_vs_returning_orders = d.pop("new_vs_returning_orders", UNSET)
+        new_vs_returning_orders = d.get("new_vs_returning_orders", UNSET)
         if isinstance(new_vs_returning_orders, dict):
             try:
                 new_vs_returning_orders = StoreStatsNewVsReturningOrders.from_dict(
@@ -346,7 +346,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        orders = d.pop("orders", UNSET)
+        orders = d.get("orders", UNSET)
         if isinstance(orders, dict):
             try:
                 orders = StoreStatsOrders.from_dict(orders)
@@ -354,7 +354,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        payment_methods = d.pop("payment_methods", UNSET)
+        payment_methods = d.get("payment_methods", UNSET)
         if isinstance(payment_methods, list):
             try:
                 _list0 = []
@@ -372,7 +372,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        referrers = d.pop("referrers", UNSET)
+        referrers = d.get("referrers", UNSET)
         if isinstance(referrers, list):
             try:
                 _list0 = []
@@ -390,7 +390,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        region_orders = d.pop("region_orders", UNSET)
+        region_orders = d.get("region_orders", UNSET)
         if isinstance(region_orders, dict):
             try:
                 region_orders = StoreStatsRegionOrders.from_dict(region_orders)
@@ -398,11 +398,11 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        search_frequencies_all = d.pop("search_frequencies_all", UNSET)
+        search_frequencies_all = d.get("search_frequencies_all", UNSET)
 
-        search_frequencies_without_results = d.pop("search_frequencies_without_results", UNSET)
+        search_frequencies_without_results = d.get("search_frequencies_without_results", UNSET)
 
-        shipping_methods = d.pop("shipping_methods", UNSET)
+        shipping_methods = d.get("shipping_methods", UNSET)
         if isinstance(shipping_methods, list):
             try:
                 _list0 = []
@@ -420,9 +420,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        to = d.pop("to", UNSET)
+        to = d.get("to", UNSET)
 
-        traffic_type = d.pop("traffic_type", UNSET)
+        traffic_type = d.get("traffic_type", UNSET)
         if isinstance(traffic_type, list):
             try:
                 _list0 = []
@@ -440,7 +440,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        visits = d.pop("visits", UNSET)
+        visits = d.get("visits", UNSET)
 
         store_stats = cls(
             best_sold,
@@ -462,7 +462,8 @@ class StoreStats:
             visits,
         )
 
-        store_stats.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_stats
 
     @property
@@ -481,6 +482,29 @@ class StoreStats:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "best_sold",
+        "conversions",
+        "currency",
+        "daily_visits",
+        "from",
+        "new_vs_returning_customers",
+        "new_vs_returning_orders",
+        "orders",
+        "payment_methods",
+        "referrers",
+        "region_orders",
+        "search_frequencies_all",
+        "search_frequencies_without_results",
+        "shipping_methods",
+        "to",
+        "traffic_type",
+        "visits",
+    }
+)
 
 from .._models.best_sold import BestSold  # noqa: E402
 from .._models.daily_visits import DailyVisits  # noqa: E402

@@ -59,12 +59,12 @@ class StoreStatsConversions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        added_to_cart = d.pop("added_to_cart", UNSET)
+        d = src_dict
+        added_to_cart = d.get("added_to_cart", UNSET)
 
-        checkout = d.pop("checkout", UNSET)
+        checkout = d.get("checkout", UNSET)
 
-        paid = d.pop("paid", UNSET)
+        paid = d.get("paid", UNSET)
 
         store_stats_conversions = cls(
             added_to_cart,
@@ -72,7 +72,10 @@ class StoreStatsConversions:
             paid,
         )
 
-        store_stats_conversions.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_conversions.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_conversions
 
     @property
@@ -90,3 +93,13 @@ class StoreStatsConversions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "added_to_cart",
+        "checkout",
+        "paid",
+    }
+)

@@ -59,10 +59,10 @@ class StoreStatsNewVsReturningCustomers:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        global_ = d.pop("global", UNSET)
+        d = src_dict
+        global_ = d.get("global", UNSET)
 
-        per_day = d.pop("per_day", UNSET)
+        per_day = d.get("per_day", UNSET)
         if isinstance(per_day, list):
             try:
                 _list0 = []
@@ -85,7 +85,10 @@ class StoreStatsNewVsReturningCustomers:
             per_day,
         )
 
-        store_stats_new_vs_returning_customers.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_new_vs_returning_customers.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_new_vs_returning_customers
 
     @property
@@ -104,5 +107,13 @@ class StoreStatsNewVsReturningCustomers:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "global",
+        "per_day",
+    }
+)
 
 from .._models.new_vs_returning import NewVsReturning  # noqa: E402

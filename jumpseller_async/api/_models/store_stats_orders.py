@@ -79,12 +79,12 @@ class StoreStatsOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        average = d.pop("average", UNSET)
+        d = src_dict
+        average = d.get("average", UNSET)
 
-        count = d.pop("count", UNSET)
+        count = d.get("count", UNSET)
 
-        data = d.pop("data", UNSET)
+        data = d.get("data", UNSET)
         if isinstance(data, list):
             try:
                 _list0 = []
@@ -102,7 +102,7 @@ class StoreStatsOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        total = d.pop("total", UNSET)
+        total = d.get("total", UNSET)
 
         store_stats_orders = cls(
             average,
@@ -111,7 +111,10 @@ class StoreStatsOrders:
             total,
         )
 
-        store_stats_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_orders
 
     @property
@@ -130,5 +133,15 @@ class StoreStatsOrders:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "average",
+        "count",
+        "data",
+        "total",
+    }
+)
 
 from .._models.orders_data import OrdersData  # noqa: E402

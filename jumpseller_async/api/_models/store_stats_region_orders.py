@@ -59,10 +59,10 @@ class StoreStatsRegionOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        display_mode = d.pop("display_mode", UNSET)
+        d = src_dict
+        display_mode = d.get("display_mode", UNSET)
 
-        regions_orders = d.pop("regions_orders", UNSET)
+        regions_orders = d.get("regions_orders", UNSET)
         if isinstance(regions_orders, list):
             try:
                 _list0 = []
@@ -85,7 +85,10 @@ class StoreStatsRegionOrders:
             regions_orders,
         )
 
-        store_stats_region_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_region_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_region_orders
 
     @property
@@ -104,5 +107,13 @@ class StoreStatsRegionOrders:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "display_mode",
+        "regions_orders",
+    }
+)
 
 from .._models.country_orders import CountryOrders  # noqa: E402

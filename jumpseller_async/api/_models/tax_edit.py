@@ -41,8 +41,8 @@ class TaxEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        tax = d.pop("tax", UNSET)
+        d = src_dict
+        tax = d.get("tax", UNSET)
         if isinstance(tax, dict):
             try:
                 tax = TaxEditFields.from_dict(tax)
@@ -54,7 +54,8 @@ class TaxEdit:
             tax,
         )
 
-        tax_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_edit
 
     @property
@@ -73,5 +74,12 @@ class TaxEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "tax",
+    }
+)
 
 from .._models.tax_edit_fields import TaxEditFields  # noqa: E402

@@ -99,20 +99,20 @@ class TaxEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        category_id = d.pop("category_id", UNSET)
+        d = src_dict
+        category_id = d.get("category_id", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        fixed = d.pop("fixed", UNSET)
+        fixed = d.get("fixed", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        shipping = d.pop("shipping", UNSET)
+        shipping = d.get("shipping", UNSET)
 
-        tax = d.pop("tax", UNSET)
+        tax = d.get("tax", UNSET)
 
         tax_edit_fields = cls(
             category_id,
@@ -124,7 +124,8 @@ class TaxEditFields:
             tax,
         )
 
-        tax_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_edit_fields
 
     @property
@@ -142,3 +143,17 @@ class TaxEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category_id",
+        "country",
+        "fixed",
+        "name",
+        "region",
+        "shipping",
+        "tax",
+    }
+)

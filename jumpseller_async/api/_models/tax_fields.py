@@ -109,22 +109,22 @@ class TaxFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        category_id = d.pop("category_id", UNSET)
+        d = src_dict
+        category_id = d.get("category_id", UNSET)
 
-        country = d.pop("country", UNSET)
+        country = d.get("country", UNSET)
 
-        fixed = d.pop("fixed", UNSET)
+        fixed = d.get("fixed", UNSET)
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
-        region = d.pop("region", UNSET)
+        region = d.get("region", UNSET)
 
-        shipping = d.pop("shipping", UNSET)
+        shipping = d.get("shipping", UNSET)
 
-        tax_amount = d.pop("tax_amount", UNSET)
+        tax_amount = d.get("tax_amount", UNSET)
 
         tax_fields = cls(
             category_id,
@@ -137,7 +137,8 @@ class TaxFields:
             tax_amount,
         )
 
-        tax_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_fields
 
     @property
@@ -155,3 +156,18 @@ class TaxFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category_id",
+        "country",
+        "fixed",
+        "id",
+        "name",
+        "region",
+        "shipping",
+        "tax_amount",
+    }
+)

@@ -119,24 +119,24 @@ class TrafficSource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        campaign = d.pop("campaign", UNSET)
+        d = src_dict
+        campaign = d.get("campaign", UNSET)
 
-        first_page_visited = d.pop("first_page_visited", UNSET)
+        first_page_visited = d.get("first_page_visited", UNSET)
 
-        first_page_visited_at = d.pop("first_page_visited_at", UNSET)
+        first_page_visited_at = d.get("first_page_visited_at", UNSET)
 
-        medium = d.pop("medium", UNSET)
+        medium = d.get("medium", UNSET)
 
-        referral_code = d.pop("referral_code", UNSET)
+        referral_code = d.get("referral_code", UNSET)
 
-        referral_source = d.pop("referral_source", UNSET)
+        referral_source = d.get("referral_source", UNSET)
 
-        referral_url = d.pop("referral_url", UNSET)
+        referral_url = d.get("referral_url", UNSET)
 
-        source_name = d.pop("source_name", UNSET)
+        source_name = d.get("source_name", UNSET)
 
-        user_agent = d.pop("user_agent", UNSET)
+        user_agent = d.get("user_agent", UNSET)
 
         traffic_source = cls(
             campaign,
@@ -150,7 +150,8 @@ class TrafficSource:
             user_agent,
         )
 
-        traffic_source.additional_properties = d
+        if not d.keys() <= _KEYS:
+            traffic_source.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return traffic_source
 
     @property
@@ -168,3 +169,19 @@ class TrafficSource:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "campaign",
+        "first_page_visited",
+        "first_page_visited_at",
+        "medium",
+        "referral_code",
+        "referral_source",
+        "referral_url",
+        "source_name",
+        "user_agent",
+    }
+)

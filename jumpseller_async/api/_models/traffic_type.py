@@ -49,17 +49,18 @@ class TrafficType:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        name = d.pop("name", UNSET)
+        name = d.get("name", UNSET)
 
         traffic_type = cls(
             count,
             name,
         )
 
-        traffic_type.additional_properties = d
+        if not d.keys() <= _KEYS:
+            traffic_type.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return traffic_type
 
     @property
@@ -77,3 +78,12 @@ class TrafficType:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "name",
+    }
+)

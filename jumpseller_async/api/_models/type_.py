@@ -51,10 +51,10 @@ class Type:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        stats = d.pop("stats", UNSET)
+        stats = d.get("stats", UNSET)
         if isinstance(stats, dict):
             try:
                 stats = StoreStats.from_dict(stats)
@@ -67,7 +67,8 @@ class Type:
             stats,
         )
 
-        type_.additional_properties = d
+        if not d.keys() <= _KEYS:
+            type_.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return type_
 
     @property
@@ -86,5 +87,13 @@ class Type:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "stats",
+    }
+)
 
 from .._models.store_stats import StoreStats  # noqa: E402

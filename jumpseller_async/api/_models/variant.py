@@ -41,8 +41,8 @@ class Variant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        variant = d.pop("variant", UNSET)
+        d = src_dict
+        variant = d.get("variant", UNSET)
         if isinstance(variant, dict):
             try:
                 variant = VariantFields.from_dict(variant)
@@ -54,7 +54,8 @@ class Variant:
             variant,
         )
 
-        variant.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant
 
     @property
@@ -73,5 +74,12 @@ class Variant:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "variant",
+    }
+)
 
 from .._models.variant_fields import VariantFields  # noqa: E402

@@ -41,8 +41,8 @@ class VariantEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        variant = d.pop("variant", UNSET)
+        d = src_dict
+        variant = d.get("variant", UNSET)
         if isinstance(variant, dict):
             try:
                 variant = VariantEditFields.from_dict(variant)
@@ -54,7 +54,8 @@ class VariantEdit:
             variant,
         )
 
-        variant_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant_edit
 
     @property
@@ -73,5 +74,12 @@ class VariantEdit:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "variant",
+    }
+)
 
 from .._models.variant_edit_fields import VariantEditFields  # noqa: E402

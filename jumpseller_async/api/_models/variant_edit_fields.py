@@ -99,10 +99,10 @@ class VariantEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        image_id = d.pop("image_id", UNSET)
+        d = src_dict
+        image_id = d.get("image_id", UNSET)
 
-        options = d.pop("options", UNSET)
+        options = d.get("options", UNSET)
         if isinstance(options, list):
             try:
                 _list0 = []
@@ -120,13 +120,13 @@ class VariantEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        sku = d.pop("sku", UNSET)
+        sku = d.get("sku", UNSET)
 
-        stock = d.pop("stock", UNSET)
+        stock = d.get("stock", UNSET)
 
-        stock_unlimited = d.pop("stock_unlimited", UNSET)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
         variant_edit_fields = cls(
             image_id,
@@ -137,7 +137,10 @@ class VariantEditFields:
             stock_unlimited,
         )
 
-        variant_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return variant_edit_fields
 
     @property
@@ -156,5 +159,17 @@ class VariantEditFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "image_id",
+        "options",
+        "price",
+        "sku",
+        "stock",
+        "stock_unlimited",
+    }
+)
 
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402

@@ -111,10 +111,10 @@ class VariantFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        image = d.pop("image", UNSET)
+        image = d.get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = ImageFields.from_dict(image)
@@ -122,7 +122,7 @@ class VariantFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        options = d.pop("options", UNSET)
+        options = d.get("options", UNSET)
         if isinstance(options, list):
             try:
                 _list0 = []
@@ -140,13 +140,13 @@ class VariantFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        price = d.pop("price", UNSET)
+        price = d.get("price", UNSET)
 
-        sku = d.pop("sku", UNSET)
+        sku = d.get("sku", UNSET)
 
-        stock = d.pop("stock", UNSET)
+        stock = d.get("stock", UNSET)
 
-        stock_unlimited = d.pop("stock_unlimited", UNSET)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
         variant_fields = cls(
             id,
@@ -158,7 +158,8 @@ class VariantFields:
             stock_unlimited,
         )
 
-        variant_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant_fields
 
     @property
@@ -177,6 +178,19 @@ class VariantFields:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "image",
+        "options",
+        "price",
+        "sku",
+        "stock",
+        "stock_unlimited",
+    }
+)
 
 from .._models.image_fields import ImageFields  # noqa: E402
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402
