@@ -245,6 +245,7 @@ class BasicAuth(httpx.Auth):
         register_secret(credentials)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         request.headers["Authorization"] = self._header
         yield request
 
@@ -261,6 +262,7 @@ class QueryAuth(httpx.Auth):
         register_secret(self._authtoken)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         # Set, not add: a request retried through the flow must not grow duplicate parameters.
         request.url = request.url.copy_set_param("login", self.login).copy_set_param(
             "authtoken", self._authtoken
@@ -280,6 +282,7 @@ class PartnerAuth(httpx.Auth):
         register_secret(self._auth_token)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         request.url = request.url.copy_set_param("partner_code", self.partner_code).copy_set_param(
             "auth_token", self._auth_token
         )
@@ -396,10 +399,12 @@ class OAuth2(httpx.Auth):
 
     @property
     def expires_at(self) -> float | None:
+        """When the access token expires (``time.time()`` seconds), if known."""
         return self._expires_at
 
     @property
     def can_refresh(self) -> bool:
+        """Whether the token can be renewed (a refresh token, client id and client secret)."""
         return self._can_refresh
 
     def __repr__(self) -> str:
@@ -493,6 +498,7 @@ class OAuth2(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Send with the bearer token; refresh first when it expires, or once after a 401."""
         # Overriding async_auth_flow (not auth_flow) skips httpx's body reading, so do it here.
         await request.aread()
         refreshed = False
@@ -520,6 +526,7 @@ class OAuth2(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Refused: the client is async only (httpx calls this for sync clients)."""
         raise ConfigurationError("OAuth2 works only with httpx.AsyncClient")
 
 

@@ -140,10 +140,12 @@ class JumpsellerClient(_TagAttributes):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP connections (``async with`` does it on exit)."""
         await self._http.aclose()
 
     @property
     def limiter(self) -> RateLimiter:
+        """The rate limiter this client sends through."""
         return self._limiter
 
     @property

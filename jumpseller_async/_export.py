@@ -214,6 +214,7 @@ class Exporter:
             yield (answer if isinstance(answer, list) else [answer]), {"next_page": 2}
 
     async def run(self) -> ExportResult:
+        """Export (or resume) to the output file; the counts, time and columns of the run."""
         started = time.monotonic()
         state_path = _state_path(self.out)
         data_path = _data_path(self.out, self.fmt)

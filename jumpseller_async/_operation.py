@@ -57,6 +57,7 @@ class Response(Generic[T]):
 
     @property
     def is_success(self) -> bool:
+        """Whether the status is 2xx."""
         return 200 <= self.status_code <= 299
 
 

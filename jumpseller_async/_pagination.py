@@ -257,6 +257,7 @@ class AfterIdIterator(Generic[T]):
             )
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
+        """Whole answers, in id order; stops on an empty one."""
         while True:
             self.requests += 1
             answer = await self._function(self.after_id, client=self.client, **self.params)

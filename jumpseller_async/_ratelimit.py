@@ -531,10 +531,12 @@ class RateLimiter:
 
     @property
     def clock(self) -> Clock:
+        """The clock the limiter reads and sleeps on."""
         return self._clock
 
     @property
     def backend(self) -> WindowBackend:
+        """Where the windows' admissions are recorded (memory, or shared)."""
         return self._backend
 
     def slot(self) -> AbstractAsyncContextManager[Slot]:
