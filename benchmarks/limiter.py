@@ -31,12 +31,8 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from jumpseller_async import JumpsellerClient
-from jumpseller_async._ratelimit import (
-    DEFAULT_LIMITS,
-    MemoryWindowBackend,
-    RateLimiter,
-    Reservation,
-)
+from jumpseller_async._ratelimit import DEFAULT_LIMITS, RateLimiter
+from jumpseller_async._windows import MemoryWindowBackend, Reservation
 from jumpseller_async.api.products import get_products_json
 
 from ._common import (

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import random
-import time
+import math
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._auth import install_log_redaction, redact_url, resolve_auth
-from ._operation import Operation, is_rate_limit_answer
-from ._ratelimit import DEFAULT_LIMITS, Clock, RateLimiter, SystemClock
-from ._retry import RetryPolicy, parse_ban_reset, parse_retry_after
+from ._auth import install_log_redaction, resolve_auth
+from ._clock import SYSTEM_CLOCK, Clock
+from ._limiter_registry import rate_limit_key as rate_limit_key_for
+from ._limiter_registry import shared_limiter
+from ._operation import Operation
+from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
+from ._retry import RetryPolicy
+from ._send import Sender
+from ._storage import check_storage
 from ._version import __version__
 from .api._namespaces import Namespaces
-from .errors import APIConnectionError, APITimeoutError, ConfigurationError, RateLimitError
+from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.jumpseller.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_BAN_WAIT = 60.0
-
-logger = logging.getLogger("jumpseller_async")
+DEFAULT_MAX_RETRY_AFTER = 60.0
 
 
 class _Default:
@@ -64,52 +65,97 @@ class JumpsellerClient(_TagAttributes):
         auth: str | httpx.Auth = "basic",
         base_url: str = DEFAULT_BASE_URL,
         rate_limits: Sequence[tuple[int, float]] | None = _DEFAULT,
+        rate_limit_key: str | None = None,
+        rate_limit_storage: str | Any | None = None,
+        max_wait: float | None = None,
         max_retries: int = 3,
         max_ban_wait: float = DEFAULT_MAX_BAN_WAIT,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         timeout: float | httpx.Timeout | None = _DEFAULT,
+        total_timeout: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_post: bool = False,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: Clock | None = None,
     ) -> None:
+        """Credentials, then how to share and spend the store's rate budget, then deadlines.
+
+        ``rate_limit_key`` names the store whose budget this client spends (default: the
+        base URL's host and the login; pass the store code for OAuth clients); every client
+        with the same key in a process shares one limiter. ``rate_limit_storage`` (a
+        ``redis://`` URL or a ``redis.asyncio.Redis``) shares it across processes and
+        machines. ``max_wait`` bounds the wait for a slot (``RateLimitWaitError``, nothing
+        sent). ``timeout`` bounds each attempt in total; ``total_timeout`` the whole call.
+        """
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
             raise ConfigurationError(
                 f"max_retries must be a non-negative integer, got {max_retries!r}"
             )
-        if not isinstance(max_ban_wait, (int, float)) or max_ban_wait < 0:
-            raise ConfigurationError(
-                f"max_ban_wait must be a non-negative number of seconds, got {max_ban_wait!r}"
-            )
+        for name, value in (("max_ban_wait", max_ban_wait), ("max_retry_after", max_retry_after)):
+            if not _is_seconds(value):
+                raise ConfigurationError(
+                    f"{name} must be a non-negative number of seconds, got {value!r}"
+                )
+        for name, optional in (("max_wait", max_wait), ("total_timeout", total_timeout)):
+            if optional is not None and not _is_seconds(optional):
+                raise ConfigurationError(
+                    f"{name} must be None or a non-negative number of seconds, got {optional!r}"
+                )
         if timeout is None:
             raise ConfigurationError("timeout=None would wait forever; pass a number of seconds")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if rate_limit_key is not None and (
+            not isinstance(rate_limit_key, str) or not rate_limit_key
+        ):
+            raise ConfigurationError(
+                f"rate_limit_key must be a non-empty string, got {rate_limit_key!r}"
+            )
         # Passing auth objects with login/authtoken would silently ignore one of them.
         auth_login, auth_token = (login, authtoken) if isinstance(auth, str) else (None, None)
         if not isinstance(auth, str) and (login is not None or authtoken is not None):
             raise ConfigurationError("pass either login/authtoken or an auth object, not both")
         self._auth = resolve_auth(auth, auth_login, auth_token)
-        self._clock: Clock = clock or SystemClock()
         if limiter is not None:
-            self._limiter = limiter
-        elif rate_limits is _DEFAULT:
-            self._limiter = RateLimiter(DEFAULT_LIMITS, explicit=False, clock=self._clock)
-        else:
-            self._limiter = RateLimiter(rate_limits, explicit=True, clock=self._clock)
-        self._retry = RetryPolicy(max_retries=max_retries, retry_post=retry_post)
-        self._max_ban_wait = float(max_ban_wait)
-        self._banned_until: dt.datetime | None = None
-        self._ban_deadline = 0.0
-        self._rng = random.Random()
+            if clock is not None and clock is not limiter.clock:
+                raise ConfigurationError(
+                    "clock and limiter.clock differ: a ban or a wait would be timed on one "
+                    "and slept on the other; pass only the limiter"
+                )
+            # The limiter's clock is the client's: waits and bans agree on what a second is.
+            clock = limiter.clock
+        self._clock: Clock = clock or SYSTEM_CLOCK
+        self.base_url = base_url.rstrip("/")
+        self._limiter: Limiter | None = limiter
+        if rate_limits is not None and rate_limits is not _DEFAULT:
+            rate_limits = validate_limits(rate_limits)
+        self._rate_limits = rate_limits
+        self._rate_limit_key = rate_limit_key_for(self.base_url, self._auth, rate_limit_key)
+        self._rate_limit_storage = check_storage(rate_limit_storage)
+        http_timeout = DEFAULT_TIMEOUT if timeout is _DEFAULT else timeout
         install_log_redaction()
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
+            base_url=self.base_url,
             auth=self._auth,
-            timeout=DEFAULT_TIMEOUT if timeout is _DEFAULT else timeout,
+            timeout=http_timeout,
             transport=transport,
             headers={"User-Agent": f"jumpseller-async/{__version__}", "Accept": "application/json"},
         )
-        self.base_url = base_url.rstrip("/")
+        self._sender = Sender(
+            http=self._http,
+            limiter=lambda: self.limiter,
+            clock=self._clock,
+            policy=RetryPolicy(
+                max_retries=max_retries,
+                retry_post=retry_post,
+                max_ban_wait=float(max_ban_wait),
+                max_retry_after=float(max_retry_after),
+            ),
+            attempt_timeout=_attempt_budget(http_timeout),
+            max_wait=max_wait,
+            total_timeout=total_timeout,
+            base_url=self.base_url,
+        )
         self._namespaces = Namespaces(self)
 
     if not TYPE_CHECKING:
@@ -124,7 +170,10 @@ class JumpsellerClient(_TagAttributes):
             return namespace
 
     def __repr__(self) -> str:
-        return f"JumpsellerClient(base_url={self.base_url!r}, auth={self._auth!r}, limits={self._limiter.limits!r})"
+        limits = self._limiter.limits if self._limiter is not None else self._rate_limits
+        return (
+            f"JumpsellerClient(base_url={self.base_url!r}, auth={self._auth!r}, limits={limits!r})"
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -144,9 +193,42 @@ class JumpsellerClient(_TagAttributes):
         await self._http.aclose()
 
     @property
-    def limiter(self) -> RateLimiter:
-        """The rate limiter this client sends through."""
+    def limiter(self) -> Limiter:
+        """This store's limiter, shared with every client of the store (see ``rate_limit_key``)."""
+        if self._limiter is None:
+            self._limiter = self._make_limiter()
         return self._limiter
+
+    @property
+    def rate_limit_key(self) -> str:
+        """The store whose rate budget this client spends."""
+        return self._rate_limit_key
+
+    def _make_limiter(self) -> Limiter:
+        clock = self._clock
+        if self._rate_limits is None:
+            return RateLimiter(None, clock=clock)
+        explicit = self._rate_limits is not _DEFAULT
+        limits = self._rate_limits if explicit else DEFAULT_LIMITS
+        storage = self._rate_limit_storage
+        if storage is None:
+            shared: Limiter = shared_limiter(
+                ("memory", self._rate_limit_key, clock),
+                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=True),
+            )
+        else:
+            from ._redis_limiter import RedisRateLimiter, storage_identity
+
+            shared = shared_limiter(
+                ("redis", self._rate_limit_key, clock, storage_identity(storage)),
+                lambda: RedisRateLimiter(
+                    storage, self._rate_limit_key, limits, explicit=explicit, clock=clock
+                ),
+            )
+        if explicit:
+            # Two clients of one store with different explicit limits: the stricter holds.
+            shared.tighten(limits)
+        return shared
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -195,127 +277,25 @@ class JumpsellerClient(_TagAttributes):
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def _wait_out_ban(self, operation: Operation) -> None:
-        """Sleep through a ban that ends within max_ban_wait; raise for a longer one."""
-        if self._banned_until is None:
-            return
-        remaining = self._ban_deadline - self._clock.monotonic()
-        if remaining <= 0:
-            self._banned_until = None
-            return
-        if remaining <= self._max_ban_wait:
-            logger.info("%s waits %.1fs for the rate-limit ban to end", operation.tool, remaining)
-            await self._clock.sleep(remaining)
-            return
-        raise RateLimitError(
-            f"{operation.tool}: the store has banned this client for rate limiting until "
-            f"{self._banned_until.isoformat()} ({remaining:.0f}s, more than max_ban_wait="
-            f"{self._max_ban_wait:.0f}s); nothing was sent",
-            banned_until=self._banned_until,
-            status_code=429,
-            method=operation.method,
-            url=self.base_url + operation.path,
-            operation=operation.tool,
-        )
-
-    def _learn_ban(self, response: httpx.Response) -> bool:
-        until = parse_ban_reset(response.headers)
-        if until is None:
-            return False
-        seconds = (until - dt.datetime.now(dt.timezone.utc)).total_seconds()
-        if seconds <= 0:
-            return False
-        self._banned_until = until
-        self._ban_deadline = self._clock.monotonic() + seconds
-        self._limiter.pause_until(self._ban_deadline)
-        logger.warning("rate-limit ban until %s (%.0fs)", until.isoformat(), seconds)
-        return True
-
     async def _send_operation(
         self, operation: Operation, request_kwargs: dict[str, Any]
     ) -> httpx.Response:
         """Send with the limiter, retries and ban handling; the answer of the last attempt."""
-        attempt = 0
-        while True:
-            await self._wait_out_ban(operation)
-            wait_started = self._clock.monotonic()
-            error: Exception | None = None
-            response: httpx.Response | None = None
-            async with self._limiter.slot() as slot:
-                waited = self._clock.monotonic() - wait_started
-                started = time.perf_counter()
-                try:
-                    response = await self._http.request(**request_kwargs)
-                except httpx.HTTPError as exc:
-                    # Transport failures may be retried; the rest (a body that cannot be
-                    # decoded, too many redirects) are wrapped the same way, never retried.
-                    error = exc
-                else:
-                    slot.observe(response.headers)
-            elapsed = time.perf_counter() - started
-            if error is not None:
-                url = redact_url(
-                    httpx.URL(
-                        self.base_url + request_kwargs["url"], params=request_kwargs.get("params")
-                    )
-                )
-                logger.info(
-                    "%s %s failed after %.3fs: %s (attempt %d, waited %.3fs for the limiter)",
-                    operation.method,
-                    url,
-                    elapsed,
-                    type(error).__name__,
-                    attempt + 1,
-                    waited,
-                )
-                if attempt < self._retry.max_retries and self._retry.may_resend_after_error(
-                    operation.method, error
-                ):
-                    await self._clock.sleep(self._retry.backoff(attempt, self._rng))
-                    attempt += 1
-                    continue
-                wrapper = (
-                    APITimeoutError
-                    if isinstance(error, httpx.TimeoutException)
-                    else APIConnectionError
-                )
-                raise wrapper(
-                    f"{operation.tool}: {operation.method} {url} got no answer ({type(error).__name__}"
-                    f"{'' if attempt == 0 else f' after {attempt} retries'})",
-                    method=operation.method,
-                    url=url,
-                ) from None
-            assert response is not None
-            logger.debug(
-                "%s %s -> %d in %.3fs (attempt %d, waited %.3fs for the limiter)",
-                operation.method,
-                redact_url(response.request.url),
-                response.status_code,
-                elapsed,
-                attempt + 1,
-                waited,
-            )
-            if is_rate_limit_answer(response.status_code, response.content):
-                retry_after = parse_retry_after(response.headers)
-                banned = self._learn_ban(response)
-                if not banned:
-                    self._limiter.on_rate_limited(retry_after, response.headers)
-                if attempt < self._retry.max_retries:
-                    attempt += 1
-                    if banned:
-                        continue  # _wait_out_ban sleeps through it or raises
-                    logger.info(
-                        "%s rate limited (HTTP %d); retrying", operation.tool, response.status_code
-                    )
-                    if retry_after is not None:
-                        await self._clock.sleep(retry_after)
-                    continue
-                return response
-            if attempt < self._retry.max_retries and self._retry.may_resend_after_status(
-                operation.method, response.status_code
-            ):
-                logger.info("%s HTTP %d; retrying", operation.tool, response.status_code)
-                await self._clock.sleep(self._retry.backoff(attempt, self._rng))
-                attempt += 1
-                continue
-            return response
+        return await self._sender.send(operation, request_kwargs)
+
+
+def _is_seconds(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _attempt_budget(timeout: float | httpx.Timeout) -> float:
+    """One attempt's total deadline: the timeout, or the largest part of an httpx.Timeout."""
+    if isinstance(timeout, httpx.Timeout):
+        parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+        return max(parts) if parts else math.inf
+    return float(timeout)

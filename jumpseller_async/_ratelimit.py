@@ -33,49 +33,52 @@ minute, and evenly spaced sending wastes the burst the server grants.
 
 Beyond our own requests
 -----------------------
-* ``observe(headers)`` adopts the advertised limits (unless the caller's limits are
-  ``explicit``: then they are a ceiling the server can only lower) and, when the server's
-  ``-Remaining`` is lower than ours implies, records "phantom" entries for the difference:
-  someone else is spending the same store budget.
-* ``on_rate_limited(retry_after)`` treats every window as full for ``retry_after`` seconds
-  (or the window's length) after a 429 / 403 "Rate Limit Exceeded".
-* ``pause_until(deadline)`` admits nothing before ``deadline`` (a ban).
+* ``observe(headers)`` adopts the advertised limits (clamped to sane bounds; within the
+  caller's ceiling when the limits are ``explicit``) and trusts them; when the server's
+  ``-Remaining`` is lower than ours implies, placeholders make up the difference: someone else
+  is spending the same store budget.
+* ``Slot.feedback`` reports each answer. A refusal with window headers fills the windows they
+  say are spent for a jittered while (so processes that cannot see each other do not come back
+  in a herd); a header-less refusal teaches the limiter the store's real limit (see
+  :mod:`jumpseller_async._windows`): the believed limit drops to what the server admitted and
+  creeps back up slowly, one probe at a time.
+* ``pause_until(deadline)`` admits nothing before ``deadline`` (a ban, a ``Retry-After``).
 
-The window bookkeeping sits behind :class:`WindowBackend`, so a later backend can share one
-store's budget across processes (e.g. through Redis); :class:`RateLimiter` keeps only the
-per-process parts: the FIFO queue, the timer and the clock.
+The window state sits behind :class:`~jumpseller_async._windows.WindowBackend`;
+:class:`RateLimiter` keeps the per-process parts: the FIFO queue, the timer and the clock. One
+limiter serves every client of a store in a process (``_limiter_registry``); across processes
+``_redis_limiter`` keeps the same state in Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
+import datetime as dt
 import logging
 import math
-import time
-from bisect import bisect_right, insort
+import random
 from collections import deque
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from types import TracebackType
-from typing import NamedTuple, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias
 
-from jumpseller_async.errors import ConfigurationError
+from ._clock import SYSTEM_CLOCK, Clock
+from ._headers import WINDOW_HEADERS
+from ._logthrottle import ThrottledLog
+from ._windows import Lowering, MemoryWindowBackend, WindowBackend
+from .errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_LIMITS",
-    "Clock",
-    "FakeClock",
+    "MAX_ADVERTISED_LIMIT",
+    "Limiter",
     "LimiterStats",
     "Limits",
-    "MemoryWindowBackend",
     "RateLimiter",
-    "Reservation",
     "Slot",
-    "SystemClock",
-    "WindowBackend",
+    "SlotWaitExceeded",
 ]
 
 logger = logging.getLogger(__name__)
@@ -86,348 +89,39 @@ Limits: TypeAlias = Sequence[tuple[int, float]]
 DEFAULT_LIMITS: tuple[tuple[int, float], ...] = ((8, 1.0), (240, 60.0))
 """The documented limits. The live API advertises higher ones, which ``observe`` adopts."""
 
-# Header names are compared lowercased: a plain dict of headers is not case-insensitive.
-_HEADER_WINDOWS: tuple[tuple[float, str, str], ...] = (
-    (
-        1.0,
-        "jumpseller-persecondratelimit-limit",
-        "jumpseller-persecondratelimit-remaining",
-    ),
-    (
-        60.0,
-        "jumpseller-perminuteratelimit-limit",
-        "jumpseller-perminuteratelimit-remaining",
-    ),
+MAX_ADVERTISED_LIMIT = 10_000
+"""No store allows more per window; a larger advertised value is clamped (a hostile header
+must not make the limiter allocate or admit without bound)."""
+
+# Header names compared lowercased: a plain dict of headers is not case-insensitive.
+_LOWER_WINDOWS: tuple[tuple[float, str, str], ...] = tuple(
+    (window, limit.lower(), remaining.lower()) for window, limit, remaining in WINDOW_HEADERS
 )
 
-_T = TypeVar("_T")
+
+def advertised(headers: Mapping[str, str]) -> tuple[dict[float, int], dict[float, int]]:
+    """Window length → advertised ``-Limit`` and ``-Remaining``, where valid, clamped."""
+    lowered = {str(key).lower(): value for key, value in headers.items()}
+    limits: dict[float, int] = {}
+    remaining: dict[float, int] = {}
+    for window, limit_name, remaining_name in _LOWER_WINDOWS:
+        limit = _parse_count(lowered.get(limit_name))
+        if limit is not None and limit > 0:
+            limits[window] = min(limit, MAX_ADVERTISED_LIMIT)
+        left = _parse_count(lowered.get(remaining_name))
+        if left is not None:
+            remaining[window] = min(max(left, 0), MAX_ADVERTISED_LIMIT)
+    return limits, remaining
 
 
-def _advertised_remaining(headers: Mapping[str, str]) -> dict[float, int]:
-    """Window length → the ``-Remaining`` count the server advertised for it, where valid."""
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    found: dict[float, int] = {}
-    for window, _, remaining_name in _HEADER_WINDOWS:
-        try:
-            found[window] = int(str(lowered[remaining_name]).strip())
-        except (KeyError, ValueError):
-            continue
-    return found
+class SlotWaitExceeded(Exception):
+    """No slot within the caller's ``max_wait``; the client turns it into RateLimitWaitError."""
 
-
-# --------------------------------------------------------------------------- clocks
-
-
-class Clock(Protocol):
-    """Where the limiter reads the time and sleeps; both must use the same time base."""
-
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes backwards."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep ``seconds`` on this clock (return promptly for ``seconds <= 0``)."""
-        ...
-
-
-class SystemClock:
-    """The real clock: ``time.monotonic`` is also what the asyncio loop sleeps on."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-class FakeClock:
-    """Virtual time for tests, on the real asyncio loop.
-
-    ``sleep`` parks the caller until virtual time reaches its deadline; time moves only when
-    told to: ``advance``/``advance_to`` (then ``await settle()``), or ``run``, which
-    auto-jumps like trio's ``MockClock(autojump_threshold=0)``: whenever every task is blocked
-    it moves time to the earliest sleeper's deadline and wakes the sleepers due then, in
-    (deadline, call order) order, so runs are deterministic.
-
-    "Every task is blocked" means the loop's ready queue is empty when ``settle`` regains
-    control, which covers chains of callbacks of any length. Code that waits on real
-    timers or I/O (``asyncio.sleep(1)``, ``wait_for`` timeouts) is invisible to this clock.
-    """
-
-    def __init__(self, start: float = 0.0) -> None:
-        self._now = float(start)
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = itertools.count()
-
-    def monotonic(self) -> float:
-        return self._now
-
-    async def sleep(self, seconds: float) -> None:
-        if not seconds > 0:  # also NaN
-            await asyncio.sleep(0)
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), future))
-        # A cancelled sleeper stays in the heap as a done future and is skipped later.
-        await future
-
-    @property
-    def next_deadline(self) -> float | None:
-        """The earliest deadline of a live sleeper, or None if nobody sleeps."""
-        heap = self._sleepers
-        while heap and heap[0][2].done():
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds`` and wake every sleeper that is due."""
-        if seconds < 0:
-            raise ValueError(f"cannot move a clock backwards (seconds={seconds!r})")
-        self.advance_to(self._now + seconds)
-
-    def advance_to(self, when: float) -> None:
-        """Move time to ``when`` (if later) and wake every sleeper that is due."""
-        if when > self._now:
-            self._now = when
-        heap = self._sleepers
-        while heap and heap[0][0] <= self._now:
-            _, _, future = heapq.heappop(heap)
-            if not future.done():
-                future.set_result(None)
-
-    async def settle(self, max_rounds: int = 100_000) -> None:
-        """Yield to the loop until every other task is blocked."""
-        loop = asyncio.get_running_loop()
-        ready = getattr(loop, "_ready", None)
-        if ready is None:
-            # Not the stock asyncio loop: fall back to a generous, fixed number of turns.
-            for _ in range(1000):
-                await asyncio.sleep(0)
-            return
-        for _ in range(max_rounds):
-            await asyncio.sleep(0)
-            if not ready:
-                return
-        raise RuntimeError(f"tasks still runnable after {max_rounds} loop turns (busy loop?)")
-
-    async def run(self, awaitable: Awaitable[_T]) -> _T:
-        """Await ``awaitable``, jumping virtual time whenever everything is blocked.
-
-        Raises RuntimeError on a deadlock: all tasks blocked and no one sleeping.
-        """
-        task = asyncio.ensure_future(awaitable)
-        try:
-            while True:
-                await self.settle()
-                if task.done():
-                    return task.result()
-                deadline = self.next_deadline
-                if deadline is None:
-                    raise RuntimeError(
-                        f"deadlock at t={self._now}: every task is blocked and none sleeps"
-                    )
-                self.advance_to(deadline)
-        finally:
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-
-# --------------------------------------------------------------------------- backends
-
-
-class Reservation(NamedTuple):
-    """The answer of :meth:`WindowBackend.reserve`."""
-
-    handle: int | None
-    """Set when admitted: pass it to ``complete`` (or ``release``)."""
-    wait: float
-    """0.0 when admitted; else seconds until a slot may free, ``inf`` if only a completion can."""
-
-
-class WindowBackend(Protocol):
-    """The window state of one store: who occupies which window, and the current limits.
-
-    All times are on the calling limiter's clock; a backend shared between processes must
-    translate (it gets ``now`` with every call, and returns relative waits). Methods are
-    synchronous and must be atomic: :meth:`reserve` checks every window and records the
-    entry in one step, which is what keeps the limiter exact.
-    """
-
-    @property
-    def limits(self) -> tuple[tuple[int, float], ...]:
-        """The effective ``(max requests, window seconds)`` pairs, sorted by window."""
-        ...
-
-    def set_limits(self, limits: Sequence[tuple[int, float]]) -> None:
-        """Replace the effective limits (already validated). Entries are kept."""
-        ...
-
-    def reserve(self, now: float) -> Reservation:
-        """Admit one request at ``now`` if every window has room (recording it in flight)."""
-        ...
-
-    def complete(self, handle: int, now: float) -> None:
-        """The request ended at ``now``; it keeps counting in each window W until now + W."""
-        ...
-
-    def release(self, handle: int) -> None:
-        """Forget a reservation whose request was never sent."""
-        ...
-
-    def count(self, window: float, at: float) -> int:
-        """How many entries occupy the window of length ``window`` at time ``at``.
-
-        ``at`` may lie in the recent past; in-flight entries always count.
-        """
-        ...
-
-    def add_phantoms(
-        self, count: int, now: float, window: float, duration: float | None = None
-    ) -> None:
-        """Occupy ``count`` places of the ``window``-long window until ``now + duration``.
-
-        ``duration`` defaults to ``window``. Phantoms stand for requests we did not make.
-        """
-        ...
-
-    def pause(self, now: float, seconds: float) -> None:
-        """Admit nothing before ``now + seconds`` (an earlier pause is never shortened)."""
-        ...
-
-
-class MemoryWindowBackend:
-    """The in-process :class:`WindowBackend`.
-
-    In-flight entries live in a dict; completed ones as a sorted list of completion times
-    (an entry counts in window W while ``end + W > now``, so one list serves every window);
-    phantoms as a sorted list of expiry times per window. Entries older than the largest
-    window ever configured are pruned on every ``reserve``.
-    """
-
-    def __init__(self) -> None:
-        self._limits: tuple[tuple[int, float], ...] = ()
-        self._in_flight: dict[int, float] = {}
-        self._ends: list[float] = []
-        self._phantoms: dict[float, list[float]] = {}
-        self._paused_until = -math.inf
-        # Never shrinks: if a longer window is added later, the entries it needs must still
-        # be here.
-        self._horizon = 0.0
-        self._handles = itertools.count()
-
-    @property
-    def limits(self) -> tuple[tuple[int, float], ...]:
-        return self._limits
-
-    @property
-    def in_flight(self) -> int:
-        """How many reserved requests have not completed."""
-        return len(self._in_flight)
-
-    @property
-    def tracked(self) -> int:
-        """Every stored entry: in flight, completed and phantom (for leak checks)."""
-        return len(self._in_flight) + len(self._ends) + sum(map(len, self._phantoms.values()))
-
-    def set_limits(self, limits: Sequence[tuple[int, float]]) -> None:
-        self._limits = tuple(sorted(((int(n), float(w)) for n, w in limits), key=lambda p: p[1]))
-        windows = {w for _, w in self._limits}
-        if windows:
-            self._horizon = max(self._horizon, *windows)
-        self._phantoms = {w: ph for w, ph in self._phantoms.items() if w in windows}
-
-    def prune(self, now: float) -> None:
-        """Drop completed entries and phantoms that no window counts any more.
-
-        "Any more" is measured from the oldest request still in flight: ``observe`` compares
-        the server's count with ours as of that request's admission, which must still see
-        every entry that was live then (else our own expired requests pass for a stranger's).
-        """
-        cutoff = min(now, min(self._in_flight.values(), default=now))
-        horizon = self._horizon
-        ends = self._ends
-        k = 0
-        while k < len(ends) and ends[k] + horizon <= cutoff:
-            k += 1
-        if k:
-            del ends[:k]
-        for phantoms in self._phantoms.values():
-            k = bisect_right(phantoms, cutoff)
-            if k:
-                del phantoms[:k]
-
-    def reserve(self, now: float) -> Reservation:
-        self.prune(now)
-        if now < self._paused_until:
-            return Reservation(None, self._paused_until - now)
-        wait = 0.0
-        for limit, window in self._limits:
-            wait = max(wait, self._window_wait(limit, window, now))
-        if wait > 0.0:
-            return Reservation(None, wait)
-        handle = next(self._handles)
-        self._in_flight[handle] = now
-        return Reservation(handle, 0.0)
-
-    def _window_wait(self, limit: int, window: float, now: float) -> float:
-        """0.0 if the window has room at ``now``, else how long until it has."""
-        ends = self._ends
-        first_end = bisect_right(ends, now, key=lambda end: end + window)
-        phantoms = self._phantoms.get(window, [])
-        first_phantom = bisect_right(phantoms, now)
-        expiring = (len(ends) - first_end) + (len(phantoms) - first_phantom)
-        occupied = len(self._in_flight) + expiring
-        if occupied < limit:
-            return 0.0
-        needed = occupied - limit + 1
-        if needed > expiring:
-            return math.inf  # only a completion can make room
-        # Counts only fall between events, so the window opens at the needed-th expiry.
-        expiries = heapq.merge(
-            (ends[i] + window for i in range(first_end, len(ends))),
-            itertools.islice(phantoms, first_phantom, None),
-        )
-        opens_at = next(itertools.islice(expiries, needed - 1, None))
-        return opens_at - now
-
-    def complete(self, handle: int, now: float) -> None:
-        if self._in_flight.pop(handle, None) is not None:
-            insort(self._ends, now)
-
-    def release(self, handle: int) -> None:
-        self._in_flight.pop(handle, None)
-
-    def count(self, window: float, at: float) -> int:
-        ends = self._ends
-        first_end = bisect_right(ends, at, key=lambda end: end + window)
-        phantoms = self._phantoms.get(window, [])
-        return (
-            len(self._in_flight)
-            + (len(ends) - first_end)
-            + (len(phantoms) - bisect_right(phantoms, at))
-        )
-
-    def add_phantoms(
-        self, count: int, now: float, window: float, duration: float | None = None
-    ) -> None:
-        limit = next((n for n, w in self._limits if w == window), None)
-        if limit is None or count <= 0:
-            return
-        phantoms = self._phantoms.setdefault(window, [])
-        expiry = now + (window if duration is None else duration)
-        for _ in range(count):
-            insort(phantoms, expiry)
-        # Whenever a dropped phantom would still be alive, the `limit` later-expiring ones
-        # are too and fill the window by themselves: dropping it changes no decision.
-        if len(phantoms) > limit:
-            del phantoms[: len(phantoms) - limit]
-
-    def pause(self, now: float, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, now + seconds)
-
-
-# --------------------------------------------------------------------------- limiter
+    def __init__(self, waited: float, needed: float | None, banned_until: dt.datetime | None):
+        super().__init__(f"no rate-limit slot within {waited:.3f}s")
+        self.waited = waited
+        self.needed = needed
+        self.banned_until = banned_until
 
 
 @dataclass
@@ -441,21 +135,26 @@ class LimiterStats:
     waited_seconds: float = 0.0
     """Total time spent queueing, summed over requests."""
     rate_limited: int = 0
-    """Calls to ``on_rate_limited``."""
+    """Refusals reported (``on_rate_limited`` or a refused ``feedback``)."""
     phantoms: int = 0
-    """Phantom entries added because ``-Remaining`` showed another consumer."""
+    """Placeholders added because ``-Remaining`` showed another consumer."""
+    lowered: int = 0
+    """Times a header-less refusal lowered a believed limit."""
+    wait_exceeded: int = 0
+    """Acquisitions given up because of ``max_wait``."""
 
 
 class Slot:
-    """One admitted request; ``observe`` feeds its response headers back to the limiter."""
+    """One admitted request; report its answer with ``observe`` or ``feedback``."""
 
-    __slots__ = ("_handle", "_limiter", "acquired_at", "waited")
+    __slots__ = ("_handle", "_limiter", "_outcome", "acquired_at", "waited")
 
     def __init__(
         self, limiter: RateLimiter, handle: int | None, acquired_at: float, waited: float
     ) -> None:
         self._limiter = limiter
         self._handle = handle
+        self._outcome: bool | None = None
         self.acquired_at = acquired_at
         """Clock time the request was admitted (the start of its interval)."""
         self.waited = waited
@@ -465,14 +164,29 @@ class Slot:
         """Like :meth:`RateLimiter.observe`, knowing when this request was admitted."""
         self._limiter.observe(headers, sent_at=self.acquired_at)
 
+    async def feedback(
+        self,
+        headers: Mapping[str, str],
+        *,
+        refused: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        """Report the answer: its headers, and whether it was a rate-limit refusal."""
+        self._outcome = not refused
+        if refused:
+            self._limiter.refused(self._handle, retry_after, headers, sent_at=self.acquired_at)
+        else:
+            self.observe(headers)
+
 
 class _SlotContext(AbstractAsyncContextManager[Slot]):
-    def __init__(self, limiter: RateLimiter) -> None:
+    def __init__(self, limiter: RateLimiter, max_wait: float | None) -> None:
         self._limiter = limiter
+        self._max_wait = max_wait
         self._slot: Slot | None = None
 
     async def __aenter__(self) -> Slot:
-        self._slot = await self._limiter._acquire()
+        self._slot = await self._limiter._acquire(self._max_wait)
         return self._slot
 
     async def __aexit__(
@@ -484,7 +198,31 @@ class _SlotContext(AbstractAsyncContextManager[Slot]):
         slot, self._slot = self._slot, None
         if slot is not None:
             # Also on an exception: the request may have reached the server.
-            self._limiter._complete(slot._handle)
+            self._limiter._complete(slot._handle, slot._outcome)
+
+
+class Limiter(Protocol):
+    """What a client needs of a limiter: the in-process one, or the Redis-shared one."""
+
+    stats: LimiterStats
+    banned_until: dt.datetime | None
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def limits(self) -> tuple[tuple[int, float], ...]: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def slot(self, max_wait: float | None = None) -> AbstractAsyncContextManager[Slot]: ...
+
+    def tighten(self, limits: Limits) -> None: ...
+
+    def pause_until(self, deadline: float, *, banned_until: dt.datetime | None = None) -> None: ...
+
+    def paused_for(self) -> float: ...
 
 
 class RateLimiter:
@@ -492,7 +230,9 @@ class RateLimiter:
 
     ``limits=None`` disables limiting (``slot()`` never waits; the other methods do nothing).
     With ``explicit=True`` the given limits are a ceiling: advertised limits can lower them,
-    never raise them. Otherwise the advertised limits replace them.
+    never raise them. Otherwise the advertised limits replace them. With ``learn=True`` (what
+    :class:`~jumpseller_async.JumpsellerClient` uses) limits that no header has confirmed are
+    probed rather than trusted: above the count the server has accepted, one request at a time.
 
     Use one limiter per store, from one event loop::
 
@@ -508,26 +248,43 @@ class RateLimiter:
         explicit: bool = False,
         clock: Clock | None = None,
         backend: WindowBackend | None = None,
+        learn: bool = False,
+        rng: random.Random | None = None,
     ) -> None:
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self._backend: WindowBackend = backend if backend is not None else MemoryWindowBackend()
         self.stats = LimiterStats()
         self._enabled = limits is not None
         self._ceilings: dict[float, int] = {}
+        self._rng = rng or random.Random()
+        self._warn = ThrottledLog(logger, logging.WARNING, every=10.0, clock=self._clock)
+        self.banned_until: dt.datetime | None = None
+        """The end of the store's rate-limit ban, while one is known."""
         if limits is not None:
-            validated = _validate_limits(limits)
+            validated = validate_limits(limits)
             if explicit:
                 self._ceilings = {w: n for n, w in validated}
             self._backend.set_limits(validated)
+            if learn:
+                self._backend.gate([w for _, w in validated])
         # Futures resolve to (handle, admission time); FIFO by construction.
         self._waiters: deque[asyncio.Future[tuple[int, float]]] = deque()
         self._timer: asyncio.Task[None] | None = None
         self._timer_deadline = math.nan
 
     @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
     def limits(self) -> tuple[tuple[int, float], ...]:
         """The effective ``(max requests, window seconds)`` pairs; ``()`` when disabled."""
         return self._backend.limits if self._enabled else ()
+
+    @property
+    def ceilings(self) -> dict[float, int]:
+        """The caller's explicit limits per window (advertised limits never exceed them)."""
+        return dict(self._ceilings)
 
     @property
     def clock(self) -> Clock:
@@ -539,19 +296,34 @@ class RateLimiter:
         """Where the windows' admissions are recorded (memory, or shared)."""
         return self._backend
 
-    def slot(self) -> AbstractAsyncContextManager[Slot]:
-        """Wait (FIFO) for room in every window; the request's interval ends on exit."""
-        return _SlotContext(self)
+    def slot(self, max_wait: float | None = None) -> AbstractAsyncContextManager[Slot]:
+        """Wait (FIFO) for room in every window; the request's interval ends on exit.
+
+        With ``max_wait``, give up after that many seconds (or at once when a known pause
+        outlasts it) with :class:`SlotWaitExceeded`; nothing is reserved then.
+        """
+        return _SlotContext(self, max_wait)
+
+    def tighten(self, limits: Limits) -> None:
+        """Add a ceiling: no window's limit may exceed these (another client's explicit limits)."""
+        if not self._enabled:
+            return
+        for count, window in validate_limits(limits):
+            self._ceilings[window] = min(count, self._ceilings.get(window, count))
+        current = {w: n for n, w in self._backend.limits}
+        for window, ceiling in self._ceilings.items():
+            current[window] = min(ceiling, current.get(window, ceiling))
+        self._backend.set_limits([(n, w) for w, n in current.items()])
 
     # -- feedback from the server
 
     def observe(self, headers: Mapping[str, str], *, sent_at: float | None = None) -> None:
         """Learn from a response's rate-limit headers.
 
-        Adopts advertised ``-Limit`` values for the 1 s and 60 s windows (within the
-        ceiling, if the limits are explicit; a missing window is added). A ``-Remaining``
-        below ``limit - our count`` means another consumer uses the store: phantoms make up
-        the difference, for one window length.
+        Adopts advertised ``-Limit`` values for the 1 s and 60 s windows (clamped to
+        ``MAX_ADVERTISED_LIMIT``; within the ceiling, if the limits are explicit; a missing
+        window is added) and trusts them. A ``-Remaining`` below ``limit - our count`` means
+        another consumer uses the store: placeholders make up the difference for a window.
 
         ``sent_at`` is when the request was admitted: our count is taken there, because the
         server counted at its stamp, after that, and entries that expired since would make
@@ -559,15 +331,13 @@ class RateLimiter:
         """
         if not self._enabled:
             return
-        lowered = {key.lower(): value for key, value in headers.items()}
+        limits, remaining = advertised(headers)
         current = {w: n for n, w in self._backend.limits}
         changed = False
-        for window, limit_header, _ in _HEADER_WINDOWS:
-            advertised = _parse_count(lowered.get(limit_header))
-            if advertised is None or advertised <= 0:
-                continue
+        for window, limit in limits.items():
             ceiling = self._ceilings.get(window)
-            target = advertised if ceiling is None else min(ceiling, advertised)
+            target = limit if ceiling is None else min(ceiling, limit)
+            self._backend.confirm(window)
             if current.get(window) != target:
                 current[window] = target
                 changed = True
@@ -578,17 +348,16 @@ class RateLimiter:
 
         now = self._clock.monotonic()
         at = now if sent_at is None else min(sent_at, now)
-        for window, _, remaining_header in _HEADER_WINDOWS:
-            remaining = _parse_count(lowered.get(remaining_header))
-            if remaining is None or window not in current:
+        for window, left in remaining.items():
+            if window not in current:
                 continue
             ours = self._backend.count(window, at)
-            missing = (current[window] - ours) - max(remaining, 0)
+            missing = (current[window] - ours) - left
             if missing > 0:
-                logger.debug(
+                self._warn.log(
                     "server reports %d left in the %gs window, we expected %d: "
                     "another consumer shares this store",
-                    remaining,
+                    left,
                     window,
                     current[window] - ours,
                 )
@@ -599,23 +368,24 @@ class RateLimiter:
     def on_rate_limited(
         self, retry_after: float | None = None, headers: Mapping[str, str] | None = None
     ) -> None:
-        """The server refused a request for rate: the windows it says are spent are full a while.
+        """Treat the windows a refusal's headers say are spent as full for a while.
 
         Full until ``now + retry_after`` if that is a positive number, else until
         ``now + window``. When the refusal's headers give a window's ``-Remaining`` above zero,
         that window is left alone: a per-second refusal must not stall a minute. Without any
-        such header every window is filled (so a bare 429 costs up to a minute).
+        such header every window is filled. (The client reports refusals through
+        :meth:`Slot.feedback`, which learns from header-less ones instead.)
         """
         self.stats.rate_limited += 1
         if not self._enabled:
             return
+        _, remaining = advertised(headers or {})
+        self._fill_spent(remaining, _positive(retry_after), jitter=False)
+
+    def _fill_spent(
+        self, remaining: Mapping[float, int], backoff: float | None, *, jitter: bool
+    ) -> None:
         now = self._clock.monotonic()
-        backoff = (
-            retry_after
-            if retry_after is not None and math.isfinite(retry_after) and retry_after > 0
-            else None
-        )
-        remaining = _advertised_remaining(headers or {})
         spent = [
             (limit, window)
             for limit, window in self._backend.limits
@@ -624,44 +394,105 @@ class RateLimiter:
         if not spent:
             # Every window claims room, yet we were refused: back off the shortest one.
             spent = [min(self._backend.limits, key=lambda pair: pair[1])]
-        logger.debug("rate limited; backing off %s (retry_after=%r)", spent, retry_after)
+        logger.debug("rate limited; backing off %s (retry_after=%r)", spent, backoff)
         for limit, window in spent:
-            self._backend.add_phantoms(limit, now, window, backoff)
+            duration = backoff
+            if duration is None and jitter:
+                # Somewhere within the window the server's oldest entry leaves; clients that
+                # cannot coordinate spread out instead of returning together.
+                duration = window * self._rng.uniform(0.5, 1.0)
+            self._backend.add_phantoms(limit, now, window, duration)
         self._pump()
 
-    def pause_until(self, deadline: float) -> None:
-        """Admit nothing before ``deadline`` (on this limiter's clock), e.g. during a ban."""
+    def refused(
+        self,
+        handle: int | None,
+        retry_after: float | None,
+        headers: Mapping[str, str],
+        *,
+        sent_at: float | None = None,
+    ) -> Lowering | None:
+        """A request was refused for rate; learn what the refusal tells (see the module doc)."""
+        self.stats.rate_limited += 1
         if not self._enabled:
-            return
+            return None
+        backoff = _positive(retry_after)
+        limits, remaining = advertised(headers)
+        if limits or remaining:
+            # The server says which windows are spent: believe it.
+            self.observe(headers, sent_at=sent_at)
+            self._warn.log("rate limited (HTTP 429/403); windows left: %s", remaining or "?")
+            self._fill_spent(remaining, backoff, jitter=True)
+            return None
+        lowering = None if handle is None else self._backend.learn_refusal(handle, self._now())
+        if lowering is not None:
+            self.stats.lowered += 1
+            self._warn.log(
+                "rate limited without limit headers: the %gs window allows fewer than we "
+                "believed; lowered %d -> %d (probing back up slowly)",
+                lowering.window,
+                lowering.old,
+                lowering.new,
+            )
+            if backoff is not None:
+                self._backend.pause(self._now(), backoff)
+            self._pump()
+        else:
+            # Not explained by our own count: another consumer. Back off the shortest window.
+            self._warn.log("rate limited without limit headers: another consumer shares this store")
+            self._fill_spent({}, backoff, jitter=True)
+        return lowering
+
+    def pause_until(self, deadline: float, *, banned_until: dt.datetime | None = None) -> None:
+        """Admit nothing before ``deadline`` (on this limiter's clock), e.g. during a ban."""
+        if banned_until is not None:
+            self.banned_until = banned_until
+        # Also when limiting is off: a ban or a Retry-After is the server's word, not ours.
         now = self._clock.monotonic()
         if deadline > now:
             logger.debug("paused for %.3fs", deadline - now)
             self._backend.pause(now, deadline - now)
             self._pump()
 
+    def paused_for(self) -> float:
+        """Seconds until the current pause (ban, server-requested wait) ends; 0.0 if none."""
+        left = self._backend.paused_for(self._clock.monotonic())
+        if left <= 0.0:
+            self.banned_until = None
+        return left
+
     # -- admission
 
-    async def _acquire(self) -> Slot:
+    def _now(self) -> float:
+        return self._clock.monotonic()
+
+    async def _acquire(self, max_wait: float | None = None) -> Slot:
         now = self._clock.monotonic()
         if not self._enabled:
-            self.stats.admitted += 1
-            return Slot(self, None, now, 0.0)
+            return await self._acquire_unlimited(now, max_wait)
         if not self._waiters:
-            handle, _ = self._backend.reserve(now)
+            handle, wait, paused = self._backend.reserve(now)
             if handle is not None:
                 self.stats.admitted += 1
                 return Slot(self, handle, now, 0.0)
+            if max_wait is not None and paused and wait > max_wait:
+                self.stats.wait_exceeded += 1
+                raise SlotWaitExceeded(0.0, wait, self.banned_until)
         future: asyncio.Future[tuple[int, float]] = asyncio.get_running_loop().create_future()
         self._waiters.append(future)
         self._pump()
         try:
-            handle, admitted_at = await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled():
-                # Admitted, but cancelled before it could send: give the place back.
+            if max_wait is None:
+                handle, admitted_at = await future
+            else:
+                handle, admitted_at = await self._wait_at_most(future, max_wait, now)
+        except BaseException:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                # Admitted, but cancelled (or out of time) before it could send: give it back.
                 self._backend.release(future.result()[0])
                 self.stats.admitted -= 1
             else:
+                future.cancel()
                 with suppress(ValueError):
                     self._waiters.remove(future)
             self._pump()
@@ -670,10 +501,36 @@ class RateLimiter:
         self.stats.waited_seconds += admitted_at - now
         return Slot(self, handle, admitted_at, admitted_at - now)
 
-    def _complete(self, handle: int | None) -> None:
+    async def _acquire_unlimited(self, now: float, max_wait: float | None) -> Slot:
+        pause = self._backend.paused_for(now)
+        if pause > 0.0:
+            if max_wait is not None and pause > max_wait:
+                self.stats.wait_exceeded += 1
+                raise SlotWaitExceeded(0.0, pause, self.banned_until)
+            await self._clock.sleep(pause)
+        self.stats.admitted += 1
+        admitted_at = self._clock.monotonic()
+        return Slot(self, None, admitted_at, admitted_at - now)
+
+    async def _wait_at_most(
+        self, future: asyncio.Future[tuple[int, float]], max_wait: float, started: float
+    ) -> tuple[int, float]:
+        # Timed on the limiter's clock, not the loop's, so a FakeClock drives it too.
+        timer: asyncio.Future[Any] = asyncio.ensure_future(self._clock.sleep(max_wait))
+        waiting: list[asyncio.Future[Any]] = [future, timer]
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+        if future.done():
+            return future.result()
+        self.stats.wait_exceeded += 1
+        raise SlotWaitExceeded(self._clock.monotonic() - started, None, self.banned_until)
+
+    def _complete(self, handle: int | None, accepted: bool | None = None) -> None:
         if handle is None:
             return
-        self._backend.complete(handle, self._clock.monotonic())
+        self._backend.complete(handle, self._clock.monotonic(), accepted)
         self._pump()
 
     def _pump(self) -> None:
@@ -686,7 +543,7 @@ class RateLimiter:
             if head.done():  # cancelled
                 waiters.popleft()
                 continue
-            handle, wait = self._backend.reserve(now)
+            handle, wait, _ = self._backend.reserve(now)
             if handle is None:
                 break
             waiters.popleft()
@@ -721,7 +578,13 @@ class RateLimiter:
 # --------------------------------------------------------------------------- helpers
 
 
-def _validate_limits(limits: object) -> tuple[tuple[int, float], ...]:
+def _positive(seconds: float | None) -> float | None:
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return seconds
+
+
+def validate_limits(limits: object) -> tuple[tuple[int, float], ...]:
     if isinstance(limits, (str, bytes)) or not isinstance(limits, Sequence):
         raise ConfigurationError(
             f"limits must be a sequence of (max_requests, window_seconds) pairs, got {limits!r}"
@@ -758,6 +621,6 @@ def _parse_count(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        return int(value.strip())
-    except (AttributeError, ValueError):
+        return int(str(value).strip())
+    except ValueError:
         return None

@@ -1,9 +1,10 @@
-"""When to send a request again, and how long to wait first.
+"""When to send a request again, and how long to wait first: every retry decision, in one place.
 
 The rule that matters most: a POST that may have reached the server is never sent again unless
 the caller opted in, because a duplicated order is worse than an error. What is always safe to
 repeat: a request refused before it was processed (rate limited), or one that never left (the
-connection could not be opened).
+connection could not be opened). What the server asks us to wait (``Retry-After``, a ban) is
+honoured up to a cap; past it the call stops with the server's figure instead of hanging.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
+from ._headers import BAN_RESET, RETRY_AFTER
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
-BAN_HEADER = "Jumpseller-BannedByRateLimit-Reset"
+BAN_HEADER = BAN_RESET
 
 # Raised before a single byte of the request went out: safe to retry for any method.
 _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
@@ -29,6 +32,31 @@ _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
 
 
 @attrs.frozen
+class Attempt:
+    """What one attempt came to, as far as retrying is concerned."""
+
+    method: str
+    error: Exception | None = None
+    """The transport failure, when there was no answer."""
+    status_code: int | None = None
+    rate_limited: bool = False
+    """A 429, or a 403 "Rate Limit Exceeded": refused before it was processed."""
+    retry_after: float | None = None
+    """The server's ``Retry-After``, in seconds."""
+    ban_seconds: float | None = None
+    """Seconds left of a rate-limit ban the answer announced."""
+
+
+@attrs.frozen
+class Decision:
+    """Send again after ``delay`` seconds, or stop (``retry`` false) for ``reason``."""
+
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+@attrs.frozen
 class RetryPolicy:
     """Exponential backoff with full jitter, capped; ``max_retries`` counts re-sends."""
 
@@ -36,6 +64,34 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     retry_post: bool = False
+    max_ban_wait: float = 60.0
+    max_retry_after: float = 60.0
+
+    def decide(self, attempt: Attempt, retries: int, rng: random.Random | None = None) -> Decision:
+        """Whether to send again after ``attempt`` (``retries`` re-sends done so far), and when.
+
+        Waits the server imposed (bans, ``Retry-After``) are not slept here: the limiter is
+        paused for them, so every request to the store waits, not only this one.
+        """
+        if attempt.rate_limited:
+            if attempt.ban_seconds is not None and attempt.ban_seconds > self.max_ban_wait:
+                return Decision(False, reason=f"banned for {attempt.ban_seconds:.0f}s")
+            if attempt.retry_after is not None and attempt.retry_after > self.max_retry_after:
+                return Decision(False, reason=f"Retry-After {attempt.retry_after:g}s")
+            if retries >= self.max_retries:
+                return Decision(False, reason="rate limited after every retry")
+            return Decision(True, reason="rate limited")
+        if retries >= self.max_retries:
+            return Decision(False, reason="retries exhausted")
+        if attempt.error is not None:
+            if self.may_resend_after_error(attempt.method, attempt.error):
+                return Decision(True, self.backoff(retries, rng), type(attempt.error).__name__)
+            return Decision(False, reason="may have reached the server")
+        if attempt.status_code is not None and self.may_resend_after_status(
+            attempt.method, attempt.status_code
+        ):
+            return Decision(True, self.backoff(retries, rng), f"HTTP {attempt.status_code}")
+        return Decision(False, reason="final answer")
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before re-send number ``attempt`` (0-based)."""
@@ -57,7 +113,7 @@ class RetryPolicy:
 
 def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
     """``Retry-After`` as seconds (it may be a number or an HTTP date); None if absent or bad."""
-    value = headers.get("Retry-After")
+    value = headers.get(RETRY_AFTER)
     if value is None:
         return None
     value = value.strip()
@@ -73,6 +129,7 @@ def parse_retry_after(headers: Mapping[str, str], now: dt.datetime | None = None
         seconds = (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds()
     if seconds != seconds:  # NaN
         return None
+    # inf and 1e9 stay what they are: the policy compares them with its cap.
     return max(0.0, seconds)
 
 

@@ -9,6 +9,7 @@
     │   ├── PermissionDeniedError   403 that is not a rate limit
     │   ├── NotFoundError           404
     │   ├── RateLimitError          429 / 403 "Rate Limit Exceeded" / a ban, retries exhausted
+    │   │   └── RateLimitWaitError  no slot within ``max_wait``: nothing was sent
     │   └── ServerError             5xx
     ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
     ├── APIConnectionError          the request never got an answer
@@ -24,6 +25,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ._headers import RATE_LIMIT_HEADERS
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -35,19 +38,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "ResponseParseError",
     "ServerError",
 ]
-
-RATE_LIMIT_HEADERS = (
-    "Jumpseller-PerSecondRateLimit-Limit",
-    "Jumpseller-PerSecondRateLimit-Remaining",
-    "Jumpseller-PerMinuteRateLimit-Limit",
-    "Jumpseller-PerMinuteRateLimit-Remaining",
-    "Jumpseller-BannedByRateLimit-Reset",
-    "Retry-After",
-)
-
 
 class JumpsellerError(Exception):
     """Root of every error raised by jumpseller_async."""
@@ -100,13 +94,23 @@ class NotFoundError(APIError):
 
 
 class RateLimitError(APIError):
-    """The store's rate limit held after every retry, or it banned us past ``max_ban_wait``."""
+    """The store's rate limit held after every retry, or it asked for a wait past our caps."""
 
     def __init__(
-        self, message: str, *, banned_until: dt.datetime | None = None, **kwargs: Any
+        self,
+        message: str,
+        *,
+        banned_until: dt.datetime | None = None,
+        retry_after: float | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.banned_until = banned_until
+        self.retry_after = retry_after
+
+
+class RateLimitWaitError(RateLimitError):
+    """A rate-limit slot would not free within ``max_wait`` seconds; nothing was sent."""
 
 
 class ServerError(APIError):

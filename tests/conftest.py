@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from jumpseller_async import JumpsellerClient
-
 from tests._redis import INSTALL_HINT, RedisServer
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -26,10 +26,10 @@ from jumpseller_async import (
     ServerError,
     errors,
 )
-from jumpseller_async._ratelimit import FakeClock
 from jumpseller_async.api.orders import post_orders_json
 from jumpseller_async.api.products import get_products_id_json, put_products_id_json
 from jumpseller_async.models import OrderCreate, OrderCreateFields, ProductEdit, ProductEditFields
+from jumpseller_async.testing import FakeClock
 
 TOKEN = "secret-token-abcdef0123456789"
 

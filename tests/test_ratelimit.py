@@ -12,13 +12,10 @@ from typing import Any
 
 import pytest
 
-from jumpseller_async._ratelimit import (
-    DEFAULT_LIMITS,
-    FakeClock,
-    MemoryWindowBackend,
-    RateLimiter,
-)
+from jumpseller_async._ratelimit import DEFAULT_LIMITS, RateLimiter
+from jumpseller_async._windows import MemoryWindowBackend
 from jumpseller_async.errors import ConfigurationError
+from jumpseller_async.testing import FakeClock
 
 EPS = 1e-9
 LIVE_HEADERS = {

@@ -14,6 +14,7 @@ than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
 :meth:`FakeJumpseller.run_in_background`, which need uvicorn.
 """
 
+from .._clock import FakeClock
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
@@ -28,6 +29,7 @@ __all__ = [
     "ROUTES",
     "Collection",
     "Decision",
+    "FakeClock",
     "FakeJumpseller",
     "RateLimiter",
     "SimulatedDrop",
