@@ -274,6 +274,7 @@ class RateLimiter:
 
     @property
     def enabled(self) -> bool:
+        """False when the limiter was built with ``limits=None`` (it never waits)."""
         return self._enabled
 
     @property
