@@ -21,11 +21,13 @@ the client alone:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -72,10 +74,12 @@ def _transport(bodies: dict[str, bytes], pages: int) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def _client(transport: httpx.AsyncBaseTransport, limits: object) -> JumpsellerClient:
+def _client(
+    transport: httpx.AsyncBaseTransport, limits: tuple[tuple[int, float], ...] | None
+) -> JumpsellerClient:
     return JumpsellerClient(
         "bench", "bench-token", base_url=BASE_URL, transport=transport, rate_limits=limits
-    )  # type: ignore[arg-type]
+    )
 
 
 async def _ours(client: JumpsellerClient, resource: str, pages: int) -> int:
@@ -111,8 +115,8 @@ async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
             raw: list[float] = []
             for i in range(rounds):
                 order: list[Callable[[], Awaitable[int]]] = [
-                    lambda r=resource: _ours(client, r, pages),
-                    lambda r=resource: _raw(http, r, pages),
+                    functools.partial(_ours, client, resource, pages),
+                    functools.partial(_raw, http, resource, pages),
                 ]
                 timings: list[float] = []
                 for fn in order if i % 2 == 0 else reversed(order):
@@ -142,6 +146,97 @@ async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
     section.notes.append(
         "ours: client.paginate(op, known_total=…) with rate_limits=None; raw: httpx get + "
         "json.loads per page; both on the same httpx.MockTransport"
+    )
+    return section
+
+
+def _decoder() -> Callable[[bytes], Any]:
+    try:  # the library's decoder where it has one (orjson when installed), else json
+        from jumpseller_async._json import loads
+
+        return loads
+    except ImportError:
+        return json.loads
+
+
+async def _steps(bodies: dict[str, bytes], quick: bool) -> Section:
+    """Where a page's time goes: each step adds one layer, all in alternating rounds."""
+    from jumpseller_async import models
+
+    pages = 10 if quick else 20
+    rounds = 5 if quick else 9
+    transport = _transport(bodies, pages)
+    loads = _decoder()
+    section = Section(
+        title=f"(f1b) Where a page goes: ms per {PAGE}-item page, median of {rounds} rotating rounds",
+        columns=["step", "products ms", "orders ms", "products / raw", "orders / raw"],
+    )
+    client = _client(transport, None)
+    results: dict[str, dict[str, float]] = {}
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http, client:
+        for resource, model in (("products", models.Product), ("orders", models.Order)):
+            progress(f"speed: steps, {resource}")
+            url = f"/{resource}.json"
+            op = OPERATIONS[resource]
+
+            async def get(page: int, url: str = url) -> bytes:
+                response = await http.get(url, params={"page": page, "limit": PAGE})
+                return response.content
+
+            async def httpx_only() -> None:
+                for page in range(1, pages + 1):
+                    await get(page)
+
+            async def raw() -> None:
+                for page in range(1, pages + 1):
+                    json.loads(await get(page))
+
+            async def decode() -> None:
+                for page in range(1, pages + 1):
+                    loads(await get(page))
+
+            async def models_too(model: Any = model) -> None:
+                for page in range(1, pages + 1):
+                    [model.from_dict(x) for x in loads(await get(page))]
+
+            async def operation(op: Any = op) -> None:
+                for page in range(1, pages + 1):
+                    await op.asyncio(client=client, page=page, limit=PAGE)
+
+            async def paginate(resource: str = resource) -> None:
+                await _ours(client, resource, pages)
+
+            steps: dict[str, Callable[[], Awaitable[None]]] = {
+                "httpx get only": httpx_only,
+                "raw: httpx + json.loads": raw,
+                "httpx + the library's decoder": decode,
+                "+ Model.from_dict per item": models_too,
+                "the operation, page by page": operation,
+                "client.paginate": paginate,
+            }
+            samples: dict[str, list[float]] = {name: [] for name in steps}
+            names = list(steps)
+            for i in range(rounds):
+                for name in names[i % len(names) :] + names[: i % len(names)]:
+                    started = time.perf_counter()
+                    await steps[name]()
+                    samples[name].append((time.perf_counter() - started) / pages * 1e3)
+            results[resource] = {name: median(v) for name, v in samples.items()}
+    raw_name = "raw: httpx + json.loads"
+    for name in results["products"]:
+        p, o = results["products"][name], results["orders"][name]
+        section.rows.append(
+            [
+                name,
+                fmt(p, 2),
+                fmt(o, 2),
+                fmt(p / results["products"][raw_name], 2),
+                fmt(o / results["orders"][raw_name], 2),
+            ]
+        )
+    section.notes.append(
+        "the library's decoder: jumpseller_async._json.loads (orjson with json's answers) where "
+        "the tree has it, else json.loads; the operation and paginate: rate_limits=None"
     )
     return section
 
@@ -279,6 +374,7 @@ async def run(quick: bool) -> list[Section]:
     bodies = await _pages()
     return [
         await _parse_ratios(bodies, quick),
+        await _steps(bodies, quick),
         _import_time(quick),
         await _stores(bodies, quick),
     ]
