@@ -19,7 +19,7 @@ from ._retry import RetryPolicy
 from ._send import Sender
 from ._storage import check_storage
 from ._version import __version__
-from .api._namespaces import Namespaces
+from .api._namespaces import TAG_CLASSES, Namespaces
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.jumpseller.com/v1"
@@ -168,6 +168,9 @@ class JumpsellerClient(_TagAttributes):
             namespace = namespaces.get(name)
             self.__dict__[name] = namespace  # later lookups skip __getattr__
             return namespace
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *TAG_CLASSES})
 
     def __repr__(self) -> str:
         limits = self._limiter.limits if self._limiter is not None else self._rate_limits

@@ -132,6 +132,7 @@ async def test_the_client_composes_the_namespaces() -> None:
             namespace = getattr(client, tag)
             assert getattr(client, tag) is namespace  # one per client
             assert type(namespace).__name__.endswith("Namespace")
+        assert set(TAGS) <= set(dir(client))
         with pytest.raises(AttributeError, match="no attribute 'prodcts'"):
             client.prodcts  # noqa: B018
         with pytest.raises(AttributeError):
