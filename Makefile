@@ -31,6 +31,13 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# Unit tests: mocked transports and fake clocks only; integration: real local servers.
+test-unit: $(STAMP)
+	$(BIN)/pytest -q -m "not integration"
+
+test-integration: $(STAMP)
+	$(BIN)/pytest -q -m integration
+
 check: lint typecheck check-generated test
 
 demo: $(STAMP)

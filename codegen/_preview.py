@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._merge import OFFICIAL_PATH, SOURCE_KEY, MergeSet, merge_official
 from ._spec import (
-    OFFICIAL_SPEC_NAME,
-    ROOT,
     RULES,
     Json,
     PatchError,
@@ -52,6 +51,7 @@ class OperationInfo:
     method: str
     path: str
     summary: str
+    source: str = ""
 
 
 def _camel(value: str) -> str:
@@ -78,13 +78,14 @@ def list_operations(spec: Json) -> list[OperationInfo]:
                 method=method.upper(),
                 path=path,
                 summary=str(op.get("summary", "")).strip(),
+                source=str(op.get(SOURCE_KEY, "")),
             )
         )
     return operations
 
 
 def default_official_spec() -> Path:
-    return ROOT.parent / "shared" / "spec" / OFFICIAL_SPEC_NAME
+    return OFFICIAL_PATH
 
 
 # --- problems in a spec ----------------------------------------------------------------------
@@ -254,8 +255,10 @@ def compare_with_official(spec: Json, official: Json) -> tuple[list[Problem], li
     return sorted(set(differences), key=lambda p: p.where), missing
 
 
-def apply_tolerant(spec: Json, patchset: PatchSet) -> tuple[Json, PatchReport, list[Problem]]:
-    """Like apply_patchset, but a patch that does not fit this spec is reported, not fatal."""
+def apply_tolerant(
+    spec: Json, patchset: PatchSet, official: Json | None = None
+) -> tuple[Json, PatchReport, list[Problem]]:
+    """Like build_spec, but a patch that does not fit this spec is reported, not fatal."""
     import copy
 
     patched = copy.deepcopy(spec)
@@ -267,6 +270,19 @@ def apply_tolerant(spec: Json, patchset: PatchSet) -> tuple[Json, PatchReport, l
             report.note(f"{patch['op']} {patch['path']}: {patch['reason']}")
         except PatchError as exc:
             failures.append(Problem("patch-failed", patch["path"], str(exc)))
+    if official is not None:
+        merge = MergeSet.load()
+        theirs = copy.deepcopy(official)
+        for patch in merge.patches:
+            try:
+                apply_pointer_patch(theirs, patch)
+                report.note(f"official {patch['op']} {patch['path']}: {patch['reason']}")
+            except PatchError as exc:
+                failures.append(Problem("patch-failed", "official " + patch["path"], str(exc)))
+        try:
+            merge_official(patched, theirs, merge, report)
+        except PatchError as exc:
+            failures.append(Problem("merge-failed", "official spec", str(exc)))
     for rule in patchset.rules:
         RULES[rule["rule"]](patched, rule, report)
     return patched, report, failures
@@ -284,13 +300,15 @@ def _patch_reason_for(problem: Problem, patchset: PatchSet) -> str:
 
 
 def render_preview(spec: Json, patchset: PatchSet, official: Json | None) -> str:
-    patched, report, failures = apply_tolerant(spec, patchset)
+    patched, report, failures = apply_tolerant(spec, patchset, official)
     lines: list[str] = []
     operations = list_operations(patched)
     lines.append(f"== {len(operations)} operations")
     width = max((len(o.tool) for o in operations), default=10)
     for op in operations:
-        lines.append(f"{op.tool:<{width}}  {op.method:<6} {op.path}  {op.summary}")
+        lines.append(
+            f"{op.tool:<{width}}  {op.method:<6} {op.path}  [{op.source or '?'}]  {op.summary}"
+        )
     problems = find_problems(spec)
     remaining = find_problems(patched)
     lines.append("")
@@ -300,6 +318,11 @@ def render_preview(spec: Json, patchset: PatchSet, official: Json | None) -> str
     for problem in problems:
         fixed = "" if problem in remaining else "  (fixed by the patch set)"
         lines.append(f"{problem}{fixed}")
+    merged_in = [p for p in remaining if p not in problems]
+    if merged_in:
+        lines.append("")
+        lines.append(f"== {len(merged_in)} left in what the official spec brought")
+        lines.extend(str(p) for p in merged_in)
     lines.append("")
     lines.append(f"== patch set: {len(report.applied)} entries applied")
     lines.extend(f"  {entry}" for entry in report.applied)

@@ -19,7 +19,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi.yaml"
 PATCHES_PATH = Path(__file__).resolve().parent / "patches.yaml"
-OFFICIAL_SPEC_NAME = "jumpseller-official-3.0.3.openapi.json"
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -58,8 +57,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# libyaml's loader when present: the same document, four times faster (the spec is 7000 lines).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_spec(path: Path = SPEC_PATH) -> Json:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     if not isinstance(loaded, dict) or "paths" not in loaded:
         raise PatchError(f"{path} is not an OpenAPI document (no 'paths')")
     return loaded
@@ -112,7 +115,7 @@ def apply_pointer_patch(spec: Json, patch: Json) -> None:
             parent[last] = copy.deepcopy(patch["value"])
     elif op == "replace":
         _walk(parent, [last], pointer)
-        parent[last] = copy.deepcopy(patch["value"])
+        parent[int(last) if isinstance(parent, list) else last] = copy.deepcopy(patch["value"])
     elif op == "remove":
         _walk(parent, [last], pointer)
         del parent[int(last) if isinstance(parent, list) else last]
@@ -265,7 +268,7 @@ def rule_ok_status_range(spec: Json, rule: Json, report: PatchReport) -> None:
     for _, _, op in iter_operations(spec):
         responses = op.get("responses", {})
         ok = [code for code in responses if str(code).startswith("2")]
-        if len(ok) == 1 and str(ok[0]) == "200":
+        if len(ok) == 1 and str(ok[0]) in ("200", "201"):
             responses["2XX"] = responses.pop(ok[0])
             changed += 1
     report.note(f"ok-status-range: {changed} operations accept any 2xx")
@@ -329,14 +332,24 @@ RULES: dict[str, Callable[[Json, Json, PatchReport], None]] = {
 }
 
 
-def apply_patchset(spec: Json, patchset: PatchSet) -> tuple[Json, PatchReport]:
-    """A patched deep copy of ``spec``; the original is untouched."""
+def apply_patchset(
+    spec: Json,
+    patchset: PatchSet,
+    merge: Callable[[Json, PatchReport], None] | None = None,
+) -> tuple[Json, PatchReport]:
+    """A patched deep copy of ``spec``; the original is untouched.
+
+    ``merge`` (the official spec's merge, ``_merge.py``) runs between the pointer patches and
+    the rules, so what it brings in is made null-safe and default-free like the rest.
+    """
     patched = copy.deepcopy(spec)
     report = PatchReport()
     # Pointer patches first: they fix shapes, the rules then make the fixed shapes null-safe.
     for patch in patchset.patches:
         apply_pointer_patch(patched, patch)
         report.note(f"{patch['op']} {patch['path']}: {patch['reason']}")
+    if merge is not None:
+        merge(patched, report)
     for rule in patchset.rules:
         name = rule["rule"]
         if name not in RULES:

@@ -1,15 +1,16 @@
-"""Credentials for the Jumpseller API, and the redaction that keeps them out of logs and errors.
+"""Credentials for the Jumpseller API.
 
 Every credential is an :class:`httpx.Auth`, so it runs inside httpx's request pipeline:
 
 * :class:`BasicAuth` -- HTTP Basic ``login:authtoken``, what Jumpseller recommends.
 * :class:`QueryAuth` -- ``?login=...&authtoken=...``, the deprecated way. The token ends up in
-  every URL httpx logs, which is why :func:`install_log_redaction` exists.
+  every URL httpx logs, which is why :mod:`._redact` filters httpx's loggers.
 * :class:`PartnerAuth` -- ``?partner_code=...&auth_token=...`` for the partner endpoints.
 * :class:`OAuth2` -- a Jumpseller App's bearer token, refreshed through the token endpoint.
 
-Secrets are registered (:func:`register_secret`) the moment an auth object sees them, so the log
-filter can strip them from any message, even where no URL or header pattern would catch them.
+Secrets are registered (:func:`._redact.register_secret`) the moment an auth object sees them, so
+they are hidden from any message, log line or echoed body, even where no URL or header pattern
+would catch them.
 """
 
 from __future__ import annotations
@@ -17,202 +18,28 @@ from __future__ import annotations
 import asyncio
 import base64
 import inspect
-import logging
-import re
-import threading
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus
 
 import httpx
 
 from ._json import loads
+from ._redact import REDACTED, redact_secrets, redact_text, redact_url, register_secret
 from .errors import AuthenticationError, ConfigurationError
 
 __all__ = [
     "DEFAULT_TOKEN_URL",
-    "LOGGERS_TO_REDACT",
-    "SECRET_QUERY_PARAMS",
     "BasicAuth",
     "OAuth2",
     "OAuth2Token",
     "PartnerAuth",
     "QueryAuth",
-    "SecretRedactingFilter",
-    "install_log_redaction",
-    "redact_secrets",
-    "redact_text",
-    "redact_url",
-    "register_secret",
     "resolve_auth",
 ]
 
 DEFAULT_TOKEN_URL = "https://accounts.jumpseller.com/oauth/token"
-
-SECRET_QUERY_PARAMS = frozenset(
-    {
-        "authtoken",
-        "auth_token",
-        "access_token",
-        "refresh_token",
-        "client_secret",
-        "code",
-        "token",
-        "password",
-    }
-)
-
-REDACTED = "***"
-
-# Every logger httpx 0.28 / httpcore 1.0 log through. A filter attached to a logger only sees
-# records created on that very logger (not those propagating from children), so each child
-# httpcore uses has to be listed.
-LOGGERS_TO_REDACT = (
-    "httpx",
-    "httpcore",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-)
-
-
-# --------------------------------------------------------------------------- redaction
-
-_secrets_lock = threading.Lock()
-_registered_secrets: set[str] = set()
-
-
-def _variants(secret: str) -> set[str]:
-    # A token with reserved characters shows up percent-encoded in URLs and form bodies.
-    return {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
-
-
-def register_secret(value: str | None) -> None:
-    """Remember ``value`` so :func:`redact_secrets` and the log filter hide it everywhere."""
-    if not value:
-        return
-    with _secrets_lock:
-        _registered_secrets.update(_variants(value))
-
-
-def _registered_snapshot() -> tuple[str, ...]:
-    with _secrets_lock:
-        return tuple(_registered_secrets)
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each of ``secrets`` (and its URL-encoded forms) with ``***``."""
-    candidates: set[str] = set()
-    for secret in secrets:
-        if secret:
-            candidates.update(_variants(secret))
-    # Longest first, so a secret that contains another is not left half-redacted.
-    for secret in sorted(candidates, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-_PARAM_NAMES = "|".join(sorted((re.escape(n) for n in SECRET_QUERY_PARAMS), key=len, reverse=True))
-
-# A secret parameter inside free text: after ``?`` or ``&``, or their encoded forms when a URL is
-# nested in another URL's query. The value stops where a URL in a log line would end.
-_QUERY_PARAM_RE = re.compile(
-    rf"(?P<prefix>(?:[?&]|%3F|%26)(?:{_PARAM_NAMES})(?:=|%3D))(?P<value>(?:(?!%26)[^&#\s'\"<>])+)",
-    re.IGNORECASE,
-)
-
-# ``Authorization: Basic xxx``, ``(b'Authorization', b'Bearer xxx')``, ``{'authorization': 'xxx'}``.
-_AUTH_HEADER_RE = re.compile(
-    r"(?P<prefix>\b(?:proxy-)?authorization\b['\"]?\s*[:=,]\s*b?['\"]?\s*"
-    r"(?:(?:basic|bearer|token)\s+)?)(?P<value>[^'\"\s,)\]}]+)",
-    re.IGNORECASE,
-)
-
-_BEARER_RE = re.compile(r"\b(?P<prefix>bearer\s+)(?P<value>[A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
-
-_USERINFO_RE = re.compile(
-    r"^(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:]*:)(?P<value>[^/?#@]+)(?=@)"
-)
-
-
-def _mask(match: re.Match[str]) -> str:
-    return match.group("prefix") + REDACTED
-
-
-def _redact_pairs(part: str) -> str:
-    pairs = part.split("&")
-    for index, pair in enumerate(pairs):
-        name, equals, value = pair.partition("=")
-        if equals and value and unquote_plus(name).lower() in SECRET_QUERY_PARAMS:
-            pairs[index] = f"{name}={REDACTED}"
-    return "&".join(pairs)
-
-
-def redact_url(url: str | httpx.URL) -> str:
-    """``url`` with the values of secret query parameters (and any password) replaced by ``***``.
-
-    Parameter names, order, repeats and every other value are kept as they are.
-    """
-    text = str(url)
-    before_fragment, hash_sign, fragment = text.partition("#")
-    base, question_mark, query = before_fragment.partition("?")
-    base = _USERINFO_RE.sub(_mask, base)
-    if question_mark:
-        query = _redact_pairs(query)
-    if hash_sign:
-        # Implicit-grant style redirects carry tokens in the fragment.
-        fragment = _redact_pairs(fragment)
-    result = base + question_mark + query + hash_sign + fragment
-    # URLs nested (encoded) in another parameter's value.
-    return _QUERY_PARAM_RE.sub(_mask, result)
-
-
-def redact_secrets(text: str) -> str:
-    """Hide every registered secret, secret query value and Authorization/Bearer value in ``text``."""
-    text = redact_text(text, _registered_snapshot())
-    text = _QUERY_PARAM_RE.sub(_mask, text)
-    text = _AUTH_HEADER_RE.sub(_mask, text)
-    return _BEARER_RE.sub(_mask, text)
-
-
-class SecretRedactingFilter(logging.Filter):
-    """Rewrites records so no credential survives; never drops a record.
-
-    A changed record's message is stored fully formatted with ``args`` cleared: redacting only
-    ``msg`` would miss secrets carried in ``args`` (httpx passes the URL as an argument).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:
-            # A handler would print msg and args verbatim to stderr when formatting fails.
-            message = f"{record.msg!s} args={record.args!r}"
-        redacted = redact_secrets(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            # Formatters reuse a cached exc_text, so caching a redacted one keeps tracebacks clean.
-            record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact_secrets(record.exc_text)
-        return True
-
-
-_log_filter = SecretRedactingFilter()
-
-
-def install_log_redaction() -> None:
-    """Attach the redacting filter to httpx's and httpcore's loggers (safe to call repeatedly)."""
-    for name in LOGGERS_TO_REDACT:
-        # addFilter ignores a filter that is already attached.
-        logging.getLogger(name).addFilter(_log_filter)
 
 
 # --------------------------------------------------------------------------- static credentials
@@ -445,6 +272,7 @@ class OAuth2(httpx.Auth):
         try:
             payload = loads(response.content)
         except ValueError:
+            # The decoder reports JSON nested deeper than its stack as a ValueError too.
             payload = None
         if isinstance(payload, dict):
             for key in ("error", "error_description"):
@@ -470,6 +298,7 @@ class OAuth2(httpx.Auth):
         try:
             payload = loads(response.content)
         except ValueError:
+            # The decoder reports JSON nested deeper than its stack as a ValueError too.
             raise self._refresh_error(response, "the answer is not JSON") from None
         access_token = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(access_token, str) or not access_token:

@@ -20,6 +20,7 @@ from typing import Any
 from . import models
 from ._client import DEFAULT_BASE_URL, JumpsellerClient
 from ._export import FORMATS, Exporter, ExportResult, resources
+from ._json import loads
 from ._registry import index, info
 from .errors import APIConnectionError, APIError, ConfigurationError, JumpsellerError
 
@@ -56,11 +57,23 @@ def _client(args: argparse.Namespace, **kwargs: Any) -> JumpsellerClient:
 
 
 def cmd_ops(args: argparse.Namespace) -> int:
+    from .api._sources import SOURCES
+
     registry = index()
     width = max(len(tool) for tool in registry)
     for tool, op in registry.items():
-        print(f"{tool:<{width}}  {op.method:<6} {op.path}  {op.summary}")
-    print(f"{len(registry)} operations", file=sys.stderr)
+        # Which spec documents it: both, apis.guru (only the old one) or official (only the new).
+        source = SOURCES.get((op.method, op.path), "?")
+        print(f"{tool:<{width}}  {op.method:<6} {op.path}  [{source}]  {op.summary}")
+    counts = ", ".join(
+        f"{sum(1 for s in SOURCES.values() if s == name)} {label}"
+        for name, label in (
+            ("both", "in both specs"),
+            ("official", "only in the official spec"),
+            ("apis.guru", "only in apis.guru's"),
+        )
+    )
+    print(f"{len(registry)} operations ({counts})", file=sys.stderr)
     return 0
 
 
@@ -82,8 +95,9 @@ def _convert(tool: str, name: str, raw: str, annotation: str) -> Any:
                 return False
             raise ValueError("expected true or false")
     except ValueError as exc:
+        shown = repr(raw) if len(raw) <= 60 else f"{raw[:40]!r}… ({len(raw):,} characters)"
         raise UsageError(
-            f"{tool}: parameter {name}={raw!r} is not a valid {annotation} ({exc})"
+            f"{tool}: parameter {name}={shown} is not a valid {annotation} ({str(exc)[:120]})"
         ) from None
     for kind in kinds:
         enum_class = getattr(models, kind, None)
@@ -100,7 +114,7 @@ def _load_body(tool: str, raw: str, annotation: str) -> Any:
         except OSError as exc:
             raise UsageError(f"{tool}: cannot read body file {raw[1:]!r}: {exc.strerror}") from None
     try:
-        data = json.loads(text)
+        data = loads(text)
     except ValueError as exc:
         raise UsageError(f"{tool}: --body is not valid JSON ({exc})") from None
     model = getattr(models, annotation.split("|")[0].strip(), None)
@@ -108,7 +122,12 @@ def _load_body(tool: str, raw: str, annotation: str) -> Any:
         return data
     if not isinstance(data, dict):
         raise UsageError(f"{tool}: --body must be a JSON object for {model.__name__}")
-    return model.from_dict(data)
+    try:
+        return model.from_dict(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UsageError(
+            f"{tool}: --body does not fit {model.__name__} ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _plain(value: Any) -> Any:

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._auth import install_log_redaction, resolve_auth
+from ._auth import resolve_auth
 from ._clock import SYSTEM_CLOCK, Clock
 from ._limiter_registry import rate_limit_key as rate_limit_key_for
 from ._limiter_registry import shared_limiter
 from ._operation import Operation
 from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
+from ._redact import install_log_redaction
 from ._retry import RetryPolicy
 from ._send import Sender
 from ._storage import check_storage
@@ -133,6 +134,9 @@ class JumpsellerClient(_TagAttributes):
         self._rate_limit_key = rate_limit_key_for(self.base_url, self._auth, rate_limit_key)
         self._rate_limit_storage = check_storage(rate_limit_storage)
         http_timeout = DEFAULT_TIMEOUT if timeout is _DEFAULT else timeout
+        attempt_budget = _attempt_budget(http_timeout)
+        # A request counts as in flight in Redis at most this long should its process die.
+        self._lease = min(attempt_budget, 600.0) + 10.0
         install_log_redaction()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -151,7 +155,7 @@ class JumpsellerClient(_TagAttributes):
                 max_ban_wait=float(max_ban_wait),
                 max_retry_after=float(max_retry_after),
             ),
-            attempt_timeout=_attempt_budget(http_timeout),
+            attempt_timeout=attempt_budget,
             max_wait=max_wait,
             total_timeout=total_timeout,
             base_url=self.base_url,
@@ -225,7 +229,12 @@ class JumpsellerClient(_TagAttributes):
             shared = shared_limiter(
                 ("redis", self._rate_limit_key, clock, storage_identity(storage)),
                 lambda: RedisRateLimiter(
-                    storage, self._rate_limit_key, limits, explicit=explicit, clock=clock
+                    storage,
+                    self._rate_limit_key,
+                    limits,
+                    explicit=explicit,
+                    clock=clock,
+                    lease=self._lease,
                 ),
             )
         if explicit:

@@ -19,7 +19,12 @@ _T = TypeVar("_T")
 
 
 class Clock(Protocol):
-    """Where the limiter reads the time and sleeps; both must use the same time base."""
+    """Where the limiter reads the time and sleeps; both must use the same time base.
+
+    A clock that runs faster than real time (the benchmarks shrink a store's windows) may
+    say so with a ``scale`` attribute, real seconds per clock second: the Redis-shared
+    limiter, which keeps real milliseconds, reads it.
+    """
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards."""

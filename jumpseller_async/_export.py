@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ._client import JumpsellerClient
-from ._pagination import count_operation_for, wrapped_id
+from ._json import loads
+from ._pagination import count_operation_for, max_id
 from ._registry import find, index
-from .errors import ConfigurationError
+from .errors import APIError, ConfigurationError, ResponseParseError
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,36 @@ class ResourceSpec:
     after_tool: str | None = None
 
 
+# What can be exported (a product decision: lists only the official spec documents, such as
+# documents and locations, are not offered until their export is tested). The operations come
+# from the index: each one's top-level list (``GET /<name>.json``) and its after-id companion.
+EXPORTABLE = (
+    "products",
+    "orders",
+    "customers",
+    "categories",
+    "checkout_custom_fields",
+    "countries",
+    "custom_fields",
+    "customer_categories",
+    "fulfillments",
+    "hooks",
+    "jsapps",
+    "pages",
+    "payment_methods",
+    "promotions",
+    "shipping_methods",
+    "taxes",
+)
+
+
 def _resources() -> dict[str, ResourceSpec]:
-    """Every top-level list (``GET /<name>.json`` answering a list), from the operation index;
-    with its ``…/after/{id}.json`` companion where the API has one."""
     found: dict[str, ResourceSpec] = {}
     for entry in index().values():
         match = re.fullmatch(r"/([a-z_]+)\.json", entry.path)
         if entry.method == "GET" and match and entry.item is not None:
             found[match.group(1)] = ResourceSpec(entry.tool, entry.after_tool)
-    return dict(sorted(found.items()))
+    return {name: found[name] for name in EXPORTABLE}
 
 
 _resources_cache: dict[str, ResourceSpec] = {}
@@ -118,7 +140,7 @@ def _load_state(path: Path, resource: str, fmt: str) -> ExportState | None:
     if not path.exists():
         return None
     try:
-        state = ExportState(**json.loads(path.read_text(encoding="utf-8")))
+        state = ExportState(**loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(
             f"cannot resume: {path} is not a valid export state ({exc})"
@@ -177,7 +199,11 @@ class Exporter:
         if count_function is None:
             return None
         self.requests += 1
-        answer = await count_function(client=self.client)
+        try:
+            answer = await count_function(client=self.client)
+        except (APIError, ResponseParseError):
+            # The total only drives progress and concurrency; the pages carry the data.
+            return None
         count = getattr(answer, "count", None)
         return count if isinstance(count, int) else None
 
@@ -192,7 +218,7 @@ class Exporter:
             assert self.after_module is not None  # checked in __init__
             walker = self.client.paginate_after(self.after_module, after_id=state.after_id)
             async for batch in walker.pages():
-                yield batch, {"after_id": max(wrapped_id(item) for item in batch)}
+                yield batch, {"after_id": max_id(batch)}
             self.requests += walker.requests
         elif self._pages_accept_paging():
             # With the total known, the pages from next_page on are fetched concurrently.

@@ -27,7 +27,16 @@ _LONG_NUMBER = b"0" * 19  # 2**63 has 19 digits: orjson keeps every shorter inte
 
 
 def loads(content: bytes | str) -> Any:
-    """Decode a JSON response body; ``ValueError`` (``json``'s own) for what is not JSON."""
+    """Decode a JSON response body; ``ValueError`` for what is not JSON, including JSON nested
+    deeper than the decoder's stack."""
+    try:
+        return _decode(content)
+    except RecursionError:
+        # The decoder unwinds cleanly; the body is hostile or broken, not our bug.
+        raise ValueError("JSON nested too deeply to decode") from None
+
+
+def _decode(content: bytes | str) -> Any:
     if orjson is None:
         return json.loads(content)
     data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
@@ -36,5 +45,6 @@ def loads(content: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        # Refused (NaN, a lone surrogate, a BOM, bad JSON): json decides, and raises its own error.
+        # Refused (NaN, a lone surrogate, a BOM, too deep, bad JSON): json decides, and raises
+        # its own error.
         return json.loads(content)

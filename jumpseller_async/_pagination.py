@@ -10,7 +10,6 @@ skip or repeat items if the store changes mid-export, so for products and orders
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import sys
 import types
@@ -20,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import attrs
 
 from ._operation import MAX_PAGE_SIZE
+from ._redact import get_logger
 from ._registry import OperationInfo, find, index
-from .errors import APIError, ConfigurationError
+from .errors import APIError, ConfigurationError, PaginationError, ResponseParseError
 
-logger = logging.getLogger("jumpseller_async")
+logger = get_logger()
 
 if TYPE_CHECKING:
     from ._client import JumpsellerClient
@@ -167,7 +167,7 @@ class Paginator(Generic[T]):
         self.requests += 1
         try:
             return _count_value(await count_function(client=self.client, **params))
-        except APIError as exc:
+        except (APIError, ResponseParseError) as exc:
             # The total only speeds things up; without it the pages are read one by one.
             logger.debug(
                 "no total for %s (%s); reading pages sequentially", module.OPERATION.tool, exc
@@ -175,25 +175,47 @@ class Paginator(Generic[T]):
             return None
 
     async def pages(self) -> AsyncIterator[list[T]]:
-        """Whole pages, in order; stops on an empty or short page."""
+        """Whole pages, in order; stops on an empty or short page.
+
+        Raises :class:`PaginationError` when a page repeats the previous one (a cache or proxy
+        that ignores ``page`` would otherwise make this loop forever).
+        """
         self.total = await self._known_total()
         page = self.start_page
+        previous: list[Any] | None = None
         if self.total is not None:
             last_page = max(self.start_page - 1, math.ceil(self.total / self.limit))
             async for batch in self._concurrent_pages(page, last_page):
+                previous = self._check_advances(batch, previous, page)
                 yield batch
                 if len(batch) < self.limit:
                     return
+                page += 1
             page = last_page + 1
             # The store may have grown since the count: carry on one page at a time.
         while True:
             batch = await self._fetch(page)
             if not batch:
                 return
+            previous = self._check_advances(batch, previous, page)
             yield batch
             if len(batch) < self.limit:
                 return
             page += 1
+
+    def _check_advances(self, batch: list[T], previous: list[Any] | None, page: int) -> list[Any]:
+        """The page's fingerprint; raises if it is the previous page's."""
+        fingerprint = [_identity(item) for item in batch]
+        if fingerprint == previous:
+            tool = self._module.OPERATION.tool
+            raise PaginationError(
+                f"{tool}: page {page} repeats page {page - 1} item for item; the server (or a "
+                "cache in front of it) is ignoring the page number, so paging stopped rather "
+                "than loop forever",
+                operation=tool,
+                page=page,
+            )
+        return fingerprint
 
     async def _concurrent_pages(self, first: int, last: int) -> AsyncIterator[list[T]]:
         """Pages first..last with at most ``concurrency`` requests in flight, yielded in order."""
@@ -218,16 +240,43 @@ class Paginator(Generic[T]):
                 yield item
 
 
+def _wrapped_id_or_none(item: Any) -> int | None:
+    """The id of an item (``item.id``) or inside a wrapped one (``Product(product=…(id=…))``)."""
+    direct = getattr(item, "id", None)
+    if isinstance(direct, int) and not isinstance(direct, bool):
+        return direct
+    if attrs.has(type(item)):
+        for field in attrs.fields(type(item)):
+            if field.name == "additional_properties":
+                continue
+            value = getattr(getattr(item, field.name), "id", None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None
+
+
+def _identity(item: Any) -> Any:
+    """What tells two items apart: the id when there is one, else the whole item."""
+    if item is None:
+        return None
+    item_id = _wrapped_id_or_none(item)
+    if item_id is not None:
+        return item_id
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if callable(to_dict) else item
+
+
 def wrapped_id(item: Any) -> int:
     """The id inside a wrapped item (``Product(product=ProductFields(id=…))``)."""
-    for field in attrs.fields(type(item)):
-        if field.name == "additional_properties":
-            continue
-        inner = getattr(item, field.name)
-        value = getattr(inner, "id", None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    raise ConfigurationError(f"cannot find an integer id in {type(item).__name__}")
+    item_id = _wrapped_id_or_none(item)
+    if item_id is None:
+        raise ConfigurationError(f"cannot find an integer id in {type(item).__name__}")
+    return item_id
+
+
+def max_id(batch: Sequence[Any]) -> int:
+    """The largest id in a page of :class:`AfterIdIterator`, whose ``None`` items have none."""
+    return max(wrapped_id(item) for item in batch if item is not None)
 
 
 @attrs.define
@@ -244,9 +293,11 @@ class AfterIdIterator(Generic[T]):
     after_id: int = 0
     requests: int = attrs.field(default=0, init=False)
     _function: Callable[..., Awaitable[Any]] = attrs.field(init=False, repr=False)
+    _module: types.ModuleType = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self._function, module, _ = resolve_operation(self.operation)
+        self._function, self._module, _ = resolve_operation(self.operation)
+        module = self._module
         if not module.OPERATION.path.endswith("/after/{id}.json"):
             raise ConfigurationError(
                 f"{module.OPERATION.tool} is not an …/after/{{id}}.json operation"
@@ -257,15 +308,28 @@ class AfterIdIterator(Generic[T]):
             )
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
-        """Whole answers, in id order; stops on an empty one."""
+        """Pages of items after the largest id seen; ``None`` items (the API's null) are kept."""
         while True:
             self.requests += 1
             answer = await self._function(self.after_id, client=self.client, **self.params)
-            batch = [item for item in (answer or []) if wrapped_id(item) > self.after_id]
-            if not batch:
+            batch: list[T] = []
+            newest = self.after_id
+            for item in answer or []:
+                item_id = None if item is None else _wrapped_id_or_none(item)
+                if item is not None and item_id is None:
+                    tool = self._module.OPERATION.tool
+                    raise PaginationError(
+                        f"{tool}: an item has no integer id, so there is no id to continue after",
+                        operation=tool,
+                    )
+                if item_id is None or item_id > self.after_id:
+                    batch.append(item)
+                    newest = max(newest, item_id or 0)
+            if newest == self.after_id:
+                # Nothing new (an empty page, or only items already seen): the end.
                 return
             yield batch
-            self.after_id = max(wrapped_id(item) for item in batch)
+            self.after_id = newest
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for batch in self.pages():

@@ -67,6 +67,7 @@ from typing import Any, Protocol, TypeAlias
 from ._clock import SYSTEM_CLOCK, Clock
 from ._headers import WINDOW_HEADERS
 from ._logthrottle import ThrottledLog
+from ._redact import get_logger
 from ._windows import Lowering, MemoryWindowBackend, WindowBackend
 from .errors import ConfigurationError
 
@@ -81,7 +82,7 @@ __all__ = [
     "SlotWaitExceeded",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Limits: TypeAlias = Sequence[tuple[int, float]]
 """``(max requests, window seconds)`` pairs; every one of them applies at once."""
@@ -381,27 +382,27 @@ class RateLimiter:
         if not self._enabled:
             return
         _, remaining = advertised(headers or {})
-        self._fill_spent(remaining, _positive(retry_after), jitter=False)
-
-    def _fill_spent(
-        self, remaining: Mapping[float, int], backoff: float | None, *, jitter: bool
-    ) -> None:
+        backoff = _positive(retry_after)
         now = self._clock.monotonic()
-        spent = [
-            (limit, window)
-            for limit, window in self._backend.limits
-            if remaining.get(window, 0) <= 0
-        ]
-        if not spent:
-            # Every window claims room, yet we were refused: back off the shortest one.
-            spent = [min(self._backend.limits, key=lambda pair: pair[1])]
-        logger.debug("rate limited; backing off %s (retry_after=%r)", spent, backoff)
-        for limit, window in spent:
-            duration = backoff
-            if duration is None and jitter:
-                # Somewhere within the window the server's oldest entry leaves; clients that
-                # cannot coordinate spread out instead of returning together.
-                duration = window * self._rng.uniform(0.5, 1.0)
+        spent = [pair for pair in self._backend.limits if remaining.get(pair[1], 0) <= 0]
+        for limit, window in spent or [min(self._backend.limits, key=lambda pair: pair[1])]:
+            self._backend.add_phantoms(limit, now, window, backoff)
+        self._pump()
+
+    def _fill_spent(self, remaining: Mapping[float, int], backoff: float | None) -> None:
+        """Fill the windows whose ``-Remaining`` is spent (the shortest if none says so)."""
+        spent = [pair for pair in self._backend.limits if remaining.get(pair[1], 0) <= 0]
+        # Every window claims room, yet we were refused: back off the shortest one.
+        self._fill(spent or [min(self._backend.limits, key=lambda pair: pair[1])], backoff)
+
+    def _fill(self, windows: Sequence[tuple[int, float]], backoff: float | None) -> None:
+        """Treat ``windows`` as full for ``backoff`` seconds, or a jittered part of each."""
+        now = self._clock.monotonic()
+        logger.debug("rate limited; backing off %s (retry_after=%r)", windows, backoff)
+        for limit, window in windows:
+            # Somewhere within the window the server's oldest entry leaves; clients that
+            # cannot coordinate spread out instead of returning together.
+            duration = backoff if backoff is not None else window * self._rng.uniform(0.5, 1.0)
             self._backend.add_phantoms(limit, now, window, duration)
         self._pump()
 
@@ -423,26 +424,28 @@ class RateLimiter:
             # The server says which windows are spent: believe it.
             self.observe(headers, sent_at=sent_at)
             self._warn.log("rate limited (HTTP 429/403); windows left: %s", remaining or "?")
-            self._fill_spent(remaining, backoff, jitter=True)
+            self._fill_spent(remaining, backoff)
             return None
-        lowering = None if handle is None else self._backend.learn_refusal(handle, self._now())
-        if lowering is not None:
+        lesson = False if handle is None else self._backend.learn_refusal(handle, self._now())
+        if backoff is not None:
+            self._backend.pause(self._now(), backoff)
+        if isinstance(lesson, Lowering):
             self.stats.lowered += 1
             self._warn.log(
                 "rate limited without limit headers: the %gs window allows fewer than we "
                 "believed; lowered %d -> %d (probing back up slowly)",
-                lowering.window,
-                lowering.old,
-                lowering.new,
+                lesson.window,
+                lesson.old,
+                lesson.new,
             )
-            if backoff is not None:
-                self._backend.pause(self._now(), backoff)
             self._pump()
-        else:
+            return lesson
+        if not lesson:
             # Not explained by our own count: another consumer. Back off the shortest window.
             self._warn.log("rate limited without limit headers: another consumer shares this store")
-            self._fill_spent({}, backoff, jitter=True)
-        return lowering
+            shortest = min(self._backend.limits, key=lambda pair: pair[1])
+            self._fill([shortest], backoff)
+        return None
 
     def pause_until(self, deadline: float, *, banned_until: dt.datetime | None = None) -> None:
         """Admit nothing before ``deadline`` (on this limiter's clock), e.g. during a ban."""

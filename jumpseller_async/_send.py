@@ -10,23 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import math
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 
-from ._auth import redact_url
 from ._clock import Clock
 from ._operation import Operation, is_rate_limit_answer
 from ._ratelimit import Limiter, SlotWaitExceeded
+from ._redact import get_logger, redact_url
 from ._retry import Attempt, RetryPolicy, parse_ban_reset, parse_retry_after
 from .errors import APIConnectionError, APITimeoutError, RateLimitError, RateLimitWaitError
 
-logger = logging.getLogger("jumpseller_async")
+logger = get_logger()
+
+_timeout: Callable[[float], AbstractAsyncContextManager[None]] | None = getattr(
+    asyncio, "timeout", None
+)
 
 
 class Sender:
@@ -118,7 +122,12 @@ class Sender:
     async def _attempt(self, request_kwargs: dict[str, Any], budget: float) -> httpx.Response:
         if budget <= 0:
             raise httpx.TimeoutException("no time left for another attempt")
+        if math.isinf(budget):
+            return await self._http.request(**request_kwargs)
         try:
+            if _timeout is not None:  # 3.11+: no extra task per request
+                async with _timeout(budget):
+                    return await self._http.request(**request_kwargs)
             return await asyncio.wait_for(self._http.request(**request_kwargs), budget)
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout(f"the attempt took more than {budget:.3g}s in all") from None

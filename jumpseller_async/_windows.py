@@ -6,12 +6,15 @@ module keeps the state that rule reads, plus what the limiter has *learned* abou
 * **placeholders** for requests that are not ours (another consumer, a refusal's back-off) are
   kept as ``(expiry, count)`` blocks, so a header claiming a billion of them costs one entry;
 * **proven** counts: the largest count a window held when the server still accepted a request.
-  A window whose limit no header confirmed is *gated*: above its proven count only one request
-  (a probe) may be in flight at a time, so a belief that is too high costs one refusal, not a
-  burst of them;
+  A window whose limit no header confirmed is *gated*: above its proven count only a few
+  requests (probes) may be in flight at once — half the proven count, like TCP's slow start, or
+  one at a time once the window has been refused — so a belief that is too high costs a few
+  refusals, not a burst of them, and ramps up in a handful of round trips;
 * a header-less refusal **lowers** the belief of the window it most plausibly came from to what
   the server really admitted, and the belief then creeps back up one request at a time, slowly,
   never above what it was (which the limiter keeps within the caller's explicit ceiling).
+  Counts here are the limiter's own, which run ahead of the server's (a request counts from
+  admission to answer plus the window), so "proven" is a count in that measure too.
 """
 
 from __future__ import annotations
@@ -104,8 +107,11 @@ class WindowBackend(Protocol):
         """The server advertised this window's limit: trust it, stop probing and creeping."""
         ...
 
-    def learn_refusal(self, handle: int, now: float) -> Lowering | None:
-        """A header-less refusal of ``handle``: lower the window it most plausibly exceeded."""
+    def learn_refusal(self, handle: int, now: float) -> Lowering | bool:
+        """A header-less refusal of ``handle``: lower the window it most plausibly exceeded.
+
+        True when an earlier lesson already covers it, False when nothing explains it.
+        """
         ...
 
 
@@ -130,10 +136,12 @@ class MemoryWindowBackend:
         self._handles = itertools.count()
         self._gated: set[float] = set()
         self._proven: dict[float, int] = {}
-        self._probe: dict[float, int] = {}
+        self._probes: dict[float, set[int]] = {}
         self._raise_cap: dict[float, int] = {}
         self._raise_every: dict[float, float] = {}
         self._raise_at: dict[float, float] = {}
+        self._lowered_at: dict[float, float] = {}
+        self._last_lowering = -math.inf
 
     # -- introspection (tests, stats) ------------------------------------------------------
 
@@ -175,36 +183,46 @@ class MemoryWindowBackend:
 
     def confirm(self, window: float) -> None:
         self._gated.discard(window)
-        self._probe.pop(window, None)
+        self._probes.pop(window, None)
         self._raise_at.pop(window, None)
         self._raise_cap.pop(window, None)
 
-    def learn_refusal(self, handle: int, now: float) -> Lowering | None:
+    def learn_refusal(self, handle: int, now: float) -> Lowering | bool:
+        """Lower the window a header-less refusal most plausibly came from.
+
+        Only requests admitted under the current beliefs teach anything: the others were
+        sent before the last lesson (a burst's later refusals say what its first one said),
+        and give True. Shortest window first, since a wrong guess there costs least; a
+        window lowered within two of its lengths that is refused again was the wrong guess,
+        so the next one is lowered instead. False when nothing explains the refusal (another
+        consumer spends the budget).
+        """
+        admitted = self._in_flight.get(handle)
         counts = self._admitted_counts.get(handle)
-        if not counts:
-            return None
-        # Only a window holding more than the server ever accepted can explain the refusal;
-        # of those, the fullest (relative to its belief) is the likeliest culprit.
-        candidates = [
-            (counts[w] / n, w, n)
-            for n, w in self._limits
-            if w in counts and counts[w] > self._proven.get(w, 0)
-        ]
-        if not candidates:
-            return None
-        _, window, old = max(candidates)
-        new = max(1, counts[window] - 1, self._proven.get(window, 0))
-        self._gated.add(window)
-        if new >= old:
-            return None
-        again = window in self._raise_cap
-        base = max(RAISE_INTERVAL_FLOOR, 10 * window)
-        every = min(RAISE_INTERVAL_CEILING, self._raise_every[window] * 2) if again else base
-        self._raise_every[window] = every
-        self._raise_cap[window] = max(self._raise_cap.get(window, 0), old)
-        self._raise_at[window] = now + every
-        self._set_limit(window, new)
-        return Lowering(window, old, new)
+        if admitted is None or not counts:
+            return False
+        if admitted < self._last_lowering:
+            return True
+        windows = [(w, n) for n, w in self._limits if w in counts]
+        candidates = [(w, n) for w, n in windows if counts[w] > self._proven.get(w, 0)]
+        for window, old in candidates or windows:
+            if now - self._lowered_at.get(window, -math.inf) < 2 * window:
+                continue
+            new = max(1, counts[window] - 1)
+            if new >= old:
+                continue
+            self._gated.add(window)
+            self._proven[window] = min(self._proven.get(window, 0), new)
+            again = window in self._raise_cap
+            base = max(RAISE_INTERVAL_FLOOR, 10 * window)
+            every = min(RAISE_INTERVAL_CEILING, self._raise_every[window] * 2) if again else base
+            self._raise_every[window] = every
+            self._raise_cap[window] = max(self._raise_cap.get(window, 0), old)
+            self._raise_at[window] = now + every
+            self._lowered_at[window] = self._last_lowering = now
+            self._set_limit(window, new)
+            return Lowering(window, old, new)
+        return False
 
     def _creep_up(self, now: float) -> None:
         """Raise each lowered limit by one when its interval has passed without a refusal."""
@@ -255,9 +273,9 @@ class MemoryWindowBackend:
                 window_wait == 0.0
                 and window in self._gated
                 and occupied + 1 > self._proven.get(window, 0)
-                and window in self._probe
+                and len(self._probes.get(window, ())) >= self.probe_allowance(window)
             ):
-                window_wait = math.inf  # one probe above the proven count at a time
+                window_wait = math.inf  # enough probes above the proven count in flight
             wait = max(wait, window_wait)
             counts[window] = occupied + 1
         if wait > 0.0:
@@ -267,8 +285,14 @@ class MemoryWindowBackend:
         self._admitted_counts[handle] = counts
         for window in self._gated:
             if counts.get(window, 0) > self._proven.get(window, 0):
-                self._probe[window] = handle
+                self._probes.setdefault(window, set()).add(handle)
         return Reservation(handle, 0.0)
+
+    def probe_allowance(self, window: float) -> int:
+        """How many requests may be in flight above the proven count of a gated window."""
+        if window in self._raise_cap:
+            return 1  # refused before: the limit is near, go one at a time
+        return max(1, self._proven.get(window, 0) // 2)
 
     def _alive_blocks(self, window: float, at: float) -> list[tuple[float, int]]:
         blocks = self._phantoms.get(window, [])
@@ -314,8 +338,8 @@ class MemoryWindowBackend:
         self._drop_probe(handle)
 
     def _drop_probe(self, handle: int) -> None:
-        for window in [w for w, h in self._probe.items() if h == handle]:
-            del self._probe[window]
+        for probes in self._probes.values():
+            probes.discard(handle)
 
     def count(self, window: float, at: float) -> int:
         ends = self._ends

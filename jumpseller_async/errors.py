@@ -12,11 +12,13 @@
     │   │   └── RateLimitWaitError  no slot within ``max_wait``: nothing was sent
     │   └── ServerError             5xx
     ├── ResponseParseError          a 2xx body that is not the JSON the operation expects
+    ├── PaginationError             the server's pages do not advance (a page repeats the last one)
     ├── APIConnectionError          the request never got an answer
     │   └── APITimeoutError         ... because it timed out
     └── ConfigurationError          the client was set up with something unusable
 
-Tokens never appear in any of these: URLs are redacted before they are stored.
+Tokens never appear in any of these: URLs are redacted before they are stored, and every
+registered secret is hidden from bodies the server echoes back.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ __all__ = [
     "ConfigurationError",
     "JumpsellerError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitWaitError",
     "ResponseParseError",
     "ServerError",
 ]
+
 
 class JumpsellerError(Exception):
     """Root of every error raised by jumpseller_async."""
@@ -127,6 +131,15 @@ class ResponseParseError(JumpsellerError):
         self.operation = operation
         self.status_code = status_code
         self.content = content
+
+
+class PaginationError(JumpsellerError):
+    """Paging stopped: a page repeated the previous one, or an item had no id to page after."""
+
+    def __init__(self, message: str, *, operation: str, page: int | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.page = page
 
 
 class APIConnectionError(JumpsellerError):

@@ -5,8 +5,72 @@ from __future__ import annotations
 from typing import Any
 
 from jumpseller_async.testing import FakeJumpseller
+from jumpseller_async.testing._official import STORE_ID
 
 Json = Any
+
+
+def official_route_values(
+    fake: FakeJumpseller, path: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(path values, query) naming existing items, for the operations only the official spec
+    has; None for the others."""
+    store = fake.store
+    parts = path.split("/")
+    top = parts[1]
+    query: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    if top == "apps":
+        values = {"code": "reviews-widget"}
+        query = {"store_id": STORE_ID} if "store_id" in path else {"date": "2024-03-15"}
+    elif top == "carts":
+        abandoned = next(o for o in store.orders if o["status"] == "Abandoned")
+        values = {"id": abandoned["id"]}
+    elif path.endswith("/municipalities.json"):
+        values = {"country_code": "CL", "region_code": "RM"}
+    elif top == "customer_categories" and "{customer_id}" in path:
+        customer = next(c for c in store.customers if c["_category_ids"])
+        values = {"id": customer["_category_ids"][0], "customer_id": customer["id"]}
+    elif top == "customers" and ("search" in path or "/orders" in path):
+        values = {"id": store.customers.ids[0], "status": "Paid"}
+        query = {"query": "a"} if "search" in path else {}
+    elif top == "documents":
+        pass
+    elif top == "fulfillments" and path != "/fulfillments.json" and "rates" not in path:
+        shipped = next(f for f in store.fulfillments if f["tracking_number"])
+        values = {"id": shipped["id"]}
+    elif top == "locations":
+        values = {"id": store.locations.ids[0]}
+    elif top == "orders" and ("search" in path or "documents" in path):
+        order_id = next(iter(store.order_documents))
+        docs = store.order_documents[order_id]
+        values = {"id": order_id, "public_id": docs[0]["public_id"] if docs else "none"}
+        query = {"query": "a"} if "search" in path else {}
+    elif top == "pages" and "/images" in path:
+        page_id = next(iter(store.page_images))
+        images = store.page_images[page_id]
+        values = {"id": page_id, "image_id": images[0]["id"] if images else 0}
+    elif top == "products" and ("reviews" in path or "{product_id}/images" in path):
+        review = store.reviews.get(store.reviews.ids[0])
+        assert review is not None
+        product = next(p for p in store.products if p["images"])
+        values = {
+            "id": review["product_id"],
+            "review_id": review["id"],
+            "product_id": product["id"],
+            "image_id": product["images"][-1]["id"],
+        }
+        query = {"position": 0} if "images" in path else {}
+    elif top == "products_locations":
+        query = {
+            "location_ids": ",".join(str(i) for i in store.locations.ids),
+            "product_ids": ",".join(str(i) for i in store.products.ids[:3]),
+        }
+    elif path in ("/payment_methods.json", "/store/setup.json", "/transaction_ledger/balance.json"):
+        pass
+    else:
+        return None
+    return values, query
 
 
 def valid_body(fake: FakeJumpseller, path: str) -> Json:
@@ -79,5 +143,36 @@ def valid_body(fake: FakeJumpseller, path: str) -> Json:
             "password": "pw",
         },
         "/taxes.json": {"tax": {"name": "Luxury", "tax": 5.0, "country": "CL"}},
+        # Only in the official spec:
+        "/fulfillments.json": {
+            "fulfillment": {
+                "order_id": str(store.orders.ids[0]),
+                "tracking_number": "TRK-0001",
+                "tracking_company": "Starken",
+                "shipment_status": "in_transit",
+            }
+        },
+        "/fulfillments/{id}.json": {"fulfillment": {"shipment_status": "delivered"}},
+        "/fulfillments/rates.json": {
+            "rates": {
+                "order_id": str(store.orders.ids[0]),
+                "packages_dimensions": [{"length": 30, "width": 20, "height": 10, "weight": 2.5}],
+            }
+        },
+        "/locations.json": {"name": "Downtown store", "city": "Santiago", "pickup_point": True},
+        "/locations/{id}.json": {"email": "downtown@example.com"},
+        "/orders/{id}/documents.json": {
+            "document": {"document_type": 1, "url": "https://example.com/F-2.pdf"}
+        },
+        "/orders/{id}/documents/{public_id}.json": {"external_id": "F-2b"},
+        "/pages/{id}/images.json": {"image": {"url": "https://example.com/banner.jpg"}},
+        "/pages/{id}/images/{image_id}.json": {"image": {"url": "https://example.com/new.jpg"}},
+        "/payment_methods.json": {"payment_method": {"name": "Gift card gateway"}},
+        "/products_locations": {
+            "location_id": store.locations.ids[0],
+            "product_id": store.products.ids[0],
+            "stock": 12,
+        },
+        "/store/setup.json": {"store": {"name": "Tienda Dos", "country": "CL"}},
     }
     return bodies[path]

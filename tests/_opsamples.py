@@ -33,14 +33,13 @@ from typing import Any
 import attrs
 
 import jumpseller_async.api as api_package
-from codegen._preview import default_official_spec
-from codegen._spec import PatchSet, apply_patchset, load_spec
+from codegen._merge import OFFICIAL_PATH, build_spec
 from jumpseller_async import _client, models
 from jumpseller_async.api._types import UNSET, Unset
 
 Json = Any
 
-EXPECTED_OPERATION_COUNT = 142
+EXPECTED_OPERATION_COUNT = 183
 
 # Path parameters whose realistic value is not an integer id.
 PATH_STRING_VALUES: dict[str, str] = {
@@ -48,6 +47,7 @@ PATH_STRING_VALUES: dict[str, str] = {
     "country_code": "CL",
     "region_code": "RM",
     "code": "mi-app",
+    "public_id": "doc 7/ñ+x",
 }
 
 # Query parameters by name (the spec's name, not the Python one).
@@ -77,16 +77,16 @@ def escape_segment(value: str) -> str:
 
 @cache
 def patched_spec() -> Json:
-    patched, _ = apply_patchset(load_spec(), PatchSet.load())
+    """The spec the client is generated from: apis.guru patched, the official one merged."""
+    patched, _ = build_spec()
     return patched
 
 
 @cache
-def official_spec() -> Json | None:
-    path = default_official_spec()
-    if not Path(path).is_file():
-        return None
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def official_spec() -> Json:
+    """Jumpseller's own document, as committed in codegen/ (the repository's fixture)."""
+    loaded: Json = json.loads(Path(OFFICIAL_PATH).read_text(encoding="utf-8"))
+    return loaded
 
 
 def _normalize_path(path: str) -> str:
@@ -542,6 +542,13 @@ def _path_value(name: str, schema: Json, annotation: Any, index: int) -> tuple[A
     return value, value
 
 
+def python_name(spec_name: str) -> str:
+    """The argument name of a query parameter (``dateFilter`` -> ``date_filter``, ``from_``)."""
+    snake = re.sub(r"[^0-9a-zA-Z_]+", "_", spec_name)
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", snake).lower().strip("_")
+    return snake + "_" if keyword.iskeyword(snake) else snake
+
+
 def build_case(module: types.ModuleType) -> OpCase:
     operation = module.OPERATION
     method = operation.method.lower()
@@ -575,7 +582,7 @@ def build_case(module: types.ModuleType) -> OpCase:
     expected_required: dict[str, str] = {}
     for param in query_params:
         spec_name = param["name"]
-        py_name = spec_name + "_" if keyword.iskeyword(spec_name) else spec_name
+        py_name = python_name(spec_name)
         assert py_name in signature.parameters, f"{operation.tool}: no argument for ?{spec_name}"
         value, text = _query_value(spec_name, param.get("schema", {}), hints[py_name])
         query_kwargs[py_name], expected_query[spec_name] = value, text
@@ -585,9 +592,7 @@ def build_case(module: types.ModuleType) -> OpCase:
     keyword_only = {
         n for n, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
     } - {"client", "body"}
-    expected_kw = {
-        p["name"] + "_" if keyword.iskeyword(p["name"]) else p["name"] for p in query_params
-    }
+    expected_kw = {python_name(p["name"]) for p in query_params}
     assert keyword_only == expected_kw, (
         f"{operation.tool}: keyword arguments {keyword_only} != {expected_kw}"
     )

@@ -1,7 +1,10 @@
 """Frozen parse behaviour of the generated models, to prove a faster generator changed nothing.
 
-``python -m tests._parse_golden capture`` records, with the generated code as it is, what every
-operation's parser and every model's ``from_dict`` make of
+``python -m tests._parse_golden capture`` generates the API once more with the *stock*
+openapi-python-client model templates (our parse-speed overrides removed: ``model.py.jinja``,
+``models_init.py.jinja``, the flat list parsing of ``flat_parse.jinja``) into a temporary copy of
+the package, and records with it what every operation's parser and every model's ``from_dict``
+make of
 
 * real payloads: FakeJumpseller's 100-item product and order pages and one answer per operation
   (``tests/_opsamples.sample_answer``: official examples or synthesized from the spec), with
@@ -12,9 +15,9 @@ operation's parser and every model's ``from_dict`` make of
 
 Each case stores its input and the canonical form of the result (class names, every field,
 ``additional_properties``, enum members and whether they are listed, exact Python types) and of
-``to_dict()``. ``tests/test_parse_golden.py`` re-parses the stored inputs with today's code and
-compares. The capture was taken with the stock openapi-python-client model templates (before
-``codegen/templates/model.py.jinja`` existed); re-capture only from such a tree.
+``to_dict()``. ``tests/test_parse_golden.py`` re-parses the stored inputs with the committed
+code and compares. Re-capture after the spec or the patches change (new fields change what the
+stock generator itself produces); never from the committed, fast code.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import enum
 import gzip
 import importlib
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -224,7 +228,62 @@ def run_case(case: dict[str, Json]) -> Json:
     return parse_model(getattr(models, case["target"]), case["input"])
 
 
+_STOCK_FLAT_PARSE = """{#- Stock parsing for the golden capture: list answers as the stock template parses them. -#}
+{% macro collect_enums(prop, ns) %}{% endmacro %}
+{% macro list_(prop, v, depth) %}
+{% import "property_templates/list_property.py.jinja" as t %}
+_stock_source = {{ v }}
+{{ t.construct(prop, "_stock_source") }}
+{% endmacro %}
+"""
+
+
+def _stock_tree(tmp: Path) -> Path:
+    """A copy of the package whose ``api`` is generated with the stock model templates."""
+    import shutil
+
+    import codegen._generate as generator
+
+    root = Path(__file__).resolve().parent.parent
+    package = tmp / "pkg" / "jumpseller_async"
+    shutil.copytree(
+        root / "jumpseller_async", package, ignore=shutil.ignore_patterns("api", "__pycache__")
+    )
+    templates = tmp / "templates"
+    shutil.copytree(generator.TEMPLATES, templates)
+    for name in ("model.py.jinja", "models_init.py.jinja"):
+        (templates / name).unlink()
+    (templates / "flat_parse.jinja").write_text(_STOCK_FLAT_PARSE, encoding="utf-8")
+    generator.TEMPLATES = templates
+    generator.generate(target=package / "api", lock_path=tmp / "lock.json")
+    return package.parent
+
+
 def capture() -> None:
+    """Generate the stock tree and capture in a child process that imports it."""
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="parse-golden-") as tmp:
+        pkg = _stock_tree(Path(tmp))
+        env = {**os.environ, "PYTHONPATH": f"{pkg}{os.pathsep}{root}"}
+        subprocess.run(
+            [sys.executable, "-m", "tests._parse_golden", "capture-here", str(pkg)],
+            check=True,
+            cwd=pkg,
+            env=env,
+        )
+
+
+def capture_here(expected_root: str) -> None:
+    import jumpseller_async
+
+    where = Path(jumpseller_async.__file__).resolve()
+    if not where.is_relative_to(Path(expected_root).resolve()):
+        raise SystemExit(f"capture-here must import the stock tree, imported {where}")
+    if (where.parent / "api" / "_models" / "product.py").read_text().count("def _parse_") == 0:
+        raise SystemExit("the tree under capture does not have the stock parsers")
     cases = build_cases()
     for case in cases:
         case["expected"] = run_case(case)
@@ -240,6 +299,9 @@ def load() -> list[dict[str, Json]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["capture"]:
+    if sys.argv[1:] == ["capture"]:
+        capture()
+    elif sys.argv[1:2] == ["capture-here"] and len(sys.argv) == 3:
+        capture_here(sys.argv[2])
+    else:
         raise SystemExit("usage: python -m tests._parse_golden capture")
-    capture()

@@ -50,3 +50,11 @@ def redis_url(redis_server: RedisServer) -> str:
         redis_server.start()
     redis_server.flushall()
     return redis_server.url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that gets a real redis-server is an integration test whatever its module says, so
+    # `make test-unit` (-m "not integration") never starts one.
+    for item in items:
+        if "redis_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)

@@ -15,20 +15,22 @@ import pytest
 
 from jumpseller_async._auth import (
     DEFAULT_TOKEN_URL,
-    LOGGERS_TO_REDACT,
-    SECRET_QUERY_PARAMS,
     BasicAuth,
     OAuth2,
     OAuth2Token,
     PartnerAuth,
     QueryAuth,
+    resolve_auth,
+)
+from jumpseller_async._redact import (
+    LOGGERS_TO_REDACT,
+    SECRET_QUERY_PARAMS,
     SecretRedactingFilter,
     install_log_redaction,
     redact_secrets,
     redact_text,
     redact_url,
     register_secret,
-    resolve_auth,
 )
 from jumpseller_async.errors import AuthenticationError, ConfigurationError
 
@@ -718,3 +720,53 @@ def test_filter_redacts_exception_text() -> None:
     formatted = logging.Formatter().format(record)
     assert "exc-secret-3" not in formatted
     assert "authtoken=***" in formatted
+
+
+# --------------------------------------------------------------------------- echoed bodies
+
+
+def test_redact_data_hides_registered_secrets_in_values_and_keys_without_recursing() -> None:
+    from jumpseller_async._redact import redact_data
+
+    register_secret("echoed-secret-4242")
+    deep: Any = "echoed-secret-4242 at the bottom"
+    for _ in range(5000):  # deeper than the stack would allow a recursive walk
+        deep = [deep]
+    body = {"message": "GET /x?authtoken=echoed-secret-4242", "echoed-secret-4242": deep, "n": 3}
+    clean = redact_data(body)
+    assert clean["message"] == "GET /x?authtoken=***"
+    assert clean["n"] == 3 and "***" in clean
+    bottom = clean["***"]
+    for _ in range(5000):
+        bottom = bottom[0]
+    assert bottom == "*** at the bottom"
+    assert body["message"].endswith("echoed-secret-4242")  # the original is not modified
+
+
+def test_redact_bytes_hides_registered_secrets_in_raw_content() -> None:
+    from jumpseller_async._redact import redact_bytes
+
+    register_secret("raw secret/5151")
+    raw = b"a raw secret/5151 b raw%20secret%2F5151 c raw+secret%2F5151 \xff"
+    assert redact_bytes(raw) == b"a *** b *** c *** \xff"
+
+
+def test_get_logger_only_in_our_tree() -> None:
+    from jumpseller_async._redact import get_logger
+
+    logger = get_logger("jumpseller_async.fault_suite_probe")
+    assert any(isinstance(f, SecretRedactingFilter) for f in logger.filters)
+    with pytest.raises(ValueError, match="not in the 'jumpseller_async' logger tree"):
+        get_logger("somebody_else")
+
+
+def test_redacted_traceback_replaces_exc_info() -> None:
+    try:
+        raise RuntimeError("failed for https://x.test/?authtoken=exc-secret-9")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "jumpseller_async", logging.ERROR, __file__, 1, "x", None, sys.exc_info()
+        )
+    SecretRedactingFilter().filter(record)
+    # A formatter rendering exc_info itself (not the cached text) would bring the secret back.
+    assert record.exc_info is None and record.exc_text and "exc-secret-9" not in record.exc_text

@@ -17,6 +17,7 @@ import tomllib
 
 from codegen.__main__ import stale_diff
 from codegen._generate import HEADER, LOCK_PATH, TARGET, generator_version
+from codegen._merge import OFFICIAL_PATH, build_spec, load_official
 from codegen._preview import list_operations, render_preview
 from codegen._spec import (
     SPEC_PATH,
@@ -30,6 +31,7 @@ from codegen._spec import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPEC = ROOT.parent / "shared" / "spec" / "jumpseller-apisguru-1.0.0.openapi.yaml"
+SHARED_OFFICIAL = ROOT.parent / "shared" / "spec" / "jumpseller-official-3.0.3.openapi.json"
 
 
 def test_spec_is_the_apisguru_document_byte_for_byte() -> None:
@@ -38,10 +40,23 @@ def test_spec_is_the_apisguru_document_byte_for_byte() -> None:
     assert SPEC_PATH.read_bytes() == SHARED_SPEC.read_bytes()
 
 
-def test_lock_records_spec_patched_spec_and_exact_generator() -> None:
+def test_official_spec_is_jumpsellers_document_byte_for_byte() -> None:
+    if not SHARED_OFFICIAL.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    assert OFFICIAL_PATH.read_bytes() == SHARED_OFFICIAL.read_bytes()
+
+
+def test_lock_records_both_specs_patched_spec_and_exact_generator() -> None:
     lock = json.loads(LOCK_PATH.read_text())
     assert lock["spec_sha256"] == hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
-    patched, _ = apply_patchset(load_spec(), PatchSet.load())
+    assert lock["official_spec"] == "codegen/jumpseller-official-3.0.3.openapi.json"
+    assert lock["official_spec_sha256"] == hashlib.sha256(OFFICIAL_PATH.read_bytes()).hexdigest()
+    # The committed copy is the one Jumpseller published (sha256 of spec 3.0.3 as downloaded).
+    assert (
+        lock["official_spec_sha256"]
+        == "c3b5ae53a49c12bb61263cc9b0166f72f7338ee14ba38c4db739491c22b2aab0"
+    )
+    patched, _ = build_spec()
     assert lock["patched_spec_sha256"] == hashlib.sha256(canonical_json(patched)).hexdigest()
     pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"][
         "dev"
@@ -69,6 +84,11 @@ def test_patching_leaves_the_original_untouched() -> None:
     before = copy.deepcopy(spec)
     apply_patchset(spec, PatchSet.load())
     assert spec == before
+    official = load_official()
+    official_before = copy.deepcopy(official)
+    build_spec(spec, official=official)
+    assert spec == before
+    assert official == official_before
 
 
 def test_pointer_patches_add_replace_remove_and_name_bad_paths() -> None:
@@ -81,10 +101,11 @@ def test_pointer_patches_add_replace_remove_and_name_bad_paths() -> None:
         apply_pointer_patch(doc, {"op": "replace", "path": "/a/zzz", "value": 1})
 
 
-def test_preview_lists_142_operations_with_tool_names() -> None:
-    patched, _ = apply_patchset(load_spec(), PatchSet.load())
+def test_preview_lists_183_operations_with_tool_names_and_sources() -> None:
+    patched, _ = build_spec()
     operations = list_operations(patched)
-    assert len(operations) == 142
+    assert len(operations) == 183
+    assert {op.source for op in operations} == {"both", "apis.guru", "official"}
     tools = {op.tool: op for op in operations}
     assert tools["products.getProductsIdJson"].path == "/products/{id}.json"
     assert tools["customerAdditionalFields.getCustomersIdFieldsFieldId"].method == "GET"
@@ -97,20 +118,19 @@ def test_preview_lists_142_operations_with_tool_names() -> None:
 
 
 def test_preview_reports_problems_and_shape_fixes() -> None:
-    official = ROOT.parent / "shared" / "spec" / "jumpseller-official-3.0.3.openapi.json"
-    text = render_preview(
-        load_spec(),
-        PatchSet.load(),
-        json.loads(official.read_text()) if official.exists() else None,
-    )
-    assert "== 142 operations" in text
+    text = render_preview(load_spec(), PatchSet.load(), load_official())
+    assert "== 183 operations" in text
     assert "[credentials]" in text and "[page-limit]" in text and "[unknown-format]" in text
     assert "GET /categories.json" in text
-    if official.exists():
-        assert (
-            "wrapper keys ['category'] but the official spec has ['customer_category']  (fixed by the patch set)"
-            in text
-        )
+    assert "POST   /fulfillments.json  [official]" in text
+    assert "GET    /products/{id}.json  [both]" in text
+    assert (
+        "wrapper keys ['category'] but the official spec has ['customer_category']  (fixed by the patch set)"
+        in text
+    )
+    assert "patch-failed" not in text and "merge-failed" not in text
+    without = render_preview(load_spec(), PatchSet.load(), None)
+    assert "== 142 operations" in without
 
 
 def test_preview_command_writes_nothing(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 Everything runs in-process against :class:`FakeJumpseller` (an ASGI app; no network), with HTTP
 Basic credentials (the partner pair on the three partner paths), no rate limits and no latency.
 
-* ``test_operation_answers_conform``: each of the 142 operations is called once with valid seeded
+* ``test_operation_answers_conform``: each of the 183 operations is called once with valid seeded
   ids, query and body (reads first, then creates, updates and deletes, children before parents)
   and must answer 2xx with a body that conforms to its patched ``2XX`` schema, checked twice: by
   schemathesis (``response_schema_conformance``, ``content_type_conformance``) and by
@@ -43,14 +43,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from codegen._spec import PatchSet, apply_patchset, iter_operations, load_spec
+from codegen._merge import build_spec
+from codegen._spec import iter_operations
 from jumpseller_async.testing import ROUTES, FakeJumpseller
-from tests._fakebodies import valid_body
+from tests._fakebodies import official_route_values, valid_body
 
 Json = Any
 Route = tuple[str, str]
 
-EXPECTED_OPERATIONS = 142
+EXPECTED_OPERATIONS = 183
 PARTNER_PATHS = frozenset(
     {"/partners/stores.json", "/store/check_status.json", "/store/create.json"}
 )
@@ -65,7 +66,7 @@ MAX_EXAMPLES = 5
 
 @functools.cache
 def patched_spec() -> Json:
-    patched, _ = apply_patchset(load_spec(), PatchSet.load())
+    patched, _ = build_spec()
     return patched
 
 
@@ -182,7 +183,9 @@ _PRODUCT_SUBRESOURCES = {
 
 def path_values(fake: FakeJumpseller, path: str) -> dict[str, Any]:
     """Values naming existing items for the parameters of ``path``."""
-    return {k: v for k, v in _id_values(fake, path).items() if "{" + k + "}" in path}
+    official = official_route_values(fake, path)
+    values = official[0] if official is not None else _id_values(fake, path)
+    return {k: v for k, v in values.items() if "{" + k + "}" in path}
 
 
 def _id_values(fake: FakeJumpseller, path: str) -> dict[str, Any]:
@@ -239,6 +242,12 @@ def query_values(method: str, path: str, *, limit: int) -> dict[str, Any]:
     return {name: value for name, value in values.items() if name in declared}
 
 
+def official_query(fake: FakeJumpseller, method: str, path: str) -> dict[str, Any]:
+    """The query naming existing items for an operation only the official spec has."""
+    official = official_route_values(fake, path)
+    return dict(official[1]) if official is not None else {}
+
+
 def _parameters(method: str, path: str) -> list[Json]:
     spec = patched_spec()
     found = []
@@ -278,7 +287,7 @@ def make_case(fake: FakeJumpseller, method: str, path: str, body: Json = NOT_SET
         body = valid_body(fake, path)
     return st_operation(method, path).Case(
         path_parameters=path_values(fake, path),
-        query=query_values(method, path, limit=100),
+        query={**query_values(method, path, limit=100), **official_query(fake, method, path)},
         body=body,
         media_type=None if body is NOT_SET else "application/json",
     )

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_index_entry_matches_its_module() -> None:
     entries = index()
-    assert len(entries) == 142
+    from jumpseller_async.api._sources import SOURCES
+
+    assert len(entries) == len(SOURCES) == 183
     by_route = {(e.method, e.path): tool for tool, e in entries.items()}
     for tool, entry in entries.items():
         module = entry.load()
@@ -127,7 +129,7 @@ async def test_the_client_composes_the_namespaces() -> None:
     from jumpseller_async.api._namespaces import Namespaces
 
     assert not issubclass(JumpsellerClient, Namespaces)
-    async with JumpsellerClient("s", "t") as client:
+    async with JumpsellerClient("index-store", "index-token-0000000000000000000000") as client:
         for tag in TAGS:
             namespace = getattr(client, tag)
             assert getattr(client, tag) is namespace  # one per client

@@ -21,7 +21,7 @@ from ._store import Collection, Store
 from ._windows import Decision, RateLimiter, SlidingWindowLog
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
-"""Every ``(METHOD, path template)`` the fake serves (templates as in openapi.yaml)."""
+"""Every ``(METHOD, path template)`` the fake serves (templates as in the specs codegen merges)."""
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -10,6 +10,7 @@ import datetime as dt
 import fnmatch
 import json
 import logging
+import math
 import socket
 import time
 from array import array
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, unquote
 
 import httpx
 
+from .._redact import install_log_redaction, register_secret
 from ._http import HTTPError, Request, Response, Router
 from ._routes import PARTNER_PATHS, ROUTES
 from ._store import Store
@@ -64,21 +66,57 @@ _FAULT_BODIES: dict[str, tuple[int, str, str]] = {
 _MAX_BODY_DEPTH = 64
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests arrays and objects more than ``limit`` deep."""
+class _Unstorable(ValueError):
+    """A body that decodes but could not be answered back as JSON."""
+
+
+def _refuse_constant(name: str) -> Any:
+    # json.loads accepts NaN and ±Infinity, which are not JSON: stored, they would be echoed
+    # back as invalid JSON.
+    raise _Unstorable(f"holds {name}, which is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        # 1e999 is valid JSON grammar but decodes to Infinity, the same trap as above.
+        raise _Unstorable(f"holds the number {text[:40]}, out of a double's range")
+    return value
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _body_problem(value: Any, limit: int) -> str | None:
+    """Why decoded body ``value`` cannot be stored, or None.
+
+    Bodies nested more than ``limit`` deep would exhaust the handlers' recursive walks; a lone
+    surrogate (``"\\ud800"`` is valid JSON escaping) cannot be encoded back into an answer.
+    """
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, str):
+            if not _is_text(node):
+                return "holds a string with a lone surrogate (not UTF-8 text)"
+            continue
         if isinstance(node, dict):
+            if not all(_is_text(key) for key in node):
+                return "holds a key with a lone surrogate (not UTF-8 text)"
             children: Any = node.values()
         elif isinstance(node, list):
             children = node
         else:
             continue
         if depth > limit:
-            return True
+            return "is nested too deeply"
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 class SimulatedDrop(httpx.RemoteProtocolError):
@@ -153,7 +191,7 @@ class _Fault:
 
 
 class FakeJumpseller:
-    """A fake Jumpseller API: an ASGI app serving all 142 operations from memory.
+    """A fake Jumpseller API: an ASGI app serving all 183 operations from memory.
 
     Use in-process with ``httpx.AsyncClient(transport=httpx.ASGITransport(app=fake),
     base_url="http://fake/v1")`` or as a real server with :meth:`run_in_background` /
@@ -190,6 +228,7 @@ class FakeJumpseller:
         max_limit: int = 100,
         quirks: bool = True,
         retry_after_header: bool = False,
+        limit_headers: bool = True,
         prefix: str = "/v1",
     ) -> None:
         if reject_status not in (403, 429):
@@ -216,6 +255,7 @@ class FakeJumpseller:
         self.create_status = create_status
         self.max_limit = max_limit
         self.retry_after_header = retry_after_header
+        self.limit_headers = limit_headers
         self.prefix = prefix.rstrip("/")
         self.clock: Clock = clock or time.monotonic
         self.time_scale = time_scale
@@ -394,12 +434,17 @@ class FakeJumpseller:
         parsed: Any = None
         if body.strip():
             try:
-                parsed = json.loads(body)
+                parsed = json.loads(
+                    body, parse_constant=_refuse_constant, parse_float=_finite_float
+                )
+            except _Unstorable as exc:
+                return Response(400, {"message": f"Request body {exc}"})
             except (ValueError, RecursionError):
                 return Response(400, {"message": "Request body is not valid JSON"})
-            if _depth_exceeds(parsed, _MAX_BODY_DEPTH):
-                # Handlers walk bodies recursively: refuse what would exhaust the stack.
-                return Response(400, {"message": "Request body is nested too deeply"})
+            problem = _body_problem(parsed, _MAX_BODY_DEPTH)
+            if problem is not None:
+                # Refused before any handler runs, so nothing is stored.
+                return Response(400, {"message": f"Request body {problem}"})
         request = Request(
             method=method,
             path=path,
@@ -475,6 +520,8 @@ class FakeJumpseller:
         return decision
 
     def _limit_headers(self, decision: Decision | None) -> list[tuple[str, str]]:
+        if not self.limit_headers:
+            return []  # like the docs-era API: refusals say nothing about the windows
         remaining = decision.remaining if decision is not None else tuple(c for c, _ in self.limits)
         out: list[tuple[str, str]] = []
         for label, index in (
@@ -542,6 +589,7 @@ class FakeJumpseller:
         """Run a real HTTP server until interrupted (needs uvicorn)."""
         uvicorn = _import_uvicorn()
         _quiet_simulated_drops()
+        _redact_server_logs(self)
         uvicorn.run(self, host=host, port=port, log_level="warning", lifespan="off")
 
     @contextlib.asynccontextmanager
@@ -550,6 +598,7 @@ class FakeJumpseller:
         yields the base URL, e.g. ``http://127.0.0.1:54321/v1``."""
         uvicorn = _import_uvicorn()
         _quiet_simulated_drops()
+        _redact_server_logs(self)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that name it, and
         # without it uvicorn's two writes (head, body) wait ~40 ms on the peer's delayed ACK.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -613,3 +662,10 @@ def _quiet_simulated_drops() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DropFilter) for f in logger.filters):
         logger.addFilter(_DropFilter())
+
+
+def _redact_server_logs(fake: FakeJumpseller) -> None:
+    # uvicorn logs request targets, which carry the token with query credentials.
+    for secret in (fake.authtoken, fake.partner_auth_token, *fake.bearer_tokens):
+        register_secret(secret)
+    install_log_redaction(extra=("uvicorn", "uvicorn.error", "uvicorn.access"))

@@ -1,4 +1,5 @@
-"""Declared JSON types of the fields in each create/update body, from ``openapi.yaml``.
+"""Declared JSON types of the fields in each create/update body, from the spec codegen
+generates from (``openapi.yaml`` patched, Jumpseller's official spec merged in).
 
 Generated once from the request-body schemas (the package must not need PyYAML at run
 time); ``tests/test_fake_jumpseller.py`` rederives both tables from the spec and checks
@@ -45,14 +46,24 @@ BODIES: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer_additional_field",
         "CustomerAdditionalFieldEditFields",
     ),
+    ("POST", "/fulfillments.json"): ("fulfillment", "FulfillmentCreateFields"),
+    ("POST", "/fulfillments/rates.json"): ("rates", "FulfillmentRatesFields"),
+    ("PUT", "/fulfillments/{id}.json"): ("fulfillment", "FulfillmentEditFields"),
     ("POST", "/hooks.json"): ("hook", "HookEditFields"),
     ("PUT", "/hooks/{id}.json"): ("hook", "HookEditFields"),
     ("POST", "/jsapps.json"): ("app", "JSApp"),
+    ("POST", "/locations.json"): (None, "LocationCreateFields"),
+    ("PUT", "/locations/{id}.json"): (None, "LocationCreateFields"),
     ("POST", "/orders.json"): ("order", "OrderCreateFields"),
     ("PUT", "/orders/{id}.json"): ("order", "OrderEditFields"),
+    ("POST", "/orders/{id}/documents.json"): ("document", "DocumentFields"),
+    ("PUT", "/orders/{id}/documents/{public_id}.json"): (None, "DocumentFieldsToUpdate"),
     ("POST", "/orders/{id}/history.json"): ("order_history", "OrderHistoryEditFields"),
     ("POST", "/pages.json"): ("page", "PageModifyFields"),
     ("PUT", "/pages/{id}.json"): ("page", "PageModifyFields"),
+    ("POST", "/pages/{id}/images.json"): ("image", "PageImageEditFields"),
+    ("PUT", "/pages/{id}/images/{image_id}.json"): ("image", "PageImageEditFields"),
+    ("POST", "/payment_methods.json"): ("payment_method", "PaymentMethodEdit.payment_method"),
     ("POST", "/products.json"): ("product", "ProductEditFields"),
     ("PUT", "/products/{id}.json"): ("product", "ProductEditFields"),
     ("POST", "/products/{id}/attachments.json"): ("attachment", "AttachmentEditFields"),
@@ -74,6 +85,11 @@ BODIES: dict[tuple[str, str], tuple[str | None, str]] = {
     ),
     ("POST", "/products/{id}/variants.json"): ("variant", "VariantEditFields"),
     ("PUT", "/products/{id}/variants/{variant_id}.json"): ("variant", "VariantEditFields"),
+    ("PUT", "/products/{product_id}/fields/{field_id}.json"): (
+        "field",
+        "UpdateProductCustomField.field",
+    ),
+    ("PUT", "/products_locations"): (None, "ProductsLocations"),
     ("POST", "/promotions.json"): ("promotion", "PromotionEditFields"),
     ("PUT", "/promotions/{id}.json"): ("promotion", "PromotionEditFields"),
     ("POST", "/shipping_methods.json"): ("shipping_method", "ShippingMethodEdit.shipping_method"),
@@ -82,24 +98,14 @@ BODIES: dict[tuple[str, str], tuple[str | None, str]] = {
         "ShippingMethodEdit.shipping_method",
     ),
     ("POST", "/store/create.json"): (None, "PartnerStoreCreate"),
+    ("POST", "/store/setup.json"): ("store", "StoreSetupCreate.store"),
     ("POST", "/taxes.json"): ("tax", "TaxEditFields"),
 }
-"""``(METHOD, path)`` -> ``(wrapper, schema)``: the key the body wraps its fields in (None:
-the fields are the body itself) and the schema that declares them."""
 
 FIELD_TYPES: dict[str, dict[str, str]] = {
-    "AddProductCustomFieldFields": {
-        "id": "integer",
-        "value": "string",
-    },
-    "AttachmentEditFields": {
-        "filename": "string",
-        "url": "string",
-    },
-    "CategoryEditFields": {
-        "name": "string",
-        "parent_id": "integer",
-    },
+    "AddProductCustomFieldFields": {"id": "integer", "value": "string", "variants": "array"},
+    "AttachmentEditFields": {"filename": "string", "url": "string"},
+    "CategoryEditFields": {"name": "string", "parent_id": "integer"},
     "CheckoutCustomFieldEditFields": {
         "area": "string",
         "custom_field_select_options": "array",
@@ -113,17 +119,11 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "label": "string",
         "type": "string",
         "values": "array",
+        "product_visibility": "boolean",
     },
-    "CustomFieldSelectOptionEditFields": {
-        "value": "string",
-    },
-    "CustomerAdditionalFieldEditFields": {
-        "checkout_custom_field_id": "integer",
-        "value": "string",
-    },
-    "CustomerCategoryEditFields": {
-        "name": "string",
-    },
+    "CustomFieldSelectOptionEditFields": {"value": "string"},
+    "CustomerAdditionalFieldEditFields": {"checkout_custom_field_id": "integer", "value": "string"},
+    "CustomerCategoryEditFields": {"name": "string"},
     "CustomerFieldsWithPasswordNoID": {
         "billing_address": "object",
         "customer_category": "array",
@@ -133,24 +133,82 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "shipping_address": "object",
         "status": "string",
     },
-    "CustomersToCustomerCategory": {
-        "customers": "array",
+    "CustomersToCustomerCategory": {"customers": "array"},
+    "DigitalProductEditFields": {"filename": "string", "url": "string", "external": "boolean"},
+    "DocumentFields": {
+        "document_type": "integer",
+        "external_id": "string",
+        "public_id": "string",
+        "url": "string",
+        "order_id": "integer",
+        "app_code": "string",
     },
-    "DigitalProductEditFields": {
-        "filename": "string",
+    "DocumentFieldsToUpdate": {
+        "document_type": "integer",
+        "external_id": "string",
+        "public_id": "string",
         "url": "string",
     },
-    "HookEditFields": {
-        "event": "string",
-        "url": "string",
+    "FulfillmentCreateFields": {
+        "expected_arrival_from": "string",
+        "expected_arrival_to": "string",
+        "external_id": "string",
+        "order_id": "string",
+        "service_type": "string",
+        "shipment_status": "string",
+        "tracking_company": "string",
+        "tracking_number": "string",
+        "type": "string",
+        "shipping_address": "object",
+        "receiver_email": "string",
+        "packages_dimensions": "array",
+        "location_id": "string",
+        "phone": "string",
+        "phone_prefix": "string",
+        "tracking_url": "string",
+        "message": "string",
+        "observations": "string",
+        "send_email": "boolean",
     },
-    "ImageEditFields": {
-        "url": "string",
+    "FulfillmentEditFields": {
+        "expected_arrival_from": "string",
+        "expected_arrival_to": "string",
+        "external_id": "string",
+        "order_id": "string",
+        "service_type": "string",
+        "shipment_status": "string",
+        "tracking_company": "string",
+        "tracking_number": "string",
+        "type": "string",
+        "tracking_url": "string",
+        "message": "string",
+        "observations": "string",
     },
+    "FulfillmentRatesFields": {
+        "order_id": "string",
+        "location_id": "string",
+        "shipping_address": "object",
+        "packages_dimensions": "array",
+    },
+    "HookEditFields": {"event": "string", "url": "string"},
+    "ImageEditFields": {"url": "string", "position": "integer"},
     "JSApp": {
         "element": "string",
         "template": "string",
         "url": "string",
+        "id": "integer",
+        "application_id": "integer",
+    },
+    "LocationCreateFields": {
+        "name": "string",
+        "main": "boolean",
+        "email": "string",
+        "pickup_point": "boolean",
+        "postal": "string",
+        "address": "string",
+        "city": "string",
+        "country": "string",
+        "Region": "string",
     },
     "OrderCreateFields": {
         "customer": "object",
@@ -159,6 +217,9 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "shipping_method_name": "string",
         "shipping_price": "number",
         "status": "string",
+        "shipping_required": "boolean",
+        "allow_missing_products": "boolean",
+        "billing_information": "object",
     },
     "OrderEditFields": {
         "additional_fields": "array",
@@ -169,9 +230,8 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "tracking_number": "string",
         "tracking_url": "string",
     },
-    "OrderHistoryEditFields": {
-        "message": "string",
-    },
+    "OrderHistoryEditFields": {"message": "string", "log": "object"},
+    "PageImageEditFields": {"url": "string"},
     "PageModifyFields": {
         "body": "string",
         "categories": "array",
@@ -191,6 +251,15 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "plan_name": "string",
         "reject_duplicates": "boolean",
         "store_name": "string",
+    },
+    "PaymentMethodEdit.payment_method": {
+        "name": "string",
+        "description": "string",
+        "payment_method_url": "string",
+        "key": "string",
+        "secret": "string",
+        "show_review": "boolean",
+        "use_new_version": "boolean",
     },
     "ProductEditFields": {
         "barcode": "string",
@@ -214,15 +283,32 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "stock_unlimited": "boolean",
         "weight": "number",
         "width": "number",
+        "type": "string",
+        "days_to_expire": "integer",
+        "stock_threshold": "integer",
+        "stock_notification": "boolean",
+        "back_in_stock_enabled": "boolean",
+        "cost_per_item": "number",
+        "compare_at_price": "number",
+        "minimum_quantity": "number",
+        "maximum_quantity": "number",
+        "google_product_category_text": "string",
+        "quotable": "boolean",
+        "variants": "array",
     },
     "ProductOptionEditFields": {
         "name": "string",
         "option_type": "string",
         "position": "integer",
+        "addon_price": "number",
     },
-    "ProductOptionValueEditFields": {
-        "name": "string",
-        "position": "integer",
+    "ProductOptionValueEditFields": {"name": "string", "position": "integer", "custom": "string"},
+    "ProductsLocations": {
+        "location_id": "integer",
+        "product_id": "integer",
+        "variant_id": "integer",
+        "stock_unlimited": "boolean",
+        "stock": "integer",
     },
     "PromotionEditFields": {
         "begins_at": "string",
@@ -246,6 +332,11 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "products_x": "array",
         "quantity_x": "integer",
         "type": "string",
+        "categories_x": "array",
+        "coupons": "array",
+        "countries": "array",
+        "regions": "array",
+        "municipalities": "array",
     },
     "ShippingMethodEdit.shipping_method": {
         "callback_url": "string",
@@ -255,7 +346,9 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "postal": "string",
         "state": "string",
         "token": "string",
+        "type": "string",
     },
+    "StoreSetupCreate.store": {"name": "string", "country": "string", "theme": "string"},
     "TaxEditFields": {
         "category_id": "integer",
         "country": "string",
@@ -265,6 +358,7 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "shipping": "boolean",
         "tax": "number",
     },
+    "UpdateProductCustomField.field": {"value": "string"},
     "VariantEditFields": {
         "image_id": "integer",
         "options": "array",
@@ -272,6 +366,10 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "sku": "string",
         "stock": "integer",
         "stock_unlimited": "boolean",
+        "barcode": "string",
+        "stock_threshold": "integer",
+        "stock_notification": "boolean",
+        "cost_per_item": "number",
+        "compare_at_price": "number",
     },
 }
-"""Schema name -> field -> ``string``, ``integer``, ``number``, ``boolean``, ``object``, ``array``."""

@@ -43,7 +43,10 @@ class Response:
     def payload(self) -> bytes:
         if self.raw is not None:
             return self.raw
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        # allow_nan=False: an answer is JSON or a failure, never NaN/Infinity posing as JSON.
+        return json.dumps(
+            self.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode()
 
 
 class HTTPError(Exception):

@@ -52,6 +52,9 @@ CHECKOUT_FIELD_BASE = 3_001
 CUSTOMER_CATEGORY_BASE = 2_501
 JSAPP_BASE = 2_001
 APP_BASE = 1_501
+LOCATION_BASE = 600_001
+REVIEW_BASE = 610_001
+PAGE_IMAGE_BASE = 620_001
 
 PRODUCT_STATUSES = ("available", "not-available", "disabled")
 ORDER_STATUSES = ("Abandoned", "Canceled", "Pending Payment", "Paid")
@@ -843,6 +846,10 @@ class Seeder:
         number = None if status == "requested" else f"{self._h(_S_ORDER, index, 4) % 10**12:012d}"
         return status, company, number
 
+    def order_customer_index(self, index: int) -> int:
+        """The index of the customer who placed seeded order ``index`` (needs customers)."""
+        return self._h(_S_ORDER, index, 6) % self.n_customers
+
     def _order_created(self, index: int) -> dt.datetime:
         span = (_DATA_NOW - _ORDERS_START).total_seconds()
         step = span / max(self.n_orders, 1)
@@ -863,7 +870,7 @@ class Seeder:
         )
 
         if self.n_customers:
-            c = self.customer_light(self._h(_S_ORDER, index, 6) % self.n_customers)
+            c = self.customer_light(self.order_customer_index(index))
             name, surname = c["name"], c["surname"]
             customer: Record = {
                 "id": c["id"],
@@ -1381,6 +1388,70 @@ class Seeder:
                 "application_id": APP_BASE + 1,
             },
         ]
+
+    def locations(self) -> list[Record]:
+        """Pickup locations / stock origins (official spec PickupLocation)."""
+        loc = self.locale
+        rows = []
+        for n, (city, region, _code) in enumerate(loc.cities[:2]):
+            rows.append(
+                {
+                    "name": f"{city} {'warehouse' if n == 0 else 'store'}",
+                    "email": f"{'warehouse' if n == 0 else 'store'}@{self.login}.example.com",
+                    "active": True,
+                    "main": n == 0,
+                    "pickup_point": n == 1,
+                    "is_stock_origin": True,
+                    "location_address": {
+                        "id": None,
+                        "name": None,
+                        "surname": None,
+                        "address": f"{_STREETS[n]} {100 + n * 37}",
+                        "street_number": None,
+                        "complement": None,
+                        "city": city,
+                        "postal": None,
+                        "country": loc.country,
+                        "region": region,
+                        "type": None,
+                        "taxid": None,
+                        "taxid_type": None,
+                        "default": n == 0,
+                        "region_format": None,
+                        "municipality": city,
+                        "latitude": None,
+                        "longitude": None,
+                    },
+                }
+            )
+        return rows
+
+    def reviews(self) -> list[Record]:
+        """Two reviews on each of the first products (official spec ProductReviewFields)."""
+        rows: list[Record] = []
+        texts = ("Great quality, fast shipping.", "Runs small; order one size up.")
+        statuses = ("published", "unread")
+        for index in range(min(self.n_products, 5)):
+            product = self.product_light(index)
+            for j in range(2):
+                order_index = (index * 2 + j) * 2
+                rows.append(
+                    {
+                        "status": statuses[j],
+                        "rating": 5 - j - index % 2,
+                        "review": texts[j],
+                        "date": iso_z(_DATA_NOW - dt.timedelta(days=10 * index + j)),
+                        "product_id": product["id"],
+                        "product_name": product["name"],
+                        "order_id": self.order_id(order_index)
+                        if order_index < self.n_orders
+                        else None,
+                        "customer_email": self.customer_light(index)["email"]
+                        if self.n_customers > index
+                        else None,
+                    }
+                )
+        return rows
 
 
 _PAYMENT_METHODS = (

@@ -314,6 +314,36 @@ class Store:
         self.languages: list[Record] = s.languages()
         self.countries: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = dict(_seed.COUNTRIES)
         self.partner_stores: dict[str, Record] = {}
+        # What only the official spec documents (locations, reviews, documents, ...).
+        self.locations = self._eager("location", _seed.LOCATION_BASE, s.locations())
+        self.reviews = self._eager("review", _seed.REVIEW_BASE, s.reviews())
+        self.order_documents: dict[int, list[Record]] = {}
+        """Order id -> its documents (invoices, credit notes), in creation order."""
+        if orders:
+            first = s.order_id(0)  # seeded order 0 is paid: it has its invoice
+            self.order_documents[first] = [
+                {
+                    "document_type": 1,
+                    "external_id": "F-1001",
+                    "public_id": "doc-seeded-1",
+                    "url": f"https://invoices.example.com/{login}/F-1001.pdf",
+                    "app_code": "invoicing",
+                }
+            ]
+        self.page_images: dict[int, list[Record]] = {
+            self.pages.ids[0]: [
+                {
+                    "id": _seed.PAGE_IMAGE_BASE,
+                    "url": f"https://cdn.jumpseller.com/{login}/image/{_seed.PAGE_IMAGE_BASE}/about.jpg",
+                }
+            ]
+        }
+        """Page id -> its images."""
+        self.location_stock: dict[tuple[int, int, int | None], Record] = {}
+        """(location id, product id, variant id) -> {"stock", "stock_unlimited"} set by PUT."""
+        self.setup_stores: dict[str, Record] = {}
+        """Stores made by POST /store/setup.json, by code."""
+        self.balance: float = 0.0
 
         # Sub-resources get ids above every seeded slot of their kind.
         self._sub_ids = {
@@ -329,6 +359,8 @@ class Store:
             "order_history": itertools.count(_seed.HISTORY_BASE + orders * _seed.HISTORY_SLOTS),
             "customer_field": itertools.count(_seed.CUSTOMER_FIELD_BASE + customers),
             "select_option": select_ids,
+            "page_image": itertools.count(_seed.PAGE_IMAGE_BASE + 1),
+            "document": itertools.count(1),
         }
 
     @staticmethod
