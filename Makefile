@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,cli,redis]'
+	$(PY) -m pip install --quiet -e '.[dev,cli,redis,fastapi]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,8 +1,8 @@
 """(f) Speed of the client itself: parse ratio, import time, stores one process can serve.
 
 Everything runs against one in-memory transport (``httpx.MockTransport``) that answers every
-``GET /products.json`` / ``/orders.json`` page with the same 100-item page FakeJumpseller
-(seed 1) served once, so the network and the server cost nothing and the figures speak of
+``GET /products.json`` / ``/orders.json`` page with the 100-item page FakeJumpseller
+(seed 1) served once, its ids moved per page number, so the network and the server cost nothing and the figures speak of
 the client alone:
 
 * **parse ratio**: ``PAGES`` pages through the public operation, ``async for item in
@@ -63,12 +63,25 @@ async def _pages() -> dict[str, bytes]:
     return bodies
 
 
+def _numbered(body: bytes, page: int) -> bytes:
+    """The page with its items' ids moved to ``page`` (a paginator refuses a repeated page)."""
+    items = json.loads(body)
+    for item in items:
+        for inner in item.values():
+            if isinstance(inner, dict) and isinstance(inner.get("id"), int):
+                inner["id"] += page * 1_000_000
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _transport(bodies: dict[str, bytes], pages: int) -> httpx.MockTransport:
-    by_path = {f"/v1/{resource}.json": body for resource, body in bodies.items()}
+    by_path = {
+        f"/v1/{resource}.json": {page: _numbered(body, page) for page in range(1, pages + 1)}
+        for resource, body in bodies.items()
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         page = int(request.url.params.get("page", "1"))
-        body = by_path[request.url.path] if page <= pages else b"[]"
+        body = by_path[request.url.path].get(page, b"[]")
         return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
     return httpx.MockTransport(handler)

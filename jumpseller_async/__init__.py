@@ -13,6 +13,8 @@ from ._auth import BasicAuth, OAuth2, OAuth2Token, PartnerAuth, QueryAuth
 from ._client import JumpsellerClient
 from ._operation import Response
 from ._ratelimit import RateLimiter
+from ._stores import StoreRegistry
+from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._types import UNSET, Unset
 from ._version import __version__
 from .errors import (
@@ -24,12 +26,18 @@ from .errors import (
     ConfigurationError,
     JumpsellerError,
     NotFoundError,
+    OAuthError,
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
     RateLimitWaitError,
     ResponseParseError,
     ServerError,
+    TokenStoreError,
+    UnknownStoreError,
+    WebhookError,
+    WebhookPayloadError,
+    WebhookSignatureError,
 )
 
 if _TYPE_CHECKING:
@@ -74,9 +82,11 @@ __all__ = [
     "Exporter",
     "JumpsellerClient",
     "JumpsellerError",
+    "MemoryTokenStore",
     "NotFoundError",
     "OAuth2",
     "OAuth2Token",
+    "OAuthError",
     "PaginationError",
     "Paginator",
     "PartnerAuth",
@@ -85,9 +95,17 @@ __all__ = [
     "RateLimitError",
     "RateLimitWaitError",
     "RateLimiter",
+    "RedisTokenStore",
     "Response",
     "ResponseParseError",
     "ServerError",
+    "StoreRegistry",
+    "TokenStore",
+    "TokenStoreError",
+    "UnknownStoreError",
     "Unset",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
     "__version__",
 ]

@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
+import re
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._json import loads
 from ._redact import REDACTED, redact_secrets, redact_text, redact_url, register_secret
-from .errors import AuthenticationError, ConfigurationError
+from .errors import ConfigurationError, OAuthError, TokenStoreError
+
+if TYPE_CHECKING:
+    from ._tokenstore import TokenStore
 
 __all__ = [
     "DEFAULT_TOKEN_URL",
@@ -124,17 +129,59 @@ class PartnerAuth(httpx.Auth):
 
 @dataclass(frozen=True, repr=False)
 class OAuth2Token:
-    """The token state an app must persist after each refresh (Jumpseller rotates refresh tokens)."""
+    """The token state an app must persist after each refresh (Jumpseller rotates refresh tokens).
+
+    ``expires_at`` is epoch seconds: the answer's ``created_at + expires_in``.
+    """
 
     access_token: str
     refresh_token: str | None
     expires_at: float | None
+    created_at: float | None = None
+    scope: str | None = None
 
     def __repr__(self) -> str:
         refresh = None if self.refresh_token is None else REDACTED
         return (
             f"OAuth2Token(access_token={REDACTED!r}, refresh_token={refresh!r}, "
-            f"expires_at={self.expires_at!r})"
+            f"expires_at={self.expires_at!r}, scope={self.scope!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, secrets included: for a token store, never for a log."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at,
+            "created_at": self.created_at,
+            "scope": self.scope,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> OAuth2Token:
+        """The inverse of :meth:`to_dict`; ConfigurationError (naming the field) when unusable."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"a stored token must be an object, not {type(data).__name__}")
+        access = data.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise ConfigurationError("a stored token has no access_token")
+        refresh = data.get("refresh_token")
+        if refresh is not None and (not isinstance(refresh, str) or not refresh):
+            raise ConfigurationError("a stored token's refresh_token must be a non-empty string")
+        numbers: dict[str, float | None] = {}
+        for name in ("expires_at", "created_at"):
+            value = data.get(name)
+            number = _number(value)
+            if value is not None and number is None:
+                raise ConfigurationError(f"a stored token's {name} must be epoch seconds")
+            numbers[name] = number
+        scope = data.get("scope")
+        return cls(
+            access,
+            refresh,
+            numbers["expires_at"],
+            created_at=numbers["created_at"],
+            scope=scope if isinstance(scope, str) else None,
         )
 
 
@@ -154,6 +201,87 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def token_from_answer(
+    payload: Any, *, now: float, previous_refresh_token: str | None = None
+) -> OAuth2Token | str:
+    """The token in a token endpoint's JSON answer, or a description of what is wrong with it.
+
+    ``expires_at = created_at + expires_in`` (``now`` stands in for a missing ``created_at``).
+    A refresh answer without a refresh token keeps ``previous_refresh_token``.
+    """
+    if not isinstance(payload, dict):
+        return "the answer is not a JSON object"
+    access_token = payload.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        return "the answer has no access_token"
+    refresh_token = payload.get("refresh_token")
+    if not isinstance(refresh_token, str) or not refresh_token:
+        refresh_token = previous_refresh_token
+    expires_in = _number(payload.get("expires_in"))
+    created_at = _number(payload.get("created_at"))
+    expires_at = (
+        None if expires_in is None else (created_at if created_at is not None else now) + expires_in
+    )
+    scope = payload.get("scope")
+    register_secret(access_token)
+    register_secret(refresh_token)
+    return OAuth2Token(
+        access_token,
+        refresh_token,
+        expires_at,
+        created_at=created_at,
+        scope=scope if isinstance(scope, str) else None,
+    )
+
+
+_ERROR_CODE_RE = re.compile(r"^[a-z][a-z_]{0,63}$")
+
+
+def oauth_error(
+    response: httpx.Response,
+    problem: str,
+    *,
+    url: str,
+    secrets: Iterable[str],
+    method: str = "POST",
+) -> OAuthError:
+    """An OAuthError carrying the server's ``error``/``error_description``, secrets redacted."""
+    detail: dict[str, str] = {}
+    try:
+        payload = loads(response.content)
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the decoder's stack.
+        payload = None
+    secrets = [s for s in secrets if s]
+    if isinstance(payload, dict):
+        code = payload.get("error")
+        if isinstance(code, str):
+            # An RFC 6749 error code is kept verbatim: redacting a registered short secret
+            # inside "invalid_grant" would garble the one word callers branch on.
+            if _ERROR_CODE_RE.match(code) and code not in secrets:
+                detail["error"] = code
+            else:
+                detail["error"] = redact_secrets(redact_text(code[:100], secrets))
+        description = payload.get("error_description")
+        if isinstance(description, str):
+            detail["error_description"] = redact_secrets(redact_text(description[:300], secrets))
+    shown = redact_url(url)
+    message = f"{problem} (HTTP {response.status_code} from {shown})"
+    if "error" in detail:
+        message += f": {detail['error']}"
+        if "error_description" in detail:
+            message += f" ({detail['error_description']})"
+    return OAuthError(
+        message,
+        error=detail.get("error"),
+        error_description=detail.get("error_description"),
+        status_code=response.status_code,
+        method=method,
+        url=shown,
+        body=detail or None,
+    )
+
+
 class OAuth2(httpx.Auth):
     """Bearer token of a Jumpseller App, refreshed before expiry or after a 401.
 
@@ -161,6 +289,11 @@ class OAuth2(httpx.Auth):
     instead of looping. Concurrent requests share a single refresh. The refresh request is yielded
     from the auth flow, so it travels through the client's own transport (and its mocks).
     Only :class:`httpx.AsyncClient` is supported: the shared refresh relies on an asyncio lock.
+
+    With a ``token_store`` (see :meth:`from_store`) the token is read from the store and every
+    refreshed token is written back before it is used. A refresh takes the store's lock for
+    ``store_key`` and re-reads the token first, so processes sharing a Redis store refresh once
+    and all pick up the rotated refresh token instead of spending a stale one.
     """
 
     requires_request_body = True  # the request may be sent twice (retry after a 401)
@@ -178,6 +311,8 @@ class OAuth2(httpx.Auth):
         on_token: TokenCallback | None = None,
         refresh_margin: float = 60.0,
         clock: Callable[[], float] = time.time,
+        token_store: TokenStore | None = None,
+        store_key: str | None = None,
     ) -> None:
         for name, value in (
             ("refresh_token", refresh_token),
@@ -186,9 +321,20 @@ class OAuth2(httpx.Auth):
         ):
             if value is not None:
                 _require_text(value, name)
-        self._can_refresh = bool(refresh_token and client_id and client_secret)
-        if access_token == "" and self._can_refresh:
-            # Allowed: the first request fetches a token from the refresh token.
+        if token_store is not None:
+            self.store_key: str | None = _require_text(store_key, "store_key")
+        elif store_key is not None:
+            raise ConfigurationError("store_key is only used with a token_store")
+        else:
+            self.store_key = None
+        self._store = token_store
+        if token_store is not None:
+            # The refresh token comes from the store.
+            self._can_refresh = bool(client_id and client_secret)
+        else:
+            self._can_refresh = bool(refresh_token and client_id and client_secret)
+        if access_token == "" and (self._can_refresh or token_store is not None):
+            # Allowed: the first request reads the store or fetches a token from the refresh token.
             self._access_token = ""
         else:
             self._access_token = _require_text(access_token, "access_token")
@@ -200,6 +346,8 @@ class OAuth2(httpx.Auth):
         self.client_id = client_id
         self._client_secret = client_secret
         self._expires_at = None if expires_at is None else float(expires_at)
+        self._created_at: float | None = None
+        self._scope: str | None = None
         self.token_url = token_url
         self._on_token = on_token
         self._refresh_margin = float(refresh_margin)
@@ -219,10 +367,36 @@ class OAuth2(httpx.Auth):
             **kwargs,
         )
 
+    @classmethod
+    def from_store(
+        cls,
+        token_store: TokenStore,
+        store_key: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        **kwargs: Any,
+    ) -> OAuth2:
+        """Credentials that read ``store_key``'s token from ``token_store`` and save refreshes there."""
+        return cls(
+            "",
+            client_id=client_id,
+            client_secret=client_secret,
+            token_store=token_store,
+            store_key=store_key,
+            **kwargs,
+        )
+
     @property
     def token(self) -> OAuth2Token:
         """The current token state."""
-        return OAuth2Token(self._access_token, self._refresh_token, self._expires_at)
+        return OAuth2Token(
+            self._access_token,
+            self._refresh_token,
+            self._expires_at,
+            created_at=self._created_at,
+            scope=self._scope,
+        )
 
     @property
     def expires_at(self) -> float | None:
@@ -235,6 +409,8 @@ class OAuth2(httpx.Auth):
         return self._can_refresh
 
     def __repr__(self) -> str:
+        if self.store_key is not None:
+            return f"OAuth2(store_key={self.store_key!r}, expires_at={self._expires_at!r})"
         return f"OAuth2(expires_at={self._expires_at!r})"
 
     def _get_lock(self) -> asyncio.Lock:
@@ -252,8 +428,45 @@ class OAuth2(httpx.Auth):
             return False
         return self._clock() >= self._expires_at - self._refresh_margin
 
+    def _adopt(self, token: OAuth2Token) -> None:
+        register_secret(token.access_token)
+        register_secret(token.refresh_token)
+        self._access_token = token.access_token
+        self._refresh_token = token.refresh_token
+        self._expires_at = token.expires_at
+        self._created_at = token.created_at
+        self._scope = token.scope
+
+    async def _load(self) -> None:
+        """Take the store's token (another process may have refreshed it)."""
+        assert self._store is not None and self.store_key is not None
+        stored = await self._store.get(self.store_key)
+        if stored is None:
+            raise TokenStoreError(
+                f"no OAuth token stored for {self.store_key!r}: install the app on that store "
+                "first (the install callback saves its token)",
+                store_code=self.store_key,
+            )
+        self._adopt(stored)
+
+    @contextlib.asynccontextmanager
+    async def _refresh_guard(self) -> AsyncIterator[None]:
+        # The in-process lock first: tasks of this process queue on it instead of on Redis.
+        async with self._get_lock():
+            if self._store is None:
+                yield
+                return
+            assert self.store_key is not None
+            async with self._store.lock(self.store_key):
+                await self._load()
+                yield
+
     def _build_refresh_request(self) -> httpx.Request:
-        assert self._refresh_token and self.client_id and self._client_secret
+        if not (self._refresh_token and self.client_id and self._client_secret):
+            raise TokenStoreError(
+                "the stored OAuth token has no refresh token: reinstall the app",
+                store_code=self.store_key,
+            )
         return httpx.Request(
             "POST",
             self.token_url,
@@ -266,29 +479,10 @@ class OAuth2(httpx.Auth):
             headers={"Accept": "application/json"},
         )
 
-    def _refresh_error(self, response: httpx.Response, problem: str) -> AuthenticationError:
+    def _refresh_error(self, response: httpx.Response, problem: str) -> OAuthError:
         secrets = [self._access_token, self._refresh_token or "", self._client_secret or ""]
-        detail: dict[str, str] = {}
-        try:
-            payload = loads(response.content)
-        except ValueError:
-            # The decoder reports JSON nested deeper than its stack as a ValueError too.
-            payload = None
-        if isinstance(payload, dict):
-            for key in ("error", "error_description"):
-                value = payload.get(key)
-                if isinstance(value, str):
-                    detail[key] = redact_secrets(redact_text(value[:300], secrets))
-        url = redact_url(self.token_url)
-        message = f"OAuth2 token refresh failed: {problem} (HTTP {response.status_code} from {url})"
-        if "error" in detail:
-            message += f": {detail['error']}"
-        return AuthenticationError(
-            message,
-            status_code=response.status_code,
-            method="POST",
-            url=url,
-            body=detail or None,
+        return oauth_error(
+            response, f"OAuth2 token refresh failed: {problem}", url=self.token_url, secrets=secrets
         )
 
     async def _apply_refresh(self, response: httpx.Response) -> None:
@@ -300,24 +494,18 @@ class OAuth2(httpx.Auth):
         except ValueError:
             # The decoder reports JSON nested deeper than its stack as a ValueError too.
             raise self._refresh_error(response, "the answer is not JSON") from None
-        access_token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not isinstance(access_token, str) or not access_token:
-            raise self._refresh_error(response, "the answer has no access_token")
-        refresh_token = payload.get("refresh_token")
-        expires_in = _number(payload.get("expires_in"))
-        created_at = _number(payload.get("created_at"))
-        if expires_in is None:
-            expires_at = None
-        else:
-            expires_at = (created_at if created_at is not None else self._clock()) + expires_in
-
-        register_secret(access_token)
-        self._access_token = access_token
-        if isinstance(refresh_token, str) and refresh_token:
-            # Jumpseller rotates refresh tokens: the old one may stop working after this.
-            register_secret(refresh_token)
-            self._refresh_token = refresh_token
-        self._expires_at = expires_at
+        # Jumpseller rotates refresh tokens: the old one may stop working after this.
+        token = token_from_answer(
+            payload, now=self._clock(), previous_refresh_token=self._refresh_token
+        )
+        if isinstance(token, str):
+            raise self._refresh_error(response, token)
+        self._adopt(token)
+        if self._store is not None:
+            assert self.store_key is not None
+            # Saved before use, under the store's lock: a rotated refresh token that only this
+            # process knew would be lost with it.
+            await self._store.set(self.store_key, token)
         if self._on_token is not None:
             # A failing callback propagates: silently losing a rotated refresh token is worse.
             result = self._on_token(self.token)
@@ -331,9 +519,13 @@ class OAuth2(httpx.Auth):
         # Overriding async_auth_flow (not auth_flow) skips httpx's body reading, so do it here.
         await request.aread()
         refreshed = False
-        if self._can_refresh and self._needs_refresh():
+        if self._store is not None and not self._access_token:
             async with self._get_lock():
-                # Another request may have refreshed while this one waited for the lock.
+                if not self._access_token:
+                    await self._load()
+        if self._can_refresh and self._needs_refresh():
+            async with self._refresh_guard():
+                # Another request (or process) may have refreshed while this one waited.
                 if self._needs_refresh():
                     refresh_response = yield self._build_refresh_request()
                     await self._apply_refresh(refresh_response)
@@ -345,7 +537,7 @@ class OAuth2(httpx.Auth):
         if response.status_code != 401 or not self._can_refresh or refreshed:
             return
 
-        async with self._get_lock():
+        async with self._refresh_guard():
             if self._access_token == sent_token:
                 refresh_response = yield self._build_refresh_request()
                 await self._apply_refresh(refresh_response)

@@ -218,10 +218,14 @@ class JumpsellerClient(_TagAttributes):
         explicit = self._rate_limits is not _DEFAULT
         limits = self._rate_limits if explicit else DEFAULT_LIMITS
         storage = self._rate_limit_storage
+        # The documented limits hold on every Jumpseller server; limits a caller states may be
+        # a guess, so those are probed until a header or an accepted request confirms them.
+        # Either way a refusal without headers lowers the limit it most plausibly came from.
+        probe = explicit
         if storage is None:
             shared: Limiter = shared_limiter(
                 ("memory", self._rate_limit_key, clock),
-                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=True),
+                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=probe),
             )
         else:
             from ._redis_limiter import RedisRateLimiter, storage_identity
@@ -234,6 +238,7 @@ class JumpsellerClient(_TagAttributes):
                     limits,
                     explicit=explicit,
                     clock=clock,
+                    learn=probe,
                     lease=self._lease,
                 ),
             )

@@ -232,8 +232,9 @@ class RateLimiter:
     ``limits=None`` disables limiting (``slot()`` never waits; the other methods do nothing).
     With ``explicit=True`` the given limits are a ceiling: advertised limits can lower them,
     never raise them. Otherwise the advertised limits replace them. With ``learn=True`` (what
-    :class:`~jumpseller_async.JumpsellerClient` uses) limits that no header has confirmed are
-    probed rather than trusted: above the count the server has accepted, one request at a time.
+    :class:`~jumpseller_async.JumpsellerClient` uses for a caller's explicit limits) limits that
+    no header has confirmed are probed rather than trusted: above the count the server has
+    accepted, only a few requests at a time (see :mod:`jumpseller_async._windows`).
 
     Use one limiter per store, from one event loop::
 

@@ -6,6 +6,7 @@
     ├── APIError                    the store answered with a non-2xx status
     │   ├── BadRequestError         400 / 422
     │   ├── AuthenticationError     401
+    │   │   └── OAuthError          the OAuth token endpoint refused a code or refresh token
     │   ├── PermissionDeniedError   403 that is not a rate limit
     │   ├── NotFoundError           404
     │   ├── RateLimitError          429 / 403 "Rate Limit Exceeded" / a ban, retries exhausted
@@ -15,10 +16,16 @@
     ├── PaginationError             the server's pages do not advance (a page repeats the last one)
     ├── APIConnectionError          the request never got an answer
     │   └── APITimeoutError         ... because it timed out
+    ├── WebhookError                a webhook delivery that cannot be trusted or read
+    │   ├── WebhookSignatureError   missing or wrong Jumpseller-Hmac-Sha256 signature
+    │   └── WebhookPayloadError     a correctly signed body that is not a JSON object
+    ├── UnknownStoreError           a store code the StoreRegistry does not know (404-style)
+    ├── TokenStoreError             a token/state store failed (Redis down, no token, lock busy)
     └── ConfigurationError          the client was set up with something unusable
 
-Tokens never appear in any of these: URLs are redacted before they are stored, and every
-registered secret is hidden from bodies the server echoes back.
+Tokens never appear in any of these: URLs are redacted before they are stored, every
+registered secret is hidden from bodies the server echoes back, and neither the hooks token nor an
+OAuth client secret is ever part of a message.
 """
 
 from __future__ import annotations
@@ -38,12 +45,18 @@ __all__ = [
     "ConfigurationError",
     "JumpsellerError",
     "NotFoundError",
+    "OAuthError",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitWaitError",
     "ResponseParseError",
     "ServerError",
+    "TokenStoreError",
+    "UnknownStoreError",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
 ]
 
 
@@ -87,6 +100,22 @@ class BadRequestError(APIError):
 
 class AuthenticationError(APIError):
     """401: the credentials are missing, wrong or expired."""
+
+
+class OAuthError(AuthenticationError):
+    """The OAuth token endpoint refused a code or refresh token; ``error`` is its reason."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.error = error
+        self.error_description = error_description
 
 
 class PermissionDeniedError(APIError):
@@ -153,6 +182,36 @@ class APIConnectionError(JumpsellerError):
 
 class APITimeoutError(APIConnectionError):
     """The request got no answer within the timeout."""
+
+
+class WebhookError(JumpsellerError):
+    """A webhook delivery that cannot be trusted or read."""
+
+
+class WebhookSignatureError(WebhookError):
+    """The ``Jumpseller-Hmac-Sha256`` signature is missing or does not match the raw body."""
+
+
+class WebhookPayloadError(WebhookError):
+    """A correctly signed webhook body that is not a JSON object of a resource."""
+
+
+class UnknownStoreError(JumpsellerError):
+    """A store code the :class:`~jumpseller_async.StoreRegistry` does not know (HTTP 404 style)."""
+
+    status_code = 404
+
+    def __init__(self, message: str, *, store_code: str) -> None:
+        super().__init__(message)
+        self.store_code = store_code
+
+
+class TokenStoreError(JumpsellerError):
+    """A token or state store failed: Redis down, no token stored for a store, lock not taken."""
+
+    def __init__(self, message: str, *, store_code: str | None = None) -> None:
+        super().__init__(message)
+        self.store_code = store_code
 
 
 class ConfigurationError(JumpsellerError, ValueError):

@@ -301,7 +301,9 @@ async def test_oauth2_refreshes_near_expiry(async_callback: bool) -> None:
         }
     ]
     assert [r.headers["Authorization"] for r in server.api_requests] == [f"Bearer {NEW_ACCESS}"]
-    expected = OAuth2Token(NEW_ACCESS, NEW_REFRESH, 1_700_000_500 + 3600.0)
+    expected = OAuth2Token(
+        NEW_ACCESS, NEW_REFRESH, 1_700_000_500 + 3600.0, created_at=1_700_000_500
+    )
     assert stored == [expected]
     assert auth.token == expected
     assert auth.expires_at == 1_700_004_100.0

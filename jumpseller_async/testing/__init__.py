@@ -15,9 +15,11 @@ than the package's own dependencies, except :meth:`FakeJumpseller.serve` and
 """
 
 from .._clock import FakeClock
+from ._accounts import FakeAccounts, IssuedToken
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
+from ._webhooks import WebhookDelivery, send_delivery
 from ._windows import Decision, RateLimiter, SlidingWindowLog
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
@@ -29,11 +31,15 @@ __all__ = [
     "ROUTES",
     "Collection",
     "Decision",
+    "FakeAccounts",
     "FakeClock",
     "FakeJumpseller",
+    "IssuedToken",
     "RateLimiter",
     "SimulatedDrop",
     "SlidingWindowLog",
     "Stats",
     "Store",
+    "WebhookDelivery",
+    "send_delivery",
 ]

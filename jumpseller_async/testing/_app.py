@@ -17,7 +17,7 @@ from array import array
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 import httpx
@@ -27,6 +27,9 @@ from ._http import HTTPError, Request, Response, Router
 from ._routes import PARTNER_PATHS, ROUTES
 from ._store import Store
 from ._windows import Clock, Decision, Limits, RateLimiter
+
+if TYPE_CHECKING:
+    from ._webhooks import WebhookDelivery
 
 __all__ = ["DEFAULT_LIMITS", "FAULT_KINDS", "FakeJumpseller", "SimulatedDrop", "Stats"]
 
@@ -322,6 +325,25 @@ class FakeJumpseller:
         """Forget every sliding log, rejection count and ban."""
         if self.limiter is not None:
             self.limiter.reset()
+
+    @property
+    def hooks_token(self) -> str:
+        """The token that signs this store's webhooks (also ``hooks_token`` in /store/info.json)."""
+        return self.store.seeder.hooks_token
+
+    async def deliver(self, event: str, resource: Any, url: str, **options: Any) -> WebhookDelivery:
+        """Send a webhook as Jumpseller does: ``POST url`` with the resource's API answer as
+        body and the ``Jumpseller-Event``, ``-Store-Code``, ``-Triggered-At`` and
+        ``-Hmac-Sha256`` headers, signed with :attr:`hooks_token`.
+
+        ``resource`` is an id (looked up by the event's resource: ``order_paid`` → orders) or a
+        JSON object. Options: ``transport`` (an ASGI app in-process), ``hooks_token`` (sign
+        with another token, to forge), ``triggered_at``, ``retries`` (more tries while not 2xx).
+        The returned delivery can be sent again with :func:`send_delivery` (a replay).
+        """
+        from ._webhooks import deliver
+
+        return await deliver(self, event, resource, url, **options)
 
     # -- ASGI ------------------------------------------------------------------------------
 
