@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jumpseller_async.testing import FakeJumpseller
-from jumpseller_async.testing._official import STORE_ID
+from jumpseller_async.testing._routes.apps import STORE_ID
 
 Json = Any
 

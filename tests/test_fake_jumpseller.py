@@ -13,13 +13,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+import jumpseller_async
+import jumpseller_async.testing as testing
 from codegen._merge import build_spec
 from codegen._spec import PatchSet
 from jumpseller_async.testing import (
     ROUTES,
     FakeJumpseller,
-    RateLimiter,
     SlidingWindowLog,
+    StoreRateLimiter,
 )
 from jumpseller_async.testing._fieldtypes import BODIES, FIELD_TYPES
 from tests._fakebodies import official_route_values, valid_body
@@ -1218,7 +1220,7 @@ async def test_max_in_window_measures_any_window_length() -> None:
 
 def test_rate_limiter_bans_after_repeated_rejections() -> None:
     clock = FakeClock(0.0)
-    limiter = RateLimiter(((1, 1.0),), clock=clock, ban_after=3, ban_seconds=10.0)
+    limiter = StoreRateLimiter(((1, 1.0),), clock=clock, ban_after=3, ban_seconds=10.0)
     assert limiter.check("a").allowed
     assert limiter.check("b").allowed  # keys are independent
     decisions = [limiter.check("a") for _ in range(3)]
@@ -1228,6 +1230,14 @@ def test_rate_limiter_bans_after_repeated_rejections() -> None:
     assert limiter.check("a").banned_until == 10.0
     clock.advance(5.0)
     assert limiter.check("a").allowed
+
+
+def test_the_fake_exports_no_name_that_shadows_the_client() -> None:
+    # A star import of both packages, or a reader, must never mistake the fake's limiter for the
+    # client's: a name the two packages share is the same object.
+    shared = set(testing.__all__) & set(jumpseller_async.__all__)
+    assert [n for n in shared if getattr(testing, n) is not getattr(jumpseller_async, n)] == []
+    assert testing.StoreRateLimiter is not jumpseller_async.RateLimiter
 
 
 async def test_ninth_request_in_a_second_is_rejected_with_headers() -> None:

@@ -19,8 +19,8 @@ from ._accounts import FakeAccounts, IssuedToken
 from ._app import DEFAULT_LIMITS, FAULT_KINDS, FakeJumpseller, SimulatedDrop, Stats
 from ._routes import ROUTES as _ROUTES
 from ._store import Collection, Store
+from ._store_limits import Decision, SlidingWindowLog, StoreRateLimiter
 from ._webhooks import WebhookDelivery, send_delivery
-from ._windows import Decision, RateLimiter, SlidingWindowLog
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, path) for method, path, _ in _ROUTES)
 """Every ``(METHOD, path template)`` the fake serves (templates as in the specs codegen merges)."""
@@ -35,11 +35,11 @@ __all__ = [
     "FakeClock",
     "FakeJumpseller",
     "IssuedToken",
-    "RateLimiter",
     "SimulatedDrop",
     "SlidingWindowLog",
     "Stats",
     "Store",
+    "StoreRateLimiter",
     "WebhookDelivery",
     "send_delivery",
 ]

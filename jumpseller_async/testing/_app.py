@@ -26,7 +26,7 @@ from .._redact import install_log_redaction, register_secret
 from ._http import HTTPError, Request, Response, Router
 from ._routes import PARTNER_PATHS, ROUTES
 from ._store import Store
-from ._windows import Clock, Decision, Limits, RateLimiter
+from ._store_limits import Clock, Decision, Limits, StoreRateLimiter
 
 if TYPE_CHECKING:
     from ._webhooks import WebhookDelivery
@@ -266,8 +266,8 @@ class FakeJumpseller:
         self.limits: tuple[tuple[int, float], ...] = tuple(
             (int(c), float(s)) for c, s in (limits or ())
         )
-        self.limiter: RateLimiter | None = (
-            RateLimiter(
+        self.limiter: StoreRateLimiter | None = (
+            StoreRateLimiter(
                 [(c, s * time_scale) for c, s in self.limits],
                 clock=self.clock,
                 ban_after=ban_after,

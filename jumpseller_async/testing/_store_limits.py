@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Clock", "Decision", "Limits", "RateLimiter", "SlidingWindowLog"]
+__all__ = ["Clock", "Decision", "Limits", "SlidingWindowLog", "StoreRateLimiter"]
 
 Clock = Callable[[], float]
 Limits = Sequence[tuple[int, float]]
@@ -119,8 +119,12 @@ class _KeyState:
         self.banned_until: float | None = None
 
 
-class RateLimiter:
-    """Per-key sliding logs plus the ban that follows ``ban_after`` rejections."""
+class StoreRateLimiter:
+    """Per-key sliding logs plus the ban that follows ``ban_after`` rejections.
+
+    The server's side of the limits (what the fake enforces), not the client's
+    :class:`jumpseller_async.RateLimiter`.
+    """
 
     def __init__(
         self,
