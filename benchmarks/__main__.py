@@ -16,7 +16,7 @@ from ._common import Check, Section, table
 
 # In the order they run; each module has ``async def run(quick: bool) -> list[Section]``
 # (the limiter's also takes ``scale``).
-BENCHMARKS = ("limiter", "throughput", "parsing", "memory", "stores", "processes")
+BENCHMARKS = ("limiter", "throughput", "parsing", "memory", "stores", "speed", "processes")
 
 
 def _runner(name: str, scale: float | None) -> Callable[[bool], Awaitable[list[Section]]]:

@@ -1,4 +1,4 @@
-"""(f) Several processes on one store: in-memory limiters vs one budget shared through Redis.
+"""(g) Several processes on one store: in-memory limiters vs one budget shared through Redis.
 
 The store is :class:`FakeJumpseller` with Jumpseller's 8/s and 240/min (sliding, counted on
 arrival), windows shrunk by ``SCALE``, served over real HTTP (uvicorn) from this process,
@@ -116,7 +116,7 @@ def _optimal(requests: int) -> float:
 
 async def _processes_section(redis: RedisServer, quick: bool) -> Section:
     section = Section(
-        title=f"(f1) N processes export one store ({PRODUCTS} products each, pages of "
+        title=f"(g1) N processes export one store ({PRODUCTS} products each, pages of "
         f"{PAGE_SIZE}): strict 8/s + 240/min",
         columns=[
             "processes",
@@ -212,7 +212,7 @@ async def _processes_section(redis: RedisServer, quick: bool) -> Section:
 
 async def _outage_section(redis: RedisServer) -> Section:
     section = Section(
-        title=f"(f2) Redis killed mid-run: 3 processes, scale {SCALE:g}",
+        title=f"(g2) Redis killed mid-run: 3 processes, scale {SCALE:g}",
         columns=[
             "outage",
             "requests",
@@ -268,7 +268,7 @@ async def _outage_section(redis: RedisServer) -> Section:
 
 async def _admission_section(redis: RedisServer) -> Section:
     section = Section(
-        title=f"(f3) Cost of one admission: {ADMISSIONS} slots, limits that never bind",
+        title=f"(g3) Cost of one admission: {ADMISSIONS} slots, limits that never bind",
         columns=["limiter", "concurrency", "µs per slot", "x in-memory"],
     )
     limits = ((10**6, 1.0),)
@@ -309,7 +309,7 @@ async def _admission_section(redis: RedisServer) -> Section:
 
 async def _header_less_section() -> Section:
     section = Section(
-        title="(f4) One process, header-less 403 refusals, client believes 16/s and 480/min",
+        title="(g4) One process, header-less 403 refusals, client believes 16/s and 480/min",
         columns=[
             "scenario",
             "scale",

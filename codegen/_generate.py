@@ -87,34 +87,133 @@ def _tags(out: Path) -> list[str]:
     return sorted(p.name for p in (out / "api").iterdir() if p.is_dir() and p.name != "__pycache__")
 
 
+def _namespace_class(tag: str) -> str:
+    return "".join(part.capitalize() for part in tag.split("_")) + "Namespace"
+
+
 def _namespaces_module(tags: list[str]) -> str:
     lines = [
-        '"""Typed per-tag namespaces on the client (`client.products.get_products_json(...)`)."""',
+        '"""Per-tag namespaces of one client (`client.products.get_products_json(...)`).',
+        "",
+        "The client composes a :class:`Namespaces`: each tag's namespace is created, and its module",
+        "imported, on first use. :class:`NamespaceAttributes` declares them for type checkers only.",
+        '"""',
         "",
         "from __future__ import annotations",
         "",
-        "from functools import cached_property",
-        "from typing import TYPE_CHECKING, cast",
+        "import importlib",
+        "from typing import TYPE_CHECKING",
         "",
+        "if TYPE_CHECKING:",
+        "    from .._client import JumpsellerClient",
     ]
-    for tag in tags:
-        class_name = "".join(part.capitalize() for part in tag.split("_")) + "Namespace"
-        lines.append(f"from .{tag} import {class_name}")
-    lines += ["", "if TYPE_CHECKING:", "    from .._client import JumpsellerClient", "", ""]
+    lines += [f"    from .{tag} import {_namespace_class(tag)}" for tag in tags]
+    lines += ["", "TAG_CLASSES: dict[str, str] = {"]
+    lines += [f'    "{tag}": "{_namespace_class(tag)}",' for tag in tags]
     lines += [
+        "}",
+        "",
+        "",
         "class Namespaces:",
-        '    """One attribute per API tag, each bound to this client."""',
+        '    """The tag namespaces of one client, each created on first use."""',
+        "",
+        '    __slots__ = ("_client", "_made")',
+        "",
+        "    def __init__(self, client: JumpsellerClient) -> None:",
+        "        self._client = client",
+        "        self._made: dict[str, object] = {}",
+        "",
+        "    def get(self, tag: str) -> object:",
+        '        """The namespace of ``tag`` (``"products"``); AttributeError for an unknown tag."""',
+        "        made = self._made.get(tag)",
+        "        if made is None:",
+        "            class_name = TAG_CLASSES.get(tag)",
+        "            if class_name is None:",
+        "                raise AttributeError(",
+        '                    f"{type(self._client).__name__!r} object has no attribute {tag!r}"',
+        "                )",
+        '            module = importlib.import_module(f".{tag}", __package__)',
+        "            made = self._made[tag] = getattr(module, class_name)(self._client)",
+        "        return made",
+        "",
+        "",
+        "class NamespaceAttributes:",
+        '    """For type checkers: one typed attribute per tag (served by :class:`Namespaces`)."""',
         "",
     ]
-    for tag in tags:
-        class_name = "".join(part.capitalize() for part in tag.split("_")) + "Namespace"
-        lines += [
-            "    @cached_property",
-            f"    def {tag}(self) -> {class_name}:",
-            f"        return {class_name}(cast('JumpsellerClient', self))",
+    lines += [f"    {tag}: {_namespace_class(tag)}" for tag in tags]
+    lines.append("")
+    return "\n".join(lines)
+
+
+_INDEX_LINE = re.compile(r"^#@index (.*)\n", re.M)
+_LIST_ITEM = re.compile(r"^list\[(?:None \| )?([A-Za-z_][A-Za-z0-9_]*)(?: \| None)?\]$")
+
+
+def _index_module(rows: list[dict[str, object]]) -> str:
+    """``api/_index.py``: every operation by tool name, with its pagination companions."""
+    by_route = {(r["method"], r["path"]): r["tool"] for r in rows}
+    entries: list[str] = []
+    for row in rows:
+        path = str(row["path"])
+        params = [p[0] for p in row["params"]]  # type: ignore[attr-defined]
+        stem = path.removesuffix(".json")
+        paged = row["method"] == "GET" and "page" in params and "limit" in params
+        get = row["method"] == "GET"
+        count = by_route.get(("GET", stem + "/count.json")) if get else None
+        after = by_route.get(("GET", stem + "/after/{id}.json")) if get else None
+        match = _LIST_ITEM.match(str(row["returns"]))
+        item = match.group(1) if match else None
+        params_code = ", ".join(
+            f"Param({p[0]!r}, {p[1]!r}, {p[2]!r}, {p[3]!r})"
+            for p in row["params"]  # type: ignore[attr-defined]
+        )
+        entries.append(
+            f"    {row['tool']!r}: OperationInfo(\n"
+            f"        tool={row['tool']!r},\n"
+            f"        module={'jumpseller_async.api.' + str(row['tag']) + '.' + str(row['module'])!r},\n"
+            f"        method={row['method']!r},\n"
+            f"        path={path!r},\n"
+            f"        summary={row['summary']!r},\n"
+            f"        params=({params_code}{',' if len(params) == 1 else ''}),\n"
+            f"        body={row['body']!r},\n"
+            f"        returns={row['returns']!r},\n"
+            f"        paginated={paged!r},\n"
+            f"        count_tool={count!r},\n"
+            f"        after_tool={after!r},\n"
+            f"        item={item!r},\n"
+            "    ),"
+        )
+    return "\n".join(
+        [
+            '"""The static operation index: every operation by tool name, written by codegen.',
+            "",
+            "Read by :mod:`jumpseller_async._registry` instead of importing every module to find out.",
+            '"""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from .._registry import OperationInfo, Param",
+            "",
+            "OPERATIONS: dict[str, OperationInfo] = {",
+            *entries,
+            "}",
             "",
         ]
-    return "\n".join(lines)
+    )
+
+
+def _extract_index(target: Path, tags: list[str]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for tag in tags:
+        init = target / tag / "__init__.py"
+        text = init.read_text(encoding="utf-8")
+        for match in _INDEX_LINE.finditer(text):
+            row = json.loads(match.group(1))
+            row["tag"] = tag
+            rows.append(row)
+        init.write_text(_INDEX_LINE.sub("", text), encoding="utf-8")
+    return rows
 
 
 def _api_init(tags: list[str]) -> str:
@@ -152,6 +251,7 @@ def _assemble(out: Path, target: Path) -> list[str]:
     tags = _tags(package)
     (target / "__init__.py").write_text(_api_init(tags), encoding="utf-8")
     (target / "_namespaces.py").write_text(_namespaces_module(tags), encoding="utf-8")
+    (target / "_index.py").write_text(_index_module(_extract_index(target, tags)), encoding="utf-8")
     for path in sorted(target.rglob("*.py")):
         path.write_text(_rewrite_imports(path.read_text(encoding="utf-8")), encoding="utf-8")
     for cache in list(target.rglob("__pycache__")):

@@ -15,7 +15,7 @@ import httpx
 from jumpseller_async import JumpsellerClient, NotFoundError
 from jumpseller_async.api.orders import get_orders_after_id_json
 from jumpseller_async.api.products import get_products_json
-from jumpseller_async.models import ProductEdit, ProductEditFields, ProductFields
+from jumpseller_async.models import OrderFields, ProductEdit, ProductEditFields, ProductFields
 from jumpseller_async.testing import FakeJumpseller
 
 
@@ -32,7 +32,12 @@ async def main() -> None:
         print(f"{count.count} products")
 
         # Paginate a list operation: 100 a page, pages fetched concurrently once the count is known.
-        names = [p.product.name async for p in client.paginate(get_products_json)]
+        # Items are typed (Product | None here: the API may send a null item), so narrow them.
+        names = [
+            p.product.name
+            async for p in client.paginate(get_products_json)
+            if p is not None and isinstance(p.product, ProductFields)
+        ]
         print(f"read {len(names)} products, first: {names[0]!r}")
 
         # Partial update: the body carries only what is set.
@@ -46,7 +51,11 @@ async def main() -> None:
             print(f"product {first_id}: stock now {fields.stock}, name kept {fields.name!r}")
 
         # Walk orders by id: correct even while orders are created or deleted meanwhile.
-        order_ids = [o.order.id async for o in client.paginate_after(get_orders_after_id_json)]
+        order_ids = [
+            o.order.id
+            async for o in client.paginate_after(get_orders_after_id_json)
+            if o is not None and isinstance(o.order, OrderFields)
+        ]
         print(f"read {len(order_ids)} orders by id")
 
         # Typed errors.

@@ -6,9 +6,11 @@ async with JumpsellerClient(login, authtoken) as client:
         ...
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from ._auth import BasicAuth, OAuth2, OAuth2Token, PartnerAuth, QueryAuth
 from ._client import JumpsellerClient
-from ._export import Exporter, ExportResult
 from ._operation import Response
 from ._ratelimit import RateLimiter
 from ._stores import StoreRegistry
@@ -38,11 +40,40 @@ from .errors import (
     WebhookSignatureError,
 )
 
+if _TYPE_CHECKING:
+    from ._export import Exporter, ExportResult
+    from ._pagination import AfterIdIterator, Paginator
+
+# Loaded on first use (PEP 562): most programs never export or paginate.
+_LAZY = {
+    "AfterIdIterator": "._pagination",
+    "ExportResult": "._export",
+    "Exporter": "._export",
+    "Paginator": "._pagination",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "UNSET",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AfterIdIterator",
     "AuthenticationError",
     "BadRequestError",
     "BasicAuth",
@@ -57,6 +88,7 @@ __all__ = [
     "OAuth2Token",
     "OAuthError",
     "PaginationError",
+    "Paginator",
     "PartnerAuth",
     "PermissionDeniedError",
     "QueryAuth",

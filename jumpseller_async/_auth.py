@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._json import loads
 from ._redact import REDACTED, redact_secrets, redact_text, redact_url, register_secret
 from .errors import ConfigurationError, OAuthError, TokenStoreError
 
@@ -76,6 +77,7 @@ class BasicAuth(httpx.Auth):
         register_secret(credentials)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         request.headers["Authorization"] = self._header
         yield request
 
@@ -92,6 +94,7 @@ class QueryAuth(httpx.Auth):
         register_secret(self._authtoken)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         # Set, not add: a request retried through the flow must not grow duplicate parameters.
         request.url = request.url.copy_set_param("login", self.login).copy_set_param(
             "authtoken", self._authtoken
@@ -111,6 +114,7 @@ class PartnerAuth(httpx.Auth):
         register_secret(self._auth_token)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the credentials to ``request`` (httpx calls this)."""
         request.url = request.url.copy_set_param("partner_code", self.partner_code).copy_set_param(
             "auth_token", self._auth_token
         )
@@ -244,7 +248,7 @@ def oauth_error(
     """An OAuthError carrying the server's ``error``/``error_description``, secrets redacted."""
     detail: dict[str, str] = {}
     try:
-        payload = response.json()
+        payload = loads(response.content)
     except (ValueError, RecursionError):
         # RecursionError: JSON nested deeper than the decoder's stack.
         payload = None
@@ -396,10 +400,12 @@ class OAuth2(httpx.Auth):
 
     @property
     def expires_at(self) -> float | None:
+        """When the access token expires (``time.time()`` seconds), if known."""
         return self._expires_at
 
     @property
     def can_refresh(self) -> bool:
+        """Whether the token can be renewed (a refresh token, client id and client secret)."""
         return self._can_refresh
 
     def __repr__(self) -> str:
@@ -484,9 +490,9 @@ class OAuth2(httpx.Auth):
         if not response.is_success:
             raise self._refresh_error(response, "the token endpoint refused the refresh token")
         try:
-            payload = response.json()
-        except (ValueError, RecursionError):
-            # RecursionError: JSON nested deeper than the decoder's stack.
+            payload = loads(response.content)
+        except ValueError:
+            # The decoder reports JSON nested deeper than its stack as a ValueError too.
             raise self._refresh_error(response, "the answer is not JSON") from None
         # Jumpseller rotates refresh tokens: the old one may stop working after this.
         token = token_from_answer(
@@ -509,6 +515,7 @@ class OAuth2(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Send with the bearer token; refresh first when it expires, or once after a 401."""
         # Overriding async_auth_flow (not auth_flow) skips httpx's body reading, so do it here.
         await request.aread()
         refreshed = False
@@ -540,6 +547,7 @@ class OAuth2(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Refused: the client is async only (httpx calls this for sync clients)."""
         raise ConfigurationError("OAuth2 works only with httpx.AsyncClient")
 
 

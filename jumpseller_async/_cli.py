@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import json
 import os
 import sys
@@ -20,9 +19,9 @@ from typing import Any
 
 from . import models
 from ._client import DEFAULT_BASE_URL, JumpsellerClient
-from ._export import FORMATS, RESOURCES, Exporter, ExportResult
-from ._operation import loads
-from ._registry import find, operations
+from ._export import FORMATS, Exporter, ExportResult, resources
+from ._json import loads
+from ._registry import index, info
 from .errors import APIConnectionError, APIError, ConfigurationError, JumpsellerError
 
 EXIT_USAGE = 2
@@ -62,10 +61,9 @@ def _client(args: argparse.Namespace, **kwargs: Any) -> JumpsellerClient:
 def cmd_ops(args: argparse.Namespace) -> int:
     from .api._sources import SOURCES
 
-    registry = operations()
+    registry = index()
     width = max(len(tool) for tool in registry)
-    for tool, module in registry.items():
-        op = module.OPERATION
+    for tool, op in registry.items():
         # Which spec documents it: both, apis.guru (only the old one) or official (only the new).
         source = SOURCES.get((op.method, op.path), "?")
         print(f"{tool:<{width}}  {op.method:<6} {op.path}  [{source}]  {op.summary}")
@@ -144,13 +142,10 @@ def _plain(value: Any) -> Any:
 
 async def _call(args: argparse.Namespace) -> int:
     try:
-        module = find(args.tool)
+        entry = info(args.tool)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    signature = inspect.signature(module.asyncio)
-    accepted = {
-        name: p for name, p in signature.parameters.items() if name not in ("client", "body")
-    }
+    accepted = {p.name: p for p in entry.params}
     kwargs: dict[str, Any] = {}
     for pair in args.params:
         name, sep, raw = pair.partition("=")
@@ -160,22 +155,17 @@ async def _call(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"{args.tool}: unknown parameter {name!r}; it takes: {', '.join(accepted) or 'none'}"
             )
-        kwargs[name] = _convert(args.tool, name, raw, str(accepted[name].annotation))
-    missing = [
-        name
-        for name, p in accepted.items()
-        if p.default is inspect.Parameter.empty and name not in kwargs
-    ]
+        kwargs[name] = _convert(args.tool, name, raw, accepted[name].annotation)
+    missing = [name for name, p in accepted.items() if p.required and name not in kwargs]
     if missing:
         raise UsageError(f"{args.tool}: missing parameter(s) {', '.join(missing)}")
-    if "body" in signature.parameters:
+    if entry.body is not None:
         if args.body is None:
             raise UsageError(f"{args.tool}: needs --body JSON or --body @file.json")
-        kwargs["body"] = _load_body(
-            args.tool, args.body, str(signature.parameters["body"].annotation)
-        )
+        kwargs["body"] = _load_body(args.tool, args.body, entry.body)
     elif args.body is not None:
         raise UsageError(f"{args.tool} takes no body")
+    module = entry.load()
     async with _client(args) as client:
         answer = await module.asyncio(client=client, **kwargs)
     print(json.dumps(_plain(answer), indent=2, ensure_ascii=False))
@@ -510,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.set_defaults(func=cmd_call)
 
     export = sub.add_parser("export", help="export a whole resource")
-    export.add_argument("resource", choices=sorted(RESOURCES))
+    export.add_argument("resource", choices=sorted(resources()))
     export.add_argument("--format", choices=FORMATS, default="jsonl")
     export.add_argument("--out", help="output file (default RESOURCE.FORMAT)")
     export.add_argument("--resume", action="store_true", help="continue an interrupted export")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -14,14 +14,13 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._limiter_registry import rate_limit_key as rate_limit_key_for
 from ._limiter_registry import shared_limiter
 from ._operation import Operation
-from ._pagination import AfterIdIterator, OperationLike, Paginator
 from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
 from ._redact import install_log_redaction
 from ._retry import RetryPolicy
 from ._send import Sender
 from ._storage import check_storage
 from ._version import __version__
-from .api._namespaces import Namespaces
+from .api._namespaces import TAG_CLASSES, Namespaces
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.jumpseller.com/v1"
@@ -39,12 +38,24 @@ class _Default:
 
 _DEFAULT: Any = _Default()
 
+T = TypeVar("T")
 
-class JumpsellerClient(Namespaces):
+if TYPE_CHECKING:
+    from ._pagination import AfterIdIterator, AfterOperation, ListOperation, Paginator
+
+    # Type checkers see one typed attribute per API tag; at run time they come from the composed
+    # Namespaces (__getattr__ below), whose tag modules load on first use.
+    from .api._namespaces import NamespaceAttributes as _TagAttributes
+else:
+    _TagAttributes = object
+
+
+class JumpsellerClient(_TagAttributes):
     """One store's API: ``async with JumpsellerClient(login, authtoken) as client: ...``.
 
     It is the ``client=`` every operation in :mod:`jumpseller_async.api` takes, and each API tag is
-    a typed attribute on it (``await client.products.get_products_id_json(id=5)``).
+    a typed attribute on it (``await client.products.get_products_id_json(id=5)``), served by a
+    composed :class:`~jumpseller_async.api._namespaces.Namespaces`.
     """
 
     def __init__(
@@ -149,6 +160,21 @@ class JumpsellerClient(Namespaces):
             total_timeout=total_timeout,
             base_url=self.base_url,
         )
+        self._namespaces = Namespaces(self)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for names the class does not define: the API tags.
+            namespaces = self.__dict__.get("_namespaces")
+            if namespaces is None or name.startswith("_"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            namespace = namespaces.get(name)
+            self.__dict__[name] = namespace  # later lookups skip __getattr__
+            return namespace
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *TAG_CLASSES})
 
     def __repr__(self) -> str:
         limits = self._limiter.limits if self._limiter is not None else self._rate_limits
@@ -170,6 +196,7 @@ class JumpsellerClient(Namespaces):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP connections (``async with`` does it on exit)."""
         await self._http.aclose()
 
     @property
@@ -229,7 +256,7 @@ class JumpsellerClient(Namespaces):
 
     def paginate(
         self,
-        operation: OperationLike,
+        operation: ListOperation[T],
         *,
         limit: int = 100,
         concurrency: int = 8,
@@ -237,11 +264,15 @@ class JumpsellerClient(Namespaces):
         start_page: int = 1,
         known_total: int | None = None,
         **params: Any,
-    ) -> Paginator[Any]:
+    ) -> Paginator[T]:
         """Every item of a list operation: ``async for p in client.paginate(get_products_json)``.
 
+        ``operation`` is the operation's module or its ``asyncio`` function; the items are typed
+        as the operation's list items (``Product | None``: the API may send null items).
         ``known_total`` skips the count request when the caller already has the total.
         """
+        from ._pagination import Paginator  # loaded on first use
+
         return Paginator(
             self,
             operation,
@@ -254,9 +285,11 @@ class JumpsellerClient(Namespaces):
         )
 
     def paginate_after(
-        self, operation: OperationLike, *, after_id: int = 0, **params: Any
-    ) -> AfterIdIterator[Any]:
+        self, operation: AfterOperation[T], *, after_id: int = 0, **params: Any
+    ) -> AfterIdIterator[T]:
         """Items after an id via ``…/after/{id}.json``; stays correct while the store changes."""
+        from ._pagination import AfterIdIterator  # loaded on first use
+
         return AfterIdIterator(self, operation, params, after_id=after_id)
 
     # --- sending ---------------------------------------------------------------------------

@@ -10,9 +10,9 @@ store changes; the other lists go by page number, several pages in flight at onc
 from __future__ import annotations
 
 import csv
-import inspect
 import json
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ._client import JumpsellerClient
-from ._operation import loads
+from ._json import loads
 from ._pagination import count_operation_for, max_id
-from ._registry import find
+from ._registry import find, index
 from .errors import APIError, ConfigurationError, ResponseParseError
 
 
@@ -32,24 +32,54 @@ class ResourceSpec:
     after_tool: str | None = None
 
 
-RESOURCES: dict[str, ResourceSpec] = {
-    "products": ResourceSpec("products.getProductsJson", "products.getProductsAfterIdJson"),
-    "orders": ResourceSpec("orders.getOrdersJson", "orders.getOrdersAfterIdJson"),
-    "customers": ResourceSpec("customers.getCustomersJson"),
-    "categories": ResourceSpec("categories.getCategoriesJson"),
-    "checkout_custom_fields": ResourceSpec("checkoutCustomFields.getCheckoutCustomFieldsJson"),
-    "countries": ResourceSpec("countries.getCountriesJson"),
-    "custom_fields": ResourceSpec("customFields.getCustomFieldsJson"),
-    "customer_categories": ResourceSpec("customerCategories.getCustomerCategoriesJson"),
-    "fulfillments": ResourceSpec("fulfillments.getFulfillmentsJson"),
-    "hooks": ResourceSpec("hooks.getHooksJson"),
-    "jsapps": ResourceSpec("apps.getJsappsJson"),
-    "pages": ResourceSpec("pages.getPagesJson"),
-    "payment_methods": ResourceSpec("paymentMethods.getPaymentMethodsJson"),
-    "promotions": ResourceSpec("promotions.getPromotionsJson"),
-    "shipping_methods": ResourceSpec("shippingMethods.getShippingMethodsJson"),
-    "taxes": ResourceSpec("taxes.getTaxesJson"),
-}
+# What can be exported (a product decision: lists only the official spec documents, such as
+# documents and locations, are not offered until their export is tested). The operations come
+# from the index: each one's top-level list (``GET /<name>.json``) and its after-id companion.
+EXPORTABLE = (
+    "products",
+    "orders",
+    "customers",
+    "categories",
+    "checkout_custom_fields",
+    "countries",
+    "custom_fields",
+    "customer_categories",
+    "fulfillments",
+    "hooks",
+    "jsapps",
+    "pages",
+    "payment_methods",
+    "promotions",
+    "shipping_methods",
+    "taxes",
+)
+
+
+def _resources() -> dict[str, ResourceSpec]:
+    found: dict[str, ResourceSpec] = {}
+    for entry in index().values():
+        match = re.fullmatch(r"/([a-z_]+)\.json", entry.path)
+        if entry.method == "GET" and match and entry.item is not None:
+            found[match.group(1)] = ResourceSpec(entry.tool, entry.after_tool)
+    return {name: found[name] for name in EXPORTABLE}
+
+
+_resources_cache: dict[str, ResourceSpec] = {}
+
+
+def resources() -> dict[str, ResourceSpec]:
+    """Resource name → its list (and after-id) operations; read from the index on first use."""
+    if not _resources_cache:
+        _resources_cache.update(_resources())
+    return _resources_cache
+
+
+def __getattr__(name: str) -> Any:
+    # RESOURCES stays importable without reading the operation index at import time.
+    if name == "RESOURCES":
+        return resources()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 FORMATS = ("jsonl", "csv")
 
@@ -138,13 +168,13 @@ class Exporter:
         concurrency: int = 8,
         progress: ProgressCallback | None = None,
     ) -> None:
-        if resource not in RESOURCES:
+        if resource not in resources():
             raise ConfigurationError(
-                f"unknown resource {resource!r}; choose from: {', '.join(sorted(RESOURCES))}"
+                f"unknown resource {resource!r}; choose from: {', '.join(sorted(resources()))}"
             )
         if fmt not in FORMATS:
             raise ConfigurationError(f"unknown format {fmt!r}; choose jsonl or csv")
-        spec = RESOURCES[resource]
+        spec = resources()[resource]
         self.list_module = find(spec.list_tool)
         self.after_module = find(spec.after_tool) if spec.after_tool else None
         chosen = mode or ("after" if self.after_module else "page")
@@ -178,14 +208,14 @@ class Exporter:
         return count if isinstance(count, int) else None
 
     def _pages_accept_paging(self) -> bool:
-        params = inspect.signature(self.list_module.asyncio).parameters
-        return "page" in params and "limit" in params
+        return index()[self.list_module.OPERATION.tool].paginated
 
     async def _batches(
         self, state: ExportState, total: int | None
     ) -> AsyncIterator[tuple[Sequence[Any], dict[str, int]]]:
         """Pages in order, each with the state to record once it is written."""
         if self.mode == "after":
+            assert self.after_module is not None  # checked in __init__
             walker = self.client.paginate_after(self.after_module, after_id=state.after_id)
             async for batch in walker.pages():
                 yield batch, {"after_id": max_id(batch)}
@@ -210,6 +240,7 @@ class Exporter:
             yield (answer if isinstance(answer, list) else [answer]), {"next_page": 2}
 
     async def run(self) -> ExportResult:
+        """Export (or resume) to the output file; the counts, time and columns of the run."""
         started = time.monotonic()
         state_path = _state_path(self.out)
         data_path = _data_path(self.out, self.fmt)

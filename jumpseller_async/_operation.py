@@ -15,6 +15,7 @@ from urllib.parse import quote
 import attrs
 import httpx
 
+from ._json import loads
 from ._redact import (
     redact_bytes,
     redact_data,
@@ -65,6 +66,7 @@ class Response(Generic[T]):
 
     @property
     def is_success(self) -> bool:
+        """Whether the status is 2xx."""
         return 200 <= self.status_code <= 299
 
     def __repr__(self) -> str:
@@ -120,15 +122,6 @@ class _Answer:
         if self._decoded is self._UNDECODED:
             self._decoded = loads(self.content)
         return self._decoded
-
-
-def loads(content: bytes | str) -> Any:
-    """``json.loads``, with JSON nested deeper than the stack allows as a ValueError too."""
-    try:
-        return json.loads(content)
-    except RecursionError:
-        # The decoder unwinds cleanly; the body is hostile or broken, not our bug.
-        raise ValueError("JSON nested too deeply to decode") from None
 
 
 def decode_body(content: bytes) -> Any:
@@ -353,3 +346,21 @@ def unwrap(response: Response[T]) -> T | None:
     if response.is_success:
         return response.parsed
     raise error_for(response)
+
+
+def unwrap_required(response: Response[T]) -> T:
+    """The parsed body of a 2xx answer to an operation that documents one; a typed error for
+    anything else, including an empty 2xx (``asyncio()`` is typed to return the model, never None).
+    """
+    if not response.is_success:
+        raise error_for(response)
+    if response.parsed is None:
+        operation = response.operation
+        raise ResponseParseError(
+            f"{operation.tool}: HTTP {response.status_code} answer to {operation.method} "
+            f"{response.url} has an empty body; the operation documents one",
+            operation=operation.tool,
+            status_code=response.status_code,
+            content=response.content,
+        )
+    return response.parsed

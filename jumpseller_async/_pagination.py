@@ -10,18 +10,17 @@ skip or repeat items if the store changes mid-export, so for products and orders
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
 import math
+import sys
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
 from ._operation import MAX_PAGE_SIZE
 from ._redact import get_logger
-from ._registry import by_route
+from ._registry import OperationInfo, find, index
 from .errors import APIError, ConfigurationError, PaginationError, ResponseParseError
 
 logger = get_logger()
@@ -33,40 +32,63 @@ T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 8
 
-OperationLike = Any  # an operation module, or its `asyncio` function
+
+class ListModule(Protocol[T]):
+    """An operation module whose ``asyncio`` answers a list (``api.products.get_products_json``)."""
+
+    @property
+    def asyncio(self) -> Callable[..., Awaitable[list[T]]]: ...
 
 
-def resolve_operation(op: OperationLike) -> tuple[Callable[..., Awaitable[Any]], types.ModuleType]:
-    """The operation's ``asyncio`` function and its module, from either of them."""
+class AfterModule(Protocol[T]):
+    """An ``…/after/{id}.json`` operation module (``api.products.get_products_after_id_json``)."""
+
+    @property
+    def asyncio(self) -> Callable[..., Awaitable[list[T]]]: ...
+
+
+# What paginate() takes: the operation's module or its asyncio function; T is the item type.
+ListOperation = ListModule[T] | Callable[..., Awaitable[list[T]]]
+AfterOperation = AfterModule[T] | Callable[..., Awaitable[list[T]]]
+OperationLike = Any  # kept for callers that annotate with it
+
+
+def resolve_operation(
+    op: OperationLike,
+) -> tuple[Callable[..., Awaitable[Any]], types.ModuleType, OperationInfo]:
+    """The operation's ``asyncio`` function, its module and its index entry, from either of them."""
     if isinstance(op, types.ModuleType):
-        module = op
+        module: types.ModuleType | None = op
     else:
-        module_name = getattr(op, "__module__", None)
-        module = importlib.import_module(module_name) if module_name else None  # type: ignore[assignment]
+        # A function's module is imported already: look it up, never import.
+        module = sys.modules.get(getattr(op, "__module__", None) or "")
     function = getattr(module, "asyncio", None) if module is not None else None
-    if function is None or getattr(module, "OPERATION", None) is None:
+    operation = getattr(module, "OPERATION", None) if module is not None else None
+    entry = index().get(getattr(operation, "tool", None) or "")
+    if function is None or module is None or entry is None:
         raise ConfigurationError(
             f"{op!r} is not a jumpseller_async operation: pass a module such as "
             "jumpseller_async.api.products.get_products_json or its asyncio function"
         )
-    return function, module
-
-
-def _accepts(function: Callable[..., Any], *names: str) -> bool:
-    parameters = inspect.signature(function).parameters
-    return all(name in parameters for name in names)
+    return function, module, entry
 
 
 def count_operation_for(module: types.ModuleType) -> Callable[..., Awaitable[Any]] | None:
     """The ``…/count.json`` operation matching a list operation, if the API has one."""
-    path: str = module.OPERATION.path
-    if not path.endswith(".json"):
+    entry = index().get(module.OPERATION.tool)
+    if entry is None or entry.count_tool is None:
         return None
-    count_module = by_route("GET", path.removesuffix(".json") + "/count.json")
-    if count_module is None:
-        return None
-    function: Callable[..., Awaitable[Any]] = count_module.asyncio
+    function: Callable[..., Awaitable[Any]] = find(entry.count_tool).asyncio
     return function
+
+
+def _count_params(module: types.ModuleType) -> frozenset[str]:
+    entry = index()[module.OPERATION.tool]
+    return (
+        frozenset(p.name for p in index()[entry.count_tool].params)
+        if entry.count_tool
+        else frozenset()
+    )
 
 
 def _count_value(answer: Any) -> int | None:
@@ -81,7 +103,7 @@ class Paginator(Generic[T]):
     """``async for item in client.paginate(op, **params)``; ``.pages()`` yields whole pages."""
 
     client: JumpsellerClient
-    operation: OperationLike
+    operation: ListOperation[T]
     params: dict[str, Any]
     limit: int = MAX_PAGE_SIZE
     concurrency: int = DEFAULT_CONCURRENCY
@@ -111,8 +133,9 @@ class Paginator(Generic[T]):
                 raise ConfigurationError(
                     f"paginate() sets {reserved!r} itself; pass limit= as paginate's own argument"
                 )
-        self._function, self._module = function, module = resolve_operation(self.operation)
-        if not _accepts(function, "page", "limit"):
+        self._function, self._module, entry = resolve_operation(self.operation)
+        module = self._module
+        if not entry.paginated:
             raise ConfigurationError(
                 f"{module.OPERATION.tool} does not take page/limit; call it directly"
             )
@@ -139,7 +162,7 @@ class Paginator(Generic[T]):
         count_function = count_operation_for(module)
         if count_function is None:
             return None
-        accepted = inspect.signature(count_function).parameters
+        accepted = _count_params(module)
         params = {k: v for k, v in self.params.items() if k in accepted}
         self.requests += 1
         try:
@@ -265,7 +288,7 @@ class AfterIdIterator(Generic[T]):
     """
 
     client: JumpsellerClient
-    operation: OperationLike
+    operation: AfterOperation[T]
     params: dict[str, Any]
     after_id: int = 0
     requests: int = attrs.field(default=0, init=False)
@@ -273,7 +296,7 @@ class AfterIdIterator(Generic[T]):
     _module: types.ModuleType = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self._function, self._module = resolve_operation(self.operation)
+        self._function, self._module, _ = resolve_operation(self.operation)
         module = self._module
         if not module.OPERATION.path.endswith("/after/{id}.json"):
             raise ConfigurationError(

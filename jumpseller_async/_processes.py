@@ -209,7 +209,7 @@ class _Collect(logging.Handler):
 
 async def _work(config: dict[str, Any]) -> dict[str, Any]:
     from ._client import JumpsellerClient
-    from ._export import RESOURCES, _unwrap
+    from ._export import _unwrap, resources
     from ._redact import get_logger
     from ._registry import find
     from .errors import JumpsellerError
@@ -243,7 +243,7 @@ async def _work(config: dict[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = {"index": config["index"], "path": config["out"]}
     report["started"] = time.monotonic()
     try:
-        operation = find(RESOURCES[config["resource"]].list_tool)
+        operation = find(resources()[config["resource"]].list_tool)
         items = 0
         async with client:
             pages = client.paginate(operation, limit=config["page_size"], concurrency=8)

@@ -276,6 +276,7 @@ class RateLimiter:
 
     @property
     def enabled(self) -> bool:
+        """False when the limiter was built with ``limits=None`` (it never waits)."""
         return self._enabled
 
     @property
@@ -290,10 +291,12 @@ class RateLimiter:
 
     @property
     def clock(self) -> Clock:
+        """The clock the limiter reads and sleeps on."""
         return self._clock
 
     @property
     def backend(self) -> WindowBackend:
+        """Where the windows' admissions are recorded (memory, or shared)."""
         return self._backend
 
     def slot(self, max_wait: float | None = None) -> AbstractAsyncContextManager[Slot]:

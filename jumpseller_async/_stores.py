@@ -105,6 +105,7 @@ class StoreRegistry:
 
     @property
     def oauth_enabled(self) -> bool:
+        """Whether stores can be added by OAuth (a token store and a client id are configured)."""
         return self.token_store is not None and self.client_id is not None
 
     def add(

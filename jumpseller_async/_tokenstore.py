@@ -58,21 +58,26 @@ class MemoryTokenStore:
         return f"MemoryTokenStore(keys={sorted(self._tokens)!r})"
 
     async def get(self, key: str) -> OAuth2Token | None:
+        """The stored token, or None."""
         return self._tokens.get(key)
 
     async def set(self, key: str, token: OAuth2Token) -> None:
+        """Store ``token`` (replacing any earlier one)."""
         if not isinstance(token, OAuth2Token):
             raise ConfigurationError(f"token must be an OAuth2Token, not {type(token).__name__}")
         self._tokens[key] = token
 
     async def delete(self, key: str) -> None:
+        """Forget the token (the app was uninstalled)."""
         self._tokens.pop(key, None)
 
     async def keys(self) -> list[str]:
+        """Every key with a token, sorted."""
         return sorted(self._tokens)
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
+        """Held while a refresh reads, spends and replaces ``key``'s refresh token."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             yield
@@ -125,6 +130,7 @@ class RedisTokenStore:
 
     @property
     def redis(self) -> Any:
+        """The Redis client the tokens are kept in."""
         return self._redis
 
     async def aclose(self) -> None:
@@ -136,6 +142,7 @@ class RedisTokenStore:
         return f"{self.prefix}token:{key}"
 
     async def get(self, key: str) -> OAuth2Token | None:
+        """The stored token, or None."""
         raw = await self._call(key, self._redis.get(self._token_key(key)))
         if raw is None:
             return None
@@ -151,14 +158,17 @@ class RedisTokenStore:
             raise TokenStoreError(f"the token stored for {key!r}: {exc}", store_code=key) from None
 
     async def set(self, key: str, token: OAuth2Token) -> None:
+        """Store ``token`` (replacing any earlier one)."""
         if not isinstance(token, OAuth2Token):
             raise ConfigurationError(f"token must be an OAuth2Token, not {type(token).__name__}")
         await self._call(key, self._redis.set(self._token_key(key), json.dumps(token.to_dict())))
 
     async def delete(self, key: str) -> None:
+        """Forget the token (the app was uninstalled)."""
         await self._call(key, self._redis.delete(self._token_key(key)))
 
     async def keys(self) -> list[str]:
+        """Every key with a token, sorted."""
         start = len(self._token_key(""))
         found: list[str] = []
         async for name in self._redis.scan_iter(match=self._token_key("*")):
@@ -168,6 +178,7 @@ class RedisTokenStore:
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
+        """Held while a refresh reads, spends and replaces ``key``'s refresh token."""
         from redis.exceptions import LockError
 
         lock = self._redis.lock(

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ._auth import DEFAULT_TOKEN_URL, OAuth2, OAuth2Token, oauth_error, token_from_answer
+from ._json import loads
 from ._redact import redact_url, register_secret
 from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._version import __version__
@@ -171,7 +172,7 @@ async def _token_request(
             response, f"the token endpoint refused the {what}", url=token_url, secrets=secrets_
         )
     try:
-        payload = response.json()
+        payload = loads(response.content)
     except (ValueError, RecursionError):
         raise oauth_error(
             response,
@@ -301,7 +302,7 @@ async def token_info(
             method="GET",
         )
     try:
-        payload = response.json()
+        payload = loads(response.content)
     except (ValueError, RecursionError):
         payload = None
     if not isinstance(payload, dict):

@@ -81,7 +81,7 @@ async def test_three_processes_without_redis_complete_every_export(tmp_path: Pat
 @pytest.mark.xfail(
     strict=True,
     reason="issue 7 must-hold not met: uncoordinated processes each burst their 8 when their "
-    "window frees; 38-53 % refused here after merging main (8.6 % before), see BENCHMARKS.md (f)",
+    "window frees; 38-53 % refused here after merging main (8.6 % before), see BENCHMARKS.md (g)",
 )
 async def test_three_processes_without_redis_are_refused_at_most_10_percent(
     tmp_path: Path,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -66,61 +66,29 @@ class AddProductCustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        value = d.get("value", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
-
-        def _parse_variants(data: object) -> list[int | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        variants = d.get("variants", UNSET)
+        if isinstance(variants, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                variants_type_0 = []
-                _variants_type_0 = data
-                for variants_type_0_item_data in _variants_type_0:
+                variants = list(variants)
 
-                    def _parse_variants_type_0_item(data: object) -> int | None:
-                        if data is None:
-                            return data
-                        return cast(int | None, data)
-
-                    variants_type_0_item = _parse_variants_type_0_item(variants_type_0_item_data)
-
-                    variants_type_0.append(variants_type_0_item)
-
-                return variants_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[int | None] | None | Unset, data)
-
-        variants = _parse_variants(d.pop("variants", UNSET))
 
         add_product_custom_field_fields = cls(
-            id=id,
-            value=value,
-            variants=variants,
+            id,
+            value,
+            variants,
         )
 
-        add_product_custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            add_product_custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return add_product_custom_field_fields
 
     @property
@@ -138,3 +106,13 @@ class AddProductCustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "value",
+        "variants",
+    }
+)

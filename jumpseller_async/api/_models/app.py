@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.app_fields import AppFields
-
 
 T = TypeVar("T", bound="App")
 
@@ -27,8 +23,6 @@ class App:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.app_fields import AppFields  # noqa: PLC0415
-
         apps: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.apps, Unset):
             apps = UNSET
@@ -55,51 +49,31 @@ class App:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.app_fields import AppFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_apps(data: object) -> list[AppFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        apps = d.get("apps", UNSET)
+        if isinstance(apps, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                apps_type_0 = []
-                _apps_type_0 = data
-                for apps_type_0_item_data in _apps_type_0:
-
-                    def _parse_apps_type_0_item(data: object) -> AppFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in apps:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            apps_type_0_item_type_1 = AppFields.from_dict(data)
+                            _item0 = AppFields.from_dict(_item0)
 
-                            return apps_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(AppFields | None, data)
 
-                    apps_type_0_item = _parse_apps_type_0_item(apps_type_0_item_data)
+                    _list0.append(_item0)
+                apps = _list0
 
-                    apps_type_0.append(apps_type_0_item)
-
-                return apps_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[AppFields | None] | None | Unset, data)
-
-        apps = _parse_apps(d.pop("apps", UNSET))
 
         app = cls(
-            apps=apps,
+            apps,
         )
 
-        app.additional_properties = d
+        if not d.keys() <= _KEYS:
+            app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app
 
     @property
@@ -117,3 +91,13 @@ class App:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "apps",
+    }
+)
+
+from .._models.app_fields import AppFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,72 +89,30 @@ class AppFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        author = d.get("author", UNSET)
 
-        def _parse_author(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        code = d.get("code", UNSET)
 
-        author = _parse_author(d.pop("author", UNSET))
+        description = d.get("description", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        js = d.get("js", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_js(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        js = _parse_js(d.pop("js", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_page(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        page = _parse_page(d.pop("page", UNSET))
+        page = d.get("page", UNSET)
 
         app_fields = cls(
-            author=author,
-            code=code,
-            description=description,
-            js=js,
-            name=name,
-            page=page,
+            author,
+            code,
+            description,
+            js,
+            name,
+            page,
         )
 
-        app_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            app_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app_fields
 
     @property
@@ -172,3 +130,16 @@ class AppFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "author",
+        "code",
+        "description",
+        "js",
+        "name",
+        "page",
+    }
+)

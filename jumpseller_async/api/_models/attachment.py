@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.attachment_fields import AttachmentFields
-
 
 T = TypeVar("T", bound="Attachment")
 
@@ -27,8 +23,6 @@ class Attachment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.attachment_fields import AttachmentFields  # noqa: PLC0415
-
         attachment: dict[str, Any] | None | Unset
         if isinstance(self.attachment, Unset):
             attachment = UNSET
@@ -47,32 +41,21 @@ class Attachment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.attachment_fields import AttachmentFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_attachment(data: object) -> AttachmentFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        attachment = d.get("attachment", UNSET)
+        if isinstance(attachment, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attachment_type_1 = AttachmentFields.from_dict(data)
+                attachment = AttachmentFields.from_dict(attachment)
 
-                return attachment_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AttachmentFields | None | Unset, data)
-
-        attachment = _parse_attachment(d.pop("attachment", UNSET))
 
         attachment = cls(
-            attachment=attachment,
+            attachment,
         )
 
-        attachment.additional_properties = d
+        if not d.keys() <= _KEYS:
+            attachment.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment
 
     @property
@@ -90,3 +73,13 @@ class Attachment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "attachment",
+    }
+)
+
+from .._models.attachment_fields import AttachmentFields  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.attachment_edit_fields import AttachmentEditFields
-
 
 T = TypeVar("T", bound="AttachmentEdit")
 
@@ -27,8 +23,6 @@ class AttachmentEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.attachment_edit_fields import AttachmentEditFields  # noqa: PLC0415
-
         attachment: dict[str, Any] | None | Unset
         if isinstance(self.attachment, Unset):
             attachment = UNSET
@@ -47,32 +41,21 @@ class AttachmentEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.attachment_edit_fields import AttachmentEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_attachment(data: object) -> AttachmentEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        attachment = d.get("attachment", UNSET)
+        if isinstance(attachment, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attachment_type_1 = AttachmentEditFields.from_dict(data)
+                attachment = AttachmentEditFields.from_dict(attachment)
 
-                return attachment_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(AttachmentEditFields | None | Unset, data)
-
-        attachment = _parse_attachment(d.pop("attachment", UNSET))
 
         attachment_edit = cls(
-            attachment=attachment,
+            attachment,
         )
 
-        attachment_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            attachment_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment_edit
 
     @property
@@ -90,3 +73,13 @@ class AttachmentEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "attachment",
+    }
+)
+
+from .._models.attachment_edit_fields import AttachmentEditFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,24 @@ class BestSold:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_id = d.get("product_id", UNSET)
 
-        count = _parse_count(d.pop("count", UNSET))
+        product_name = d.get("product_name", UNSET)
 
-        def _parse_product_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_id = _parse_product_id(d.pop("product_id", UNSET))
-
-        def _parse_product_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_name = _parse_product_name(d.pop("product_name", UNSET))
-
-        def _parse_total(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
+        total = d.get("total", UNSET)
 
         best_sold = cls(
-            count=count,
-            product_id=product_id,
-            product_name=product_name,
-            total=total,
+            count,
+            product_id,
+            product_name,
+            total,
         )
 
-        best_sold.additional_properties = d
+        if not d.keys() <= _KEYS:
+            best_sold.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return best_sold
 
     @property
@@ -132,3 +104,14 @@ class BestSold:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "product_id",
+        "product_name",
+        "total",
+    }
+)

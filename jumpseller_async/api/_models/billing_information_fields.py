@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,23 @@ class BillingInformationFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        business_activity = d.get("business_activity", UNSET)
 
-        def _parse_business_activity(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        company_name = d.get("company_name", UNSET)
 
-        business_activity = _parse_business_activity(d.pop("business_activity", UNSET))
-
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        company_name = _parse_company_name(d.pop("company_name", UNSET))
-
-        def _parse_taxpayer_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        taxpayer_type = _parse_taxpayer_type(d.pop("taxpayer_type", UNSET))
+        taxpayer_type = d.get("taxpayer_type", UNSET)
 
         billing_information_fields = cls(
-            business_activity=business_activity,
-            company_name=company_name,
-            taxpayer_type=taxpayer_type,
+            business_activity,
+            company_name,
+            taxpayer_type,
         )
 
-        billing_information_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            billing_information_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return billing_information_fields
 
     @property
@@ -112,3 +93,13 @@ class BillingInformationFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "business_activity",
+        "company_name",
+        "taxpayer_type",
+    }
+)

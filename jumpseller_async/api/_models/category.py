@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.category_fields import CategoryFields
-
 
 T = TypeVar("T", bound="Category")
 
@@ -27,8 +23,6 @@ class Category:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-
         category: dict[str, Any] | None | Unset
         if isinstance(self.category, Unset):
             category = UNSET
@@ -47,32 +41,21 @@ class Category:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_category(data: object) -> CategoryFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        category = d.get("category", UNSET)
+        if isinstance(category, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                category_type_1 = CategoryFields.from_dict(data)
+                category = CategoryFields.from_dict(category)
 
-                return category_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CategoryFields | None | Unset, data)
-
-        category = _parse_category(d.pop("category", UNSET))
 
         category = cls(
-            category=category,
+            category,
         )
 
-        category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category
 
     @property
@@ -90,3 +73,13 @@ class Category:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category",
+    }
+)
+
+from .._models.category_fields import CategoryFields  # noqa: E402

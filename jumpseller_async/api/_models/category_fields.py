@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,24 @@ class CategoryFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        parent_id = d.get("parent_id", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_parent_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
-
-        def _parse_permalink(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        permalink = _parse_permalink(d.pop("permalink", UNSET))
+        permalink = d.get("permalink", UNSET)
 
         category_fields = cls(
-            id=id,
-            name=name,
-            parent_id=parent_id,
-            permalink=permalink,
+            id,
+            name,
+            parent_id,
+            permalink,
         )
 
-        category_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            category_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category_fields
 
     @property
@@ -132,3 +104,14 @@ class CategoryFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "parent_id",
+        "permalink",
+    }
+)

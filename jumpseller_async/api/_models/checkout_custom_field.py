@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.checkout_custom_field_fields import CheckoutCustomFieldFields
-
 
 T = TypeVar("T", bound="CheckoutCustomField")
 
@@ -27,8 +23,6 @@ class CheckoutCustomField:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.checkout_custom_field_fields import CheckoutCustomFieldFields  # noqa: PLC0415
-
         checkout_custom_field: dict[str, Any] | None | Unset
         if isinstance(self.checkout_custom_field, Unset):
             checkout_custom_field = UNSET
@@ -47,32 +41,23 @@ class CheckoutCustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.checkout_custom_field_fields import CheckoutCustomFieldFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_checkout_custom_field(data: object) -> CheckoutCustomFieldFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        checkout_custom_field = d.get("checkout_custom_field", UNSET)
+        if isinstance(checkout_custom_field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                checkout_custom_field_type_1 = CheckoutCustomFieldFields.from_dict(data)
+                checkout_custom_field = CheckoutCustomFieldFields.from_dict(checkout_custom_field)
 
-                return checkout_custom_field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CheckoutCustomFieldFields | None | Unset, data)
-
-        checkout_custom_field = _parse_checkout_custom_field(d.pop("checkout_custom_field", UNSET))
 
         checkout_custom_field = cls(
-            checkout_custom_field=checkout_custom_field,
+            checkout_custom_field,
         )
 
-        checkout_custom_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field
 
     @property
@@ -90,3 +75,13 @@ class CheckoutCustomField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "checkout_custom_field",
+    }
+)
+
+from .._models.checkout_custom_field_fields import CheckoutCustomFieldFields  # noqa: E402

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.checkout_custom_field_fields_area import (
+    _BY_VALUE as _by_value_checkout_custom_field_fields_area,
+)
 from .._models.checkout_custom_field_fields_area import CheckoutCustomFieldFieldsArea
+from .._models.checkout_custom_field_fields_type import (
+    _BY_VALUE as _by_value_checkout_custom_field_fields_type,
+)
 from .._models.checkout_custom_field_fields_type import CheckoutCustomFieldFieldsType
 from .._types import UNSET, Unset
 
@@ -124,137 +130,60 @@ class CheckoutCustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_area(data: object) -> CheckoutCustomFieldFieldsArea | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        area = d.get("area", UNSET)
+        if isinstance(area, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                area_area = CheckoutCustomFieldFieldsArea(data)
+                area = _by_value_checkout_custom_field_fields_area.get(
+                    area
+                ) or CheckoutCustomFieldFieldsArea(area)
 
-                return area_area
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CheckoutCustomFieldFieldsArea | None | Unset, data)
 
-        area = _parse_area(d.pop("area", UNSET))
-
-        def _parse_custom_field_select_options(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        custom_field_select_options = d.get("custom_field_select_options", UNSET)
+        if isinstance(custom_field_select_options, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                custom_field_select_options_type_0 = []
-                _custom_field_select_options_type_0 = data
-                for (
-                    custom_field_select_options_type_0_item_data
-                ) in _custom_field_select_options_type_0:
+                custom_field_select_options = list(custom_field_select_options)
 
-                    def _parse_custom_field_select_options_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    custom_field_select_options_type_0_item = (
-                        _parse_custom_field_select_options_type_0_item(
-                            custom_field_select_options_type_0_item_data
-                        )
-                    )
-
-                    custom_field_select_options_type_0.append(
-                        custom_field_select_options_type_0_item
-                    )
-
-                return custom_field_select_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
 
-        custom_field_select_options = _parse_custom_field_select_options(
-            d.pop("custom_field_select_options", UNSET)
-        )
+        deletable = d.get("deletable", UNSET)
 
-        def _parse_deletable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        deletable = _parse_deletable(d.pop("deletable", UNSET))
+        label = d.get("label", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        position = d.get("position", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        required = d.get("required", UNSET)
 
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
-
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
-
-        def _parse_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        required = _parse_required(d.pop("required", UNSET))
-
-        def _parse_type_(data: object) -> CheckoutCustomFieldFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = CheckoutCustomFieldFieldsType(data)
+                type_ = _by_value_checkout_custom_field_fields_type.get(
+                    type_
+                ) or CheckoutCustomFieldFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CheckoutCustomFieldFieldsType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         checkout_custom_field_fields = cls(
-            area=area,
-            custom_field_select_options=custom_field_select_options,
-            deletable=deletable,
-            id=id,
-            label=label,
-            position=position,
-            required=required,
-            type_=type_,
+            area,
+            custom_field_select_options,
+            deletable,
+            id,
+            label,
+            position,
+            required,
+            type_,
         )
 
-        checkout_custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            checkout_custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return checkout_custom_field_fields
 
     @property
@@ -272,3 +201,18 @@ class CheckoutCustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "area",
+        "custom_field_select_options",
+        "deletable",
+        "id",
+        "label",
+        "position",
+        "required",
+        "type",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.region_orders import RegionOrders
-
 
 T = TypeVar("T", bound="CountryOrders")
 
@@ -33,8 +29,6 @@ class CountryOrders:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.region_orders import RegionOrders  # noqa: PLC0415
-
         code: None | str | Unset
         if isinstance(self.code, Unset):
             code = UNSET
@@ -85,81 +79,40 @@ class CountryOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.region_orders import RegionOrders  # noqa: PLC0415
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        d = dict(src_dict)
+        count = d.get("count", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
-
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        count = _parse_count(d.pop("count", UNSET))
-
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_orders(data: object) -> list[None | RegionOrders] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        orders = d.get("orders", UNSET)
+        if isinstance(orders, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                orders_type_0 = []
-                _orders_type_0 = data
-                for orders_type_0_item_data in _orders_type_0:
-
-                    def _parse_orders_type_0_item(data: object) -> None | RegionOrders:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in orders:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            orders_type_0_item_type_1 = RegionOrders.from_dict(data)
+                            _item0 = RegionOrders.from_dict(_item0)
 
-                            return orders_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | RegionOrders, data)
 
-                    orders_type_0_item = _parse_orders_type_0_item(orders_type_0_item_data)
+                    _list0.append(_item0)
+                orders = _list0
 
-                    orders_type_0.append(orders_type_0_item)
-
-                return orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | RegionOrders] | None | Unset, data)
-
-        orders = _parse_orders(d.pop("orders", UNSET))
 
         country_orders = cls(
-            code=code,
-            count=count,
-            country=country,
-            orders=orders,
+            code,
+            count,
+            country,
+            orders,
         )
 
-        country_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            country_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return country_orders
 
     @property
@@ -177,3 +130,16 @@ class CountryOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "count",
+        "country",
+        "orders",
+    }
+)
+
+from .._models.region_orders import RegionOrders  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,24 @@ class Coupon:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("id", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        times_used = d.get("times_used", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_times_used(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        times_used = _parse_times_used(d.pop("times_used", UNSET))
-
-        def _parse_usage_limit(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        usage_limit = _parse_usage_limit(d.pop("usage_limit", UNSET))
+        usage_limit = d.get("usage_limit", UNSET)
 
         coupon = cls(
-            code=code,
-            id=id,
-            times_used=times_used,
-            usage_limit=usage_limit,
+            code,
+            id,
+            times_used,
+            usage_limit,
         )
 
-        coupon.additional_properties = d
+        if not d.keys() <= _KEYS:
+            coupon.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return coupon
 
     @property
@@ -132,3 +104,14 @@ class Coupon:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "id",
+        "times_used",
+        "usage_limit",
+    }
+)

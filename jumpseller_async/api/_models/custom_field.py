@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.custom_field_fields import CustomFieldFields
-
 
 T = TypeVar("T", bound="CustomField")
 
@@ -27,8 +23,6 @@ class CustomField:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.custom_field_fields import CustomFieldFields  # noqa: PLC0415
-
         custom_field: dict[str, Any] | None | Unset
         if isinstance(self.custom_field, Unset):
             custom_field = UNSET
@@ -47,32 +41,21 @@ class CustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.custom_field_fields import CustomFieldFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_custom_field(data: object) -> CustomFieldFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        custom_field = d.get("custom_field", UNSET)
+        if isinstance(custom_field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                custom_field_type_1 = CustomFieldFields.from_dict(data)
+                custom_field = CustomFieldFields.from_dict(custom_field)
 
-                return custom_field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomFieldFields | None | Unset, data)
-
-        custom_field = _parse_custom_field(d.pop("custom_field", UNSET))
 
         custom_field = cls(
-            custom_field=custom_field,
+            custom_field,
         )
 
-        custom_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return custom_field
 
     @property
@@ -90,3 +73,13 @@ class CustomField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field",
+    }
+)
+
+from .._models.custom_field_fields import CustomFieldFields  # noqa: E402

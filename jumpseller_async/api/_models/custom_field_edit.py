@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.custom_field_edit_fields import CustomFieldEditFields
-
 
 T = TypeVar("T", bound="CustomFieldEdit")
 
@@ -27,8 +23,6 @@ class CustomFieldEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.custom_field_edit_fields import CustomFieldEditFields  # noqa: PLC0415
-
         custom_field: dict[str, Any] | None | Unset
         if isinstance(self.custom_field, Unset):
             custom_field = UNSET
@@ -47,32 +41,21 @@ class CustomFieldEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.custom_field_edit_fields import CustomFieldEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_custom_field(data: object) -> CustomFieldEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        custom_field = d.get("custom_field", UNSET)
+        if isinstance(custom_field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                custom_field_type_1 = CustomFieldEditFields.from_dict(data)
+                custom_field = CustomFieldEditFields.from_dict(custom_field)
 
-                return custom_field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomFieldEditFields | None | Unset, data)
-
-        custom_field = _parse_custom_field(d.pop("custom_field", UNSET))
 
         custom_field_edit = cls(
-            custom_field=custom_field,
+            custom_field,
         )
 
-        custom_field_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return custom_field_edit
 
     @property
@@ -90,3 +73,13 @@ class CustomFieldEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field",
+    }
+)
+
+from .._models.custom_field_edit_fields import CustomFieldEditFields  # noqa: E402

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.custom_field_fields_type import _BY_VALUE as _by_value_custom_field_fields_type
 from .._models.custom_field_fields_type import CustomFieldFieldsType
 from .._types import UNSET, Unset
 
@@ -89,89 +90,43 @@ class CustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        label = d.get("label", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        product_visibility = d.get("product_visibility", UNSET)
 
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
-
-        def _parse_product_visibility(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        product_visibility = _parse_product_visibility(d.pop("product_visibility", UNSET))
-
-        def _parse_type_(data: object) -> CustomFieldFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = CustomFieldFieldsType(data)
+                type_ = _by_value_custom_field_fields_type.get(type_) or CustomFieldFieldsType(
+                    type_
+                )
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomFieldFieldsType | None | Unset, data)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_values(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        values = d.get("values", UNSET)
+        if isinstance(values, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
+                values = list(values)
 
-                    def _parse_values_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    values_type_0_item = _parse_values_type_0_item(values_type_0_item_data)
-
-                    values_type_0.append(values_type_0_item)
-
-                return values_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
-
-        values = _parse_values(d.pop("values", UNSET))
 
         custom_field_fields = cls(
-            id=id,
-            label=label,
-            product_visibility=product_visibility,
-            type_=type_,
-            values=values,
+            id,
+            label,
+            product_visibility,
+            type_,
+            values,
         )
 
-        custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_fields
 
     @property
@@ -189,3 +144,15 @@ class CustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "label",
+        "product_visibility",
+        "type",
+        "values",
+    }
+)

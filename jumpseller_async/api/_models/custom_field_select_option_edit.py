@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.custom_field_select_option_edit_fields import CustomFieldSelectOptionEditFields
-
 
 T = TypeVar("T", bound="CustomFieldSelectOptionEdit")
 
@@ -27,10 +23,6 @@ class CustomFieldSelectOptionEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.custom_field_select_option_edit_fields import (
-            CustomFieldSelectOptionEditFields,  # noqa: PLC0415
-        )
-
         custom_field_select_option: dict[str, Any] | None | Unset
         if isinstance(self.custom_field_select_option, Unset):
             custom_field_select_option = UNSET
@@ -49,40 +41,25 @@ class CustomFieldSelectOptionEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.custom_field_select_option_edit_fields import (
-            CustomFieldSelectOptionEditFields,  # noqa: PLC0415
-        )
-
-        d = dict(src_dict)
-
-        def _parse_custom_field_select_option(
-            data: object,
-        ) -> CustomFieldSelectOptionEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        custom_field_select_option = d.get("custom_field_select_option", UNSET)
+        if isinstance(custom_field_select_option, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                custom_field_select_option_type_1 = CustomFieldSelectOptionEditFields.from_dict(
-                    data
+                custom_field_select_option = CustomFieldSelectOptionEditFields.from_dict(
+                    custom_field_select_option
                 )
 
-                return custom_field_select_option_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomFieldSelectOptionEditFields | None | Unset, data)
-
-        custom_field_select_option = _parse_custom_field_select_option(
-            d.pop("custom_field_select_option", UNSET)
-        )
 
         custom_field_select_option_edit = cls(
-            custom_field_select_option=custom_field_select_option,
+            custom_field_select_option,
         )
 
-        custom_field_select_option_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            custom_field_select_option_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return custom_field_select_option_edit
 
     @property
@@ -100,3 +77,13 @@ class CustomFieldSelectOptionEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field_select_option",
+    }
+)
+
+from .._models.custom_field_select_option_edit_fields import CustomFieldSelectOptionEditFields  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_fields import CustomerFields
-
 
 T = TypeVar("T", bound="Customer")
 
@@ -27,8 +23,6 @@ class Customer:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_fields import CustomerFields  # noqa: PLC0415
-
         customer: dict[str, Any] | None | Unset
         if isinstance(self.customer, Unset):
             customer = UNSET
@@ -47,32 +41,21 @@ class Customer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_fields import CustomerFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_customer(data: object) -> CustomerFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customer = d.get("customer", UNSET)
+        if isinstance(customer, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_type_1 = CustomerFields.from_dict(data)
+                customer = CustomerFields.from_dict(customer)
 
-                return customer_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerFields | None | Unset, data)
-
-        customer = _parse_customer(d.pop("customer", UNSET))
 
         customer = cls(
-            customer=customer,
+            customer,
         )
 
-        customer.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer
 
     @property
@@ -90,3 +73,13 @@ class Customer:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer",
+    }
+)
+
+from .._models.customer_fields import CustomerFields  # noqa: E402

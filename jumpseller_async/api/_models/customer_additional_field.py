@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_additional_field_fields import CustomerAdditionalFieldFields
-
 
 T = TypeVar("T", bound="CustomerAdditionalField")
 
@@ -27,8 +23,6 @@ class CustomerAdditionalField:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_additional_field_fields import CustomerAdditionalFieldFields  # noqa: PLC0415
-
         customer_additional_field: dict[str, Any] | None | Unset
         if isinstance(self.customer_additional_field, Unset):
             customer_additional_field = UNSET
@@ -47,36 +41,25 @@ class CustomerAdditionalField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_additional_field_fields import CustomerAdditionalFieldFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_customer_additional_field(
-            data: object,
-        ) -> CustomerAdditionalFieldFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customer_additional_field = d.get("customer_additional_field", UNSET)
+        if isinstance(customer_additional_field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_additional_field_type_1 = CustomerAdditionalFieldFields.from_dict(data)
+                customer_additional_field = CustomerAdditionalFieldFields.from_dict(
+                    customer_additional_field
+                )
 
-                return customer_additional_field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerAdditionalFieldFields | None | Unset, data)
-
-        customer_additional_field = _parse_customer_additional_field(
-            d.pop("customer_additional_field", UNSET)
-        )
 
         customer_additional_field = cls(
-            customer_additional_field=customer_additional_field,
+            customer_additional_field,
         )
 
-        customer_additional_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field
 
     @property
@@ -94,3 +77,13 @@ class CustomerAdditionalField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_additional_field",
+    }
+)
+
+from .._models.customer_additional_field_fields import CustomerAdditionalFieldFields  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_additional_field_edit_fields import CustomerAdditionalFieldEditFields
-
 
 T = TypeVar("T", bound="CustomerAdditionalFieldEdit")
 
@@ -27,10 +23,6 @@ class CustomerAdditionalFieldEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_additional_field_edit_fields import (
-            CustomerAdditionalFieldEditFields,  # noqa: PLC0415
-        )
-
         customer_additional_field: dict[str, Any] | None | Unset
         if isinstance(self.customer_additional_field, Unset):
             customer_additional_field = UNSET
@@ -49,38 +41,25 @@ class CustomerAdditionalFieldEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_additional_field_edit_fields import (
-            CustomerAdditionalFieldEditFields,  # noqa: PLC0415
-        )
-
-        d = dict(src_dict)
-
-        def _parse_customer_additional_field(
-            data: object,
-        ) -> CustomerAdditionalFieldEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customer_additional_field = d.get("customer_additional_field", UNSET)
+        if isinstance(customer_additional_field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_additional_field_type_1 = CustomerAdditionalFieldEditFields.from_dict(data)
+                customer_additional_field = CustomerAdditionalFieldEditFields.from_dict(
+                    customer_additional_field
+                )
 
-                return customer_additional_field_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerAdditionalFieldEditFields | None | Unset, data)
-
-        customer_additional_field = _parse_customer_additional_field(
-            d.pop("customer_additional_field", UNSET)
-        )
 
         customer_additional_field_edit = cls(
-            customer_additional_field=customer_additional_field,
+            customer_additional_field,
         )
 
-        customer_additional_field_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field_edit
 
     @property
@@ -98,3 +77,13 @@ class CustomerAdditionalFieldEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_additional_field",
+    }
+)
+
+from .._models.customer_additional_field_edit_fields import CustomerAdditionalFieldEditFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,34 +49,20 @@ class CustomerAdditionalFieldEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
 
-        def _parse_checkout_custom_field_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        checkout_custom_field_id = _parse_checkout_custom_field_id(
-            d.pop("checkout_custom_field_id", UNSET)
-        )
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        value = d.get("value", UNSET)
 
         customer_additional_field_edit_fields = cls(
-            checkout_custom_field_id=checkout_custom_field_id,
-            value=value,
+            checkout_custom_field_id,
+            value,
         )
 
-        customer_additional_field_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field_edit_fields
 
     @property
@@ -94,3 +80,12 @@ class CustomerAdditionalFieldEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "checkout_custom_field_id",
+        "value",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,74 +89,32 @@ class CustomerAdditionalFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        area = d.get("area", UNSET)
 
-        def _parse_area(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
 
-        area = _parse_area(d.pop("area", UNSET))
+        customer_id = d.get("customer_id", UNSET)
 
-        def _parse_checkout_custom_field_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        checkout_custom_field_id = _parse_checkout_custom_field_id(
-            d.pop("checkout_custom_field_id", UNSET)
-        )
+        label = d.get("label", UNSET)
 
-        def _parse_customer_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        customer_id = _parse_customer_id(d.pop("customer_id", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        value = d.get("value", UNSET)
 
         customer_additional_field_fields = cls(
-            area=area,
-            checkout_custom_field_id=checkout_custom_field_id,
-            customer_id=customer_id,
-            id=id,
-            label=label,
-            value=value,
+            area,
+            checkout_custom_field_id,
+            customer_id,
+            id,
+            label,
+            value,
         )
 
-        customer_additional_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_additional_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_additional_field_fields
 
     @property
@@ -174,3 +132,16 @@ class CustomerAdditionalFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "area",
+        "checkout_custom_field_id",
+        "customer_id",
+        "id",
+        "label",
+        "value",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_category_fields import CustomerCategoryFields
-
 
 T = TypeVar("T", bound="CustomerCategory")
 
@@ -27,8 +23,6 @@ class CustomerCategory:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_category_fields import CustomerCategoryFields  # noqa: PLC0415
-
         customer_category: dict[str, Any] | None | Unset
         if isinstance(self.customer_category, Unset):
             customer_category = UNSET
@@ -47,32 +41,21 @@ class CustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_category_fields import CustomerCategoryFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_customer_category(data: object) -> CustomerCategoryFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customer_category = d.get("customer_category", UNSET)
+        if isinstance(customer_category, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_category_type_1 = CustomerCategoryFields.from_dict(data)
+                customer_category = CustomerCategoryFields.from_dict(customer_category)
 
-                return customer_category_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerCategoryFields | None | Unset, data)
-
-        customer_category = _parse_customer_category(d.pop("customer_category", UNSET))
 
         customer_category = cls(
-            customer_category=customer_category,
+            customer_category,
         )
 
-        customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_category
 
     @property
@@ -90,3 +73,13 @@ class CustomerCategory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_category",
+    }
+)
+
+from .._models.customer_category_fields import CustomerCategoryFields  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_category_edit_fields import CustomerCategoryEditFields
-
 
 T = TypeVar("T", bound="CustomerCategoryEdit")
 
@@ -29,8 +25,6 @@ class CustomerCategoryEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_category_edit_fields import CustomerCategoryEditFields  # noqa: PLC0415
-
         category: dict[str, Any] | None | Unset
         if isinstance(self.category, Unset):
             category = UNSET
@@ -59,50 +53,32 @@ class CustomerCategoryEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_category_edit_fields import CustomerCategoryEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_category(data: object) -> CustomerCategoryEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        category = d.get("category", UNSET)
+        if isinstance(category, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                category_type_1 = CustomerCategoryEditFields.from_dict(data)
+                category = CustomerCategoryEditFields.from_dict(category)
 
-                return category_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerCategoryEditFields | None | Unset, data)
 
-        category = _parse_category(d.pop("category", UNSET))
-
-        def _parse_customer_category(data: object) -> CustomerCategoryEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer_category = d.get("customer_category", UNSET)
+        if isinstance(customer_category, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_category_type_1 = CustomerCategoryEditFields.from_dict(data)
+                customer_category = CustomerCategoryEditFields.from_dict(customer_category)
 
-                return customer_category_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerCategoryEditFields | None | Unset, data)
-
-        customer_category = _parse_customer_category(d.pop("customer_category", UNSET))
 
         customer_category_edit = cls(
-            category=category,
-            customer_category=customer_category,
+            category,
+            customer_category,
         )
 
-        customer_category_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_category_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_category_edit
 
     @property
@@ -120,3 +96,14 @@ class CustomerCategoryEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category",
+        "customer_category",
+    }
+)
+
+from .._models.customer_category_edit_fields import CustomerCategoryEditFields  # noqa: E402

@@ -2,20 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.customer_fields_status import _BY_VALUE as _by_value_customer_fields_status
 from .._models.customer_fields_status import CustomerFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_address import BillingAddress
-    from .._models.customer_additional_field import CustomerAdditionalField
-    from .._models.customer_category import CustomerCategory
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="CustomerFields")
 
@@ -58,11 +52,6 @@ class CustomerFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.customer_additional_field import CustomerAdditionalField  # noqa: PLC0415
-        from .._models.customer_category import CustomerCategory  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         accepted_marketing_at: None | str | Unset
         if isinstance(self.accepted_marketing_at, Unset):
             accepted_marketing_at = UNSET
@@ -213,259 +202,106 @@ class CustomerFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.customer_additional_field import CustomerAdditionalField  # noqa: PLC0415
-        from .._models.customer_category import CustomerCategory  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
+        d = src_dict
+        accepted_marketing_at = d.get("accepted_marketing_at", UNSET)
 
-        d = dict(src_dict)
+        accepts_marketing = d.get("accepts_marketing", UNSET)
 
-        def _parse_accepted_marketing_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        accepted_marketing_at = _parse_accepted_marketing_at(d.pop("accepted_marketing_at", UNSET))
-
-        def _parse_accepts_marketing(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        accepts_marketing = _parse_accepts_marketing(d.pop("accepts_marketing", UNSET))
-
-        def _parse_billing_address(data: object) -> BillingAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        billing_address = d.get("billing_address", UNSET)
+        if isinstance(billing_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_address_type_1 = BillingAddress.from_dict(data)
+                billing_address = BillingAddress.from_dict(billing_address)
 
-                return billing_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingAddress | None | Unset, data)
 
-        billing_address = _parse_billing_address(d.pop("billing_address", UNSET))
+        cancelled_marketing_at = d.get("cancelled_marketing_at", UNSET)
 
-        def _parse_cancelled_marketing_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        cancelled_marketing_at = _parse_cancelled_marketing_at(
-            d.pop("cancelled_marketing_at", UNSET)
-        )
-
-        def _parse_customer_additional_fields(
-            data: object,
-        ) -> list[CustomerAdditionalField | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer_additional_fields = d.get("customer_additional_fields", UNSET)
+        if isinstance(customer_additional_fields, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                customer_additional_fields_type_0 = []
-                _customer_additional_fields_type_0 = data
-                for (
-                    customer_additional_fields_type_0_item_data
-                ) in _customer_additional_fields_type_0:
-
-                    def _parse_customer_additional_fields_type_0_item(
-                        data: object,
-                    ) -> CustomerAdditionalField | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in customer_additional_fields:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            customer_additional_fields_type_0_item_type_1 = (
-                                CustomerAdditionalField.from_dict(data)
-                            )
+                            _item0 = CustomerAdditionalField.from_dict(_item0)
 
-                            return customer_additional_fields_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CustomerAdditionalField | None, data)
 
-                    customer_additional_fields_type_0_item = (
-                        _parse_customer_additional_fields_type_0_item(
-                            customer_additional_fields_type_0_item_data
-                        )
-                    )
+                    _list0.append(_item0)
+                customer_additional_fields = _list0
 
-                    customer_additional_fields_type_0.append(customer_additional_fields_type_0_item)
-
-                return customer_additional_fields_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CustomerAdditionalField | None] | None | Unset, data)
 
-        customer_additional_fields = _parse_customer_additional_fields(
-            d.pop("customer_additional_fields", UNSET)
-        )
-
-        def _parse_customer_categories(
-            data: object,
-        ) -> list[CustomerCategory | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer_categories = d.get("customer_categories", UNSET)
+        if isinstance(customer_categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                customer_categories_type_0 = []
-                _customer_categories_type_0 = data
-                for customer_categories_type_0_item_data in _customer_categories_type_0:
-
-                    def _parse_customer_categories_type_0_item(
-                        data: object,
-                    ) -> CustomerCategory | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in customer_categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            customer_categories_type_0_item_type_1 = CustomerCategory.from_dict(
-                                data
-                            )
+                            _item0 = CustomerCategory.from_dict(_item0)
 
-                            return customer_categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CustomerCategory | None, data)
 
-                    customer_categories_type_0_item = _parse_customer_categories_type_0_item(
-                        customer_categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                customer_categories = _list0
 
-                    customer_categories_type_0.append(customer_categories_type_0_item)
-
-                return customer_categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CustomerCategory | None] | None | Unset, data)
 
-        customer_categories = _parse_customer_categories(d.pop("customer_categories", UNSET))
+        email = d.get("email", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        fullname = d.get("fullname", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_fullname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        fullname = _parse_fullname(d.pop("fullname", UNSET))
+        phone = d.get("phone", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
 
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
-
-        def _parse_status(data: object) -> CustomerFieldsStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = CustomerFieldsStatus(data)
+                status = _by_value_customer_fields_status.get(status) or CustomerFieldsStatus(
+                    status
+                )
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerFieldsStatus | None | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
+        surname = d.get("surname", UNSET)
 
         customer_fields = cls(
-            accepted_marketing_at=accepted_marketing_at,
-            accepts_marketing=accepts_marketing,
-            billing_address=billing_address,
-            cancelled_marketing_at=cancelled_marketing_at,
-            customer_additional_fields=customer_additional_fields,
-            customer_categories=customer_categories,
-            email=email,
-            fullname=fullname,
-            id=id,
-            name=name,
-            phone=phone,
-            shipping_address=shipping_address,
-            status=status,
-            surname=surname,
+            accepted_marketing_at,
+            accepts_marketing,
+            billing_address,
+            cancelled_marketing_at,
+            customer_additional_fields,
+            customer_categories,
+            email,
+            fullname,
+            id,
+            name,
+            phone,
+            shipping_address,
+            status,
+            surname,
         )
 
-        customer_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_fields
 
     @property
@@ -483,3 +319,29 @@ class CustomerFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "accepted_marketing_at",
+        "accepts_marketing",
+        "billing_address",
+        "cancelled_marketing_at",
+        "customer_additional_fields",
+        "customer_categories",
+        "email",
+        "fullname",
+        "id",
+        "name",
+        "phone",
+        "shipping_address",
+        "status",
+        "surname",
+    }
+)
+
+from .._models.billing_address import BillingAddress  # noqa: E402
+from .._models.customer_additional_field import CustomerAdditionalField  # noqa: E402
+from .._models.customer_category import CustomerCategory  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_address import BillingAddress
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="CustomerFieldsWithBillingAddressAndShippingAddressFields")
 
@@ -32,9 +27,6 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         billing_address: dict[str, Any] | None | Unset
         if isinstance(self.billing_address, Unset):
             billing_address = UNSET
@@ -71,61 +63,35 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_billing_address(data: object) -> BillingAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
+        if isinstance(billing_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_address_type_1 = BillingAddress.from_dict(data)
+                billing_address = BillingAddress.from_dict(billing_address)
 
-                return billing_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingAddress | None | Unset, data)
 
-        billing_address = _parse_billing_address(d.pop("billing_address", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
-
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
 
         customer_fields_with_billing_address_and_shipping_address_fields = cls(
-            billing_address=billing_address,
-            id=id,
-            shipping_address=shipping_address,
+            billing_address,
+            id,
+            shipping_address,
         )
 
-        customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_billing_address_and_shipping_address_fields
 
     @property
@@ -143,3 +109,16 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "id",
+        "shipping_address",
+    }
+)
+
+from .._models.billing_address import BillingAddress  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

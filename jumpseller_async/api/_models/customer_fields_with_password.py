@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.customer_fields_with_password_status import (
+    _BY_VALUE as _by_value_customer_fields_with_password_status,
+)
 from .._models.customer_fields_with_password_status import CustomerFieldsWithPasswordStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_address import BillingAddress
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="CustomerFieldsWithPassword")
 
@@ -41,9 +39,6 @@ class CustomerFieldsWithPassword:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         billing_address: dict[str, Any] | None | Unset
         if isinstance(self.billing_address, Unset):
             billing_address = UNSET
@@ -114,109 +109,55 @@ class CustomerFieldsWithPassword:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_billing_address(data: object) -> BillingAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
+        if isinstance(billing_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_address_type_1 = BillingAddress.from_dict(data)
+                billing_address = BillingAddress.from_dict(billing_address)
 
-                return billing_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingAddress | None | Unset, data)
 
-        billing_address = _parse_billing_address(d.pop("billing_address", UNSET))
+        email = d.get("email", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("id", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
+        password = d.get("password", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        phone = d.get("phone", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        password = _parse_password(d.pop("password", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
 
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
-
-        def _parse_status(data: object) -> CustomerFieldsWithPasswordStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = CustomerFieldsWithPasswordStatus(data)
+                status = _by_value_customer_fields_with_password_status.get(
+                    status
+                ) or CustomerFieldsWithPasswordStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerFieldsWithPasswordStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
 
         customer_fields_with_password = cls(
-            billing_address=billing_address,
-            email=email,
-            id=id,
-            password=password,
-            phone=phone,
-            shipping_address=shipping_address,
-            status=status,
+            billing_address,
+            email,
+            id,
+            password,
+            phone,
+            shipping_address,
+            status,
         )
 
-        customer_fields_with_password.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_password.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_password
 
     @property
@@ -234,3 +175,20 @@ class CustomerFieldsWithPassword:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "email",
+        "id",
+        "password",
+        "phone",
+        "shipping_address",
+        "status",
+    }
+)
+
+from .._models.billing_address import BillingAddress  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

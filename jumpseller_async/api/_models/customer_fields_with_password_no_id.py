@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._models.customer_fields_with_password_no_id_status import (
+    _BY_VALUE as _by_value_customer_fields_with_password_no_id_status,
+)
+from .._models.customer_fields_with_password_no_id_status import (
     CustomerFieldsWithPasswordNoIDStatus,
 )
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_address import BillingAddress
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="CustomerFieldsWithPasswordNoID")
 
@@ -43,9 +41,6 @@ class CustomerFieldsWithPasswordNoID:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         billing_address: dict[str, Any] | None | Unset
         if isinstance(self.billing_address, Unset):
             billing_address = UNSET
@@ -123,130 +118,61 @@ class CustomerFieldsWithPasswordNoID:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_address import BillingAddress  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_billing_address(data: object) -> BillingAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        billing_address = d.get("billing_address", UNSET)
+        if isinstance(billing_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_address_type_1 = BillingAddress.from_dict(data)
+                billing_address = BillingAddress.from_dict(billing_address)
 
-                return billing_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingAddress | None | Unset, data)
 
-        billing_address = _parse_billing_address(d.pop("billing_address", UNSET))
-
-        def _parse_customer_category(data: object) -> list[int | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer_category = d.get("customer_category", UNSET)
+        if isinstance(customer_category, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                customer_category_type_0 = []
-                _customer_category_type_0 = data
-                for customer_category_type_0_item_data in _customer_category_type_0:
+                customer_category = list(customer_category)
 
-                    def _parse_customer_category_type_0_item(data: object) -> int | None:
-                        if data is None:
-                            return data
-                        return cast(int | None, data)
-
-                    customer_category_type_0_item = _parse_customer_category_type_0_item(
-                        customer_category_type_0_item_data
-                    )
-
-                    customer_category_type_0.append(customer_category_type_0_item)
-
-                return customer_category_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[int | None] | None | Unset, data)
 
-        customer_category = _parse_customer_category(d.pop("customer_category", UNSET))
+        email = d.get("email", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        password = d.get("password", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
+        phone = d.get("phone", UNSET)
 
-        def _parse_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        password = _parse_password(d.pop("password", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
 
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
-
-        def _parse_status(data: object) -> CustomerFieldsWithPasswordNoIDStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = CustomerFieldsWithPasswordNoIDStatus(data)
+                status = _by_value_customer_fields_with_password_no_id_status.get(
+                    status
+                ) or CustomerFieldsWithPasswordNoIDStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerFieldsWithPasswordNoIDStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
 
         customer_fields_with_password_no_id = cls(
-            billing_address=billing_address,
-            customer_category=customer_category,
-            email=email,
-            password=password,
-            phone=phone,
-            shipping_address=shipping_address,
-            status=status,
+            billing_address,
+            customer_category,
+            email,
+            password,
+            phone,
+            shipping_address,
+            status,
         )
 
-        customer_fields_with_password_no_id.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_fields_with_password_no_id.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_fields_with_password_no_id
 
     @property
@@ -264,3 +190,20 @@ class CustomerFieldsWithPasswordNoID:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_address",
+        "customer_category",
+        "email",
+        "password",
+        "phone",
+        "shipping_address",
+        "status",
+    }
+)
+
+from .._models.billing_address import BillingAddress  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

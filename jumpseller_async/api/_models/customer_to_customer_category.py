@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class CustomerToCustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
+        id = d.get("id", UNSET)
 
         customer_to_customer_category = cls(
-            email=email,
-            id=id,
+            email,
+            id,
         )
 
-        customer_to_customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_to_customer_category.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_to_customer_category
 
     @property
@@ -92,3 +80,12 @@ class CustomerToCustomerCategory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "email",
+        "id",
+    }
+)

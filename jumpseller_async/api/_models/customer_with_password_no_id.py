@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_fields_with_password_no_id import CustomerFieldsWithPasswordNoID
-
 
 T = TypeVar("T", bound="CustomerWithPasswordNoID")
 
@@ -27,8 +23,6 @@ class CustomerWithPasswordNoID:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_fields_with_password_no_id import CustomerFieldsWithPasswordNoID  # noqa: PLC0415
-
         customer: dict[str, Any] | None | Unset
         if isinstance(self.customer, Unset):
             customer = UNSET
@@ -47,32 +41,23 @@ class CustomerWithPasswordNoID:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_fields_with_password_no_id import CustomerFieldsWithPasswordNoID  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_customer(data: object) -> CustomerFieldsWithPasswordNoID | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customer = d.get("customer", UNSET)
+        if isinstance(customer, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_type_1 = CustomerFieldsWithPasswordNoID.from_dict(data)
+                customer = CustomerFieldsWithPasswordNoID.from_dict(customer)
 
-                return customer_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(CustomerFieldsWithPasswordNoID | None | Unset, data)
-
-        customer = _parse_customer(d.pop("customer", UNSET))
 
         customer_with_password_no_id = cls(
-            customer=customer,
+            customer,
         )
 
-        customer_with_password_no_id.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customer_with_password_no_id.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customer_with_password_no_id
 
     @property
@@ -90,3 +75,13 @@ class CustomerWithPasswordNoID:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer",
+    }
+)
+
+from .._models.customer_fields_with_password_no_id import CustomerFieldsWithPasswordNoID  # noqa: E402

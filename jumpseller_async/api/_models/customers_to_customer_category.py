@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.customer_to_customer_category import CustomerToCustomerCategory
-
 
 T = TypeVar("T", bound="CustomersToCustomerCategory")
 
@@ -27,8 +23,6 @@ class CustomersToCustomerCategory:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: PLC0415
-
         customers: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.customers, Unset):
             customers = UNSET
@@ -55,57 +49,33 @@ class CustomersToCustomerCategory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_customers(
-            data: object,
-        ) -> list[CustomerToCustomerCategory | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        customers = d.get("customers", UNSET)
+        if isinstance(customers, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                customers_type_0 = []
-                _customers_type_0 = data
-                for customers_type_0_item_data in _customers_type_0:
-
-                    def _parse_customers_type_0_item(
-                        data: object,
-                    ) -> CustomerToCustomerCategory | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in customers:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            customers_type_0_item_type_1 = CustomerToCustomerCategory.from_dict(
-                                data
-                            )
+                            _item0 = CustomerToCustomerCategory.from_dict(_item0)
 
-                            return customers_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CustomerToCustomerCategory | None, data)
 
-                    customers_type_0_item = _parse_customers_type_0_item(customers_type_0_item_data)
+                    _list0.append(_item0)
+                customers = _list0
 
-                    customers_type_0.append(customers_type_0_item)
-
-                return customers_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CustomerToCustomerCategory | None] | None | Unset, data)
-
-        customers = _parse_customers(d.pop("customers", UNSET))
 
         customers_to_customer_category = cls(
-            customers=customers,
+            customers,
         )
 
-        customers_to_customer_category.additional_properties = d
+        if not d.keys() <= _KEYS:
+            customers_to_customer_category.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return customers_to_customer_category
 
     @property
@@ -123,3 +93,13 @@ class CustomersToCustomerCategory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customers",
+    }
+)
+
+from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,18 @@ class DailyVisits:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        date = d.get("date", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_visits(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        visits = _parse_visits(d.pop("visits", UNSET))
+        visits = d.get("visits", UNSET)
 
         daily_visits = cls(
-            date=date,
-            visits=visits,
+            date,
+            visits,
         )
 
-        daily_visits.additional_properties = d
+        if not d.keys() <= _KEYS:
+            daily_visits.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return daily_visits
 
     @property
@@ -92,3 +78,12 @@ class DailyVisits:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "date",
+        "visits",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,22 +39,17 @@ class DigitalProductDeleteFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_external(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        external = _parse_external(d.pop("external", UNSET))
+        d = src_dict
+        external = d.get("external", UNSET)
 
         digital_product_delete_fields = cls(
-            external=external,
+            external,
         )
 
-        digital_product_delete_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_delete_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_delete_fields
 
     @property
@@ -72,3 +67,11 @@ class DigitalProductDeleteFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "external",
+    }
+)

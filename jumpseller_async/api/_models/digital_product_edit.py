@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.digital_product_edit_fields import DigitalProductEditFields
-
 
 T = TypeVar("T", bound="DigitalProductEdit")
 
@@ -27,8 +23,6 @@ class DigitalProductEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.digital_product_edit_fields import DigitalProductEditFields  # noqa: PLC0415
-
         digital_product: dict[str, Any] | None | Unset
         if isinstance(self.digital_product, Unset):
             digital_product = UNSET
@@ -47,32 +41,23 @@ class DigitalProductEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.digital_product_edit_fields import DigitalProductEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_digital_product(data: object) -> DigitalProductEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        digital_product = d.get("digital_product", UNSET)
+        if isinstance(digital_product, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                digital_product_type_1 = DigitalProductEditFields.from_dict(data)
+                digital_product = DigitalProductEditFields.from_dict(digital_product)
 
-                return digital_product_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DigitalProductEditFields | None | Unset, data)
-
-        digital_product = _parse_digital_product(d.pop("digital_product", UNSET))
 
         digital_product_edit = cls(
-            digital_product=digital_product,
+            digital_product,
         )
 
-        digital_product_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_edit
 
     @property
@@ -90,3 +75,13 @@ class DigitalProductEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "digital_product",
+    }
+)
+
+from .._models.digital_product_edit_fields import DigitalProductEditFields  # noqa: E402

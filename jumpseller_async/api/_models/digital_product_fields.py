@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,26 @@ class DigitalProductFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        expiration_seconds = d.get("expiration_seconds", UNSET)
 
-        def _parse_expiration_seconds(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        external = d.get("external", UNSET)
 
-        expiration_seconds = _parse_expiration_seconds(d.pop("expiration_seconds", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_external(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        external = _parse_external(d.pop("external", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         digital_product_fields = cls(
-            expiration_seconds=expiration_seconds,
-            external=external,
-            id=id,
-            url=url,
+            expiration_seconds,
+            external,
+            id,
+            url,
         )
 
-        digital_product_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            digital_product_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return digital_product_fields
 
     @property
@@ -132,3 +106,14 @@ class DigitalProductFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "expiration_seconds",
+        "external",
+        "id",
+        "url",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.document_fields import DocumentFields
-
 
 T = TypeVar("T", bound="Document")
 
@@ -27,8 +23,6 @@ class Document:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.document_fields import DocumentFields  # noqa: PLC0415
-
         document: dict[str, Any] | None | Unset
         if isinstance(self.document, Unset):
             document = UNSET
@@ -47,32 +41,21 @@ class Document:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.document_fields import DocumentFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_document(data: object) -> DocumentFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        document = d.get("document", UNSET)
+        if isinstance(document, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                document_type_1 = DocumentFields.from_dict(data)
+                document = DocumentFields.from_dict(document)
 
-                return document_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DocumentFields | None | Unset, data)
-
-        document = _parse_document(d.pop("document", UNSET))
 
         document = cls(
-            document=document,
+            document,
         )
 
-        document.additional_properties = d
+        if not d.keys() <= _KEYS:
+            document.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return document
 
     @property
@@ -90,3 +73,13 @@ class Document:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "document",
+    }
+)
+
+from .._models.document_fields import DocumentFields  # noqa: E402

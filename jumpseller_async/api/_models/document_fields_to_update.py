@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.document_fields_to_update_document_type import (
+    _BY_VALUE as _by_value_document_fields_to_update_document_type,
+)
 from .._models.document_fields_to_update_document_type import DocumentFieldsToUpdateDocumentType
 from .._types import UNSET, Unset
 
@@ -72,60 +75,34 @@ class DocumentFieldsToUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_document_type(data: object) -> DocumentFieldsToUpdateDocumentType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        document_type = d.get("document_type", UNSET)
+        if isinstance(document_type, int):
             try:
-                if not isinstance(data, int):
-                    raise TypeError()
-                document_type_document_type = DocumentFieldsToUpdateDocumentType(data)
+                document_type = _by_value_document_fields_to_update_document_type.get(
+                    document_type
+                ) or DocumentFieldsToUpdateDocumentType(document_type)
 
-                return document_type_document_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DocumentFieldsToUpdateDocumentType | None | Unset, data)
 
-        document_type = _parse_document_type(d.pop("document_type", UNSET))
+        external_id = d.get("external_id", UNSET)
 
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        public_id = d.get("public_id", UNSET)
 
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
-
-        def _parse_public_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        public_id = _parse_public_id(d.pop("public_id", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         document_fields_to_update = cls(
-            document_type=document_type,
-            external_id=external_id,
-            public_id=public_id,
-            url=url,
+            document_type,
+            external_id,
+            public_id,
+            url,
         )
 
-        document_fields_to_update.additional_properties = d
+        if not d.keys() <= _KEYS:
+            document_fields_to_update.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return document_fields_to_update
 
     @property
@@ -143,3 +120,14 @@ class DocumentFieldsToUpdate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "document_type",
+        "external_id",
+        "public_id",
+        "url",
+    }
+)

@@ -20,3 +20,10 @@ class DocumentFieldsToUpdateDocumentType(IntEnum):
         member._name_ = str(value)
         member._value_ = value
         return member
+
+
+# Value -> member for the generated parsers (a dict lookup instead of the class call); values not
+# listed here still go through the class call and its open `_missing_`.
+_BY_VALUE: dict[int, DocumentFieldsToUpdateDocumentType] = {
+    member.value: member for member in DocumentFieldsToUpdateDocumentType
+}

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_fields import FulfillmentFields
-
 
 T = TypeVar("T", bound="Fulfillment")
 
@@ -29,8 +25,6 @@ class Fulfillment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_fields import FulfillmentFields  # noqa: PLC0415
-
         fulfillment: dict[str, Any] | None | Unset
         if isinstance(self.fulfillment, Unset):
             fulfillment = UNSET
@@ -59,50 +53,30 @@ class Fulfillment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_fields import FulfillmentFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_fulfillment(data: object) -> FulfillmentFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        fulfillment = d.get("fulfillment", UNSET)
+        if isinstance(fulfillment, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                fulfillment_type_1 = FulfillmentFields.from_dict(data)
+                fulfillment = FulfillmentFields.from_dict(fulfillment)
 
-                return fulfillment_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentFields | None | Unset, data)
 
-        fulfillment = _parse_fulfillment(d.pop("fulfillment", UNSET))
-
-        def _parse_order_fulfillment(data: object) -> FulfillmentFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        order_fulfillment = d.get("order_fulfillment", UNSET)
+        if isinstance(order_fulfillment, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_fulfillment_type_1 = FulfillmentFields.from_dict(data)
+                order_fulfillment = FulfillmentFields.from_dict(order_fulfillment)
 
-                return order_fulfillment_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentFields | None | Unset, data)
-
-        order_fulfillment = _parse_order_fulfillment(d.pop("order_fulfillment", UNSET))
 
         fulfillment = cls(
-            fulfillment=fulfillment,
-            order_fulfillment=order_fulfillment,
+            fulfillment,
+            order_fulfillment,
         )
 
-        fulfillment.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return fulfillment
 
     @property
@@ -120,3 +94,14 @@ class Fulfillment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fulfillment",
+        "order_fulfillment",
+    }
+)
+
+from .._models.fulfillment_fields import FulfillmentFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -110,92 +110,38 @@ class FulfillmentAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        country = d.get("country", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        municipality = d.get("municipality", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        postal = d.get("postal", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        region = d.get("region", UNSET)
 
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
+        surname = d.get("surname", UNSET)
 
         fulfillment_address = cls(
-            address=address,
-            city=city,
-            country=country,
-            municipality=municipality,
-            name=name,
-            postal=postal,
-            region=region,
-            surname=surname,
+            address,
+            city,
+            country,
+            municipality,
+            name,
+            postal,
+            region,
+            surname,
         )
 
-        fulfillment_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_address
 
     @property
@@ -213,3 +159,18 @@ class FulfillmentAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "country",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "surname",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_create_fields import FulfillmentCreateFields
-
 
 T = TypeVar("T", bound="FulfillmentCreate")
 
@@ -27,8 +23,6 @@ class FulfillmentCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_create_fields import FulfillmentCreateFields  # noqa: PLC0415
-
         fulfillment: dict[str, Any] | None | Unset
         if isinstance(self.fulfillment, Unset):
             fulfillment = UNSET
@@ -47,32 +41,23 @@ class FulfillmentCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_create_fields import FulfillmentCreateFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_fulfillment(data: object) -> FulfillmentCreateFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        fulfillment = d.get("fulfillment", UNSET)
+        if isinstance(fulfillment, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                fulfillment_type_1 = FulfillmentCreateFields.from_dict(data)
+                fulfillment = FulfillmentCreateFields.from_dict(fulfillment)
 
-                return fulfillment_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentCreateFields | None | Unset, data)
-
-        fulfillment = _parse_fulfillment(d.pop("fulfillment", UNSET))
 
         fulfillment_create = cls(
-            fulfillment=fulfillment,
+            fulfillment,
         )
 
-        fulfillment_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_create
 
     @property
@@ -90,3 +75,13 @@ class FulfillmentCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fulfillment",
+    }
+)
+
+from .._models.fulfillment_create_fields import FulfillmentCreateFields  # noqa: E402

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._models.fulfillment_create_fields_shipment_status import (
+    _BY_VALUE as _by_value_fulfillment_create_fields_shipment_status,
+)
+from .._models.fulfillment_create_fields_shipment_status import (
     FulfillmentCreateFieldsShipmentStatus,
+)
+from .._models.fulfillment_create_fields_type import (
+    _BY_VALUE as _by_value_fulfillment_create_fields_type,
 )
 from .._models.fulfillment_create_fields_type import FulfillmentCreateFieldsType
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.packages_dimensions import PackagesDimensions
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="FulfillmentCreateFields")
 
@@ -70,9 +71,6 @@ class FulfillmentCreateFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.packages_dimensions import PackagesDimensions  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         expected_arrival_from: None | str | Unset
         if isinstance(self.expected_arrival_from, Unset):
             expected_arrival_from = UNSET
@@ -249,266 +247,109 @@ class FulfillmentCreateFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.packages_dimensions import PackagesDimensions  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
+        d = src_dict
+        expected_arrival_from = d.get("expected_arrival_from", UNSET)
 
-        d = dict(src_dict)
+        expected_arrival_to = d.get("expected_arrival_to", UNSET)
 
-        def _parse_expected_arrival_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        external_id = d.get("external_id", UNSET)
 
-        expected_arrival_from = _parse_expected_arrival_from(d.pop("expected_arrival_from", UNSET))
+        location_id = d.get("location_id", UNSET)
 
-        def _parse_expected_arrival_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        message = d.get("message", UNSET)
 
-        expected_arrival_to = _parse_expected_arrival_to(d.pop("expected_arrival_to", UNSET))
+        observations = d.get("observations", UNSET)
 
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        order_id = d.get("order_id", UNSET)
 
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
-
-        def _parse_location_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        location_id = _parse_location_id(d.pop("location_id", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
-        def _parse_observations(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        observations = _parse_observations(d.pop("observations", UNSET))
-
-        def _parse_order_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
-
-        def _parse_packages_dimensions(
-            data: object,
-        ) -> list[None | PackagesDimensions] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        packages_dimensions = d.get("packages_dimensions", UNSET)
+        if isinstance(packages_dimensions, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                packages_dimensions_type_0 = []
-                _packages_dimensions_type_0 = data
-                for packages_dimensions_type_0_item_data in _packages_dimensions_type_0:
-
-                    def _parse_packages_dimensions_type_0_item(
-                        data: object,
-                    ) -> None | PackagesDimensions:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in packages_dimensions:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            packages_dimensions_type_0_item_type_1 = PackagesDimensions.from_dict(
-                                data
-                            )
+                            _item0 = PackagesDimensions.from_dict(_item0)
 
-                            return packages_dimensions_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | PackagesDimensions, data)
 
-                    packages_dimensions_type_0_item = _parse_packages_dimensions_type_0_item(
-                        packages_dimensions_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                packages_dimensions = _list0
 
-                    packages_dimensions_type_0.append(packages_dimensions_type_0_item)
-
-                return packages_dimensions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | PackagesDimensions] | None | Unset, data)
 
-        packages_dimensions = _parse_packages_dimensions(d.pop("packages_dimensions", UNSET))
+        phone = d.get("phone", UNSET)
 
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        phone_prefix = d.get("phone_prefix", UNSET)
 
-        phone = _parse_phone(d.pop("phone", UNSET))
+        receiver_email = d.get("receiver_email", UNSET)
 
-        def _parse_phone_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        send_email = d.get("send_email", UNSET)
 
-        phone_prefix = _parse_phone_prefix(d.pop("phone_prefix", UNSET))
+        service_type = d.get("service_type", UNSET)
 
-        def _parse_receiver_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        receiver_email = _parse_receiver_email(d.pop("receiver_email", UNSET))
-
-        def _parse_send_email(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        send_email = _parse_send_email(d.pop("send_email", UNSET))
-
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
-
-        def _parse_shipment_status(
-            data: object,
-        ) -> FulfillmentCreateFieldsShipmentStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipment_status = d.get("shipment_status", UNSET)
+        if isinstance(shipment_status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_shipment_status = FulfillmentCreateFieldsShipmentStatus(data)
+                shipment_status = _by_value_fulfillment_create_fields_shipment_status.get(
+                    shipment_status
+                ) or FulfillmentCreateFieldsShipmentStatus(shipment_status)
 
-                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentCreateFieldsShipmentStatus | None | Unset, data)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
 
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
+        tracking_company = d.get("tracking_company", UNSET)
 
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
+        tracking_url = d.get("tracking_url", UNSET)
 
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_tracking_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_url = _parse_tracking_url(d.pop("tracking_url", UNSET))
-
-        def _parse_type_(data: object) -> FulfillmentCreateFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = FulfillmentCreateFieldsType(data)
+                type_ = _by_value_fulfillment_create_fields_type.get(
+                    type_
+                ) or FulfillmentCreateFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentCreateFieldsType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         fulfillment_create_fields = cls(
-            expected_arrival_from=expected_arrival_from,
-            expected_arrival_to=expected_arrival_to,
-            external_id=external_id,
-            location_id=location_id,
-            message=message,
-            observations=observations,
-            order_id=order_id,
-            packages_dimensions=packages_dimensions,
-            phone=phone,
-            phone_prefix=phone_prefix,
-            receiver_email=receiver_email,
-            send_email=send_email,
-            service_type=service_type,
-            shipment_status=shipment_status,
-            shipping_address=shipping_address,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            tracking_url=tracking_url,
-            type_=type_,
+            expected_arrival_from,
+            expected_arrival_to,
+            external_id,
+            location_id,
+            message,
+            observations,
+            order_id,
+            packages_dimensions,
+            phone,
+            phone_prefix,
+            receiver_email,
+            send_email,
+            service_type,
+            shipment_status,
+            shipping_address,
+            tracking_company,
+            tracking_number,
+            tracking_url,
+            type_,
         )
 
-        fulfillment_create_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_create_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_create_fields
 
     @property
@@ -526,3 +367,32 @@ class FulfillmentCreateFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "expected_arrival_from",
+        "expected_arrival_to",
+        "external_id",
+        "location_id",
+        "message",
+        "observations",
+        "order_id",
+        "packages_dimensions",
+        "phone",
+        "phone_prefix",
+        "receiver_email",
+        "send_email",
+        "service_type",
+        "shipment_status",
+        "shipping_address",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+        "type",
+    }
+)
+
+from .._models.packages_dimensions import PackagesDimensions  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.fulfillment_edit_fields_shipment_status import (
+    _BY_VALUE as _by_value_fulfillment_edit_fields_shipment_status,
+)
 from .._models.fulfillment_edit_fields_shipment_status import FulfillmentEditFieldsShipmentStatus
+from .._models.fulfillment_edit_fields_type import (
+    _BY_VALUE as _by_value_fulfillment_edit_fields_type,
+)
 from .._models.fulfillment_edit_fields_type import FulfillmentEditFieldsType
 from .._types import UNSET, Unset
 
@@ -155,150 +161,66 @@ class FulfillmentEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        expected_arrival_from = d.get("expected_arrival_from", UNSET)
 
-        def _parse_expected_arrival_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        expected_arrival_to = d.get("expected_arrival_to", UNSET)
 
-        expected_arrival_from = _parse_expected_arrival_from(d.pop("expected_arrival_from", UNSET))
+        external_id = d.get("external_id", UNSET)
 
-        def _parse_expected_arrival_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        message = d.get("message", UNSET)
 
-        expected_arrival_to = _parse_expected_arrival_to(d.pop("expected_arrival_to", UNSET))
+        observations = d.get("observations", UNSET)
 
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        order_id = d.get("order_id", UNSET)
 
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
+        service_type = d.get("service_type", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
-        def _parse_observations(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        observations = _parse_observations(d.pop("observations", UNSET))
-
-        def _parse_order_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
-
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
-
-        def _parse_shipment_status(
-            data: object,
-        ) -> FulfillmentEditFieldsShipmentStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipment_status = d.get("shipment_status", UNSET)
+        if isinstance(shipment_status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_shipment_status = FulfillmentEditFieldsShipmentStatus(data)
+                shipment_status = _by_value_fulfillment_edit_fields_shipment_status.get(
+                    shipment_status
+                ) or FulfillmentEditFieldsShipmentStatus(shipment_status)
 
-                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentEditFieldsShipmentStatus | None | Unset, data)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
+        tracking_company = d.get("tracking_company", UNSET)
 
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
+        tracking_url = d.get("tracking_url", UNSET)
 
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_tracking_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_url = _parse_tracking_url(d.pop("tracking_url", UNSET))
-
-        def _parse_type_(data: object) -> FulfillmentEditFieldsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = FulfillmentEditFieldsType(data)
+                type_ = _by_value_fulfillment_edit_fields_type.get(
+                    type_
+                ) or FulfillmentEditFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentEditFieldsType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         fulfillment_edit_fields = cls(
-            expected_arrival_from=expected_arrival_from,
-            expected_arrival_to=expected_arrival_to,
-            external_id=external_id,
-            message=message,
-            observations=observations,
-            order_id=order_id,
-            service_type=service_type,
-            shipment_status=shipment_status,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            tracking_url=tracking_url,
-            type_=type_,
+            expected_arrival_from,
+            expected_arrival_to,
+            external_id,
+            message,
+            observations,
+            order_id,
+            service_type,
+            shipment_status,
+            tracking_company,
+            tracking_number,
+            tracking_url,
+            type_,
         )
 
-        fulfillment_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_edit_fields
 
     @property
@@ -316,3 +238,22 @@ class FulfillmentEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "expected_arrival_from",
+        "expected_arrival_to",
+        "external_id",
+        "message",
+        "observations",
+        "order_id",
+        "service_type",
+        "shipment_status",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+        "type",
+    }
+)

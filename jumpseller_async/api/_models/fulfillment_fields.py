@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_fields_fulfillment_address import FulfillmentFieldsFulfillmentAddress
-    from .._models.fulfillment_fields_order import FulfillmentFieldsOrder
-
 
 T = TypeVar("T", bound="FulfillmentFields")
 
@@ -57,11 +52,6 @@ class FulfillmentFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_fields_fulfillment_address import (
-            FulfillmentFieldsFulfillmentAddress,  # noqa: PLC0415
-        )
-        from .._models.fulfillment_fields_order import FulfillmentFieldsOrder  # noqa: PLC0415
-
         created_at: None | str | Unset
         if isinstance(self.created_at, Unset):
             created_at = UNSET
@@ -194,185 +184,73 @@ class FulfillmentFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_fields_fulfillment_address import (
-            FulfillmentFieldsFulfillmentAddress,  # noqa: PLC0415
-        )
-        from .._models.fulfillment_fields_order import FulfillmentFieldsOrder  # noqa: PLC0415
+        d = src_dict
+        created_at = d.get("created_at", UNSET)
 
-        d = dict(src_dict)
+        expected_arrival_from = d.get("expected_arrival_from", UNSET)
 
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        expected_arrival_to = d.get("expected_arrival_to", UNSET)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+        external_id = d.get("external_id", UNSET)
 
-        def _parse_expected_arrival_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        expected_arrival_from = _parse_expected_arrival_from(d.pop("expected_arrival_from", UNSET))
-
-        def _parse_expected_arrival_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        expected_arrival_to = _parse_expected_arrival_to(d.pop("expected_arrival_to", UNSET))
-
-        def _parse_external_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_id = _parse_external_id(d.pop("external_id", UNSET))
-
-        def _parse_fulfillment_address(
-            data: object,
-        ) -> FulfillmentFieldsFulfillmentAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        fulfillment_address = d.get("fulfillment_address", UNSET)
+        if isinstance(fulfillment_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                fulfillment_address_type_0 = FulfillmentFieldsFulfillmentAddress.from_dict(data)
+                fulfillment_address = FulfillmentFieldsFulfillmentAddress.from_dict(
+                    fulfillment_address
+                )
 
-                return fulfillment_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentFieldsFulfillmentAddress | None | Unset, data)
 
-        fulfillment_address = _parse_fulfillment_address(d.pop("fulfillment_address", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        label_url = d.get("label_url", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_label_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label_url = _parse_label_url(d.pop("label_url", UNSET))
-
-        def _parse_order(data: object) -> FulfillmentFieldsOrder | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        order = d.get("order", UNSET)
+        if isinstance(order, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_type_0 = FulfillmentFieldsOrder.from_dict(data)
+                order = FulfillmentFieldsOrder.from_dict(order)
 
-                return order_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentFieldsOrder | None | Unset, data)
 
-        order = _parse_order(d.pop("order", UNSET))
+        order_id = d.get("order_id", UNSET)
 
-        def _parse_order_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        service_type = d.get("service_type", UNSET)
 
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
+        shipment_status = d.get("shipment_status", UNSET)
 
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
+        tracking_number = d.get("tracking_number", UNSET)
 
-        def _parse_shipment_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        type_ = d.get("type", UNSET)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
-
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
-
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_updated_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
+        updated_at = d.get("updated_at", UNSET)
 
         fulfillment_fields = cls(
-            created_at=created_at,
-            expected_arrival_from=expected_arrival_from,
-            expected_arrival_to=expected_arrival_to,
-            external_id=external_id,
-            fulfillment_address=fulfillment_address,
-            id=id,
-            label_url=label_url,
-            order=order,
-            order_id=order_id,
-            service_type=service_type,
-            shipment_status=shipment_status,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            type_=type_,
-            updated_at=updated_at,
+            created_at,
+            expected_arrival_from,
+            expected_arrival_to,
+            external_id,
+            fulfillment_address,
+            id,
+            label_url,
+            order,
+            order_id,
+            service_type,
+            shipment_status,
+            tracking_company,
+            tracking_number,
+            type_,
+            updated_at,
         )
 
-        fulfillment_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_fields
 
     @property
@@ -390,3 +268,28 @@ class FulfillmentFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "created_at",
+        "expected_arrival_from",
+        "expected_arrival_to",
+        "external_id",
+        "fulfillment_address",
+        "id",
+        "label_url",
+        "order",
+        "order_id",
+        "service_type",
+        "shipment_status",
+        "tracking_company",
+        "tracking_number",
+        "type",
+        "updated_at",
+    }
+)
+
+from .._models.fulfillment_fields_fulfillment_address import FulfillmentFieldsFulfillmentAddress  # noqa: E402
+from .._models.fulfillment_fields_order import FulfillmentFieldsOrder  # noqa: E402

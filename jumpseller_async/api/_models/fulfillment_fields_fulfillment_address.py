@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_address import FulfillmentAddress
-
 
 T = TypeVar("T", bound="FulfillmentFieldsFulfillmentAddress")
 
@@ -28,8 +24,6 @@ class FulfillmentFieldsFulfillmentAddress:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_address import FulfillmentAddress  # noqa: PLC0415
-
         address: dict[str, Any] | None | Unset
         if isinstance(self.address, Unset):
             address = UNSET
@@ -48,32 +42,23 @@ class FulfillmentFieldsFulfillmentAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_address import FulfillmentAddress  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_address(data: object) -> FulfillmentAddress | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        address = d.get("address", UNSET)
+        if isinstance(address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_1 = FulfillmentAddress.from_dict(data)
+                address = FulfillmentAddress.from_dict(address)
 
-                return address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentAddress | None | Unset, data)
-
-        address = _parse_address(d.pop("address", UNSET))
 
         fulfillment_fields_fulfillment_address = cls(
-            address=address,
+            address,
         )
 
-        fulfillment_fields_fulfillment_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_fields_fulfillment_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_fields_fulfillment_address
 
     @property
@@ -91,3 +76,13 @@ class FulfillmentFieldsFulfillmentAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+    }
+)
+
+from .._models.fulfillment_address import FulfillmentAddress  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_history_edit_fields import FulfillmentHistoryEditFields
-
 
 T = TypeVar("T", bound="FulfillmentHistoryEdit")
 
@@ -27,8 +23,6 @@ class FulfillmentHistoryEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_history_edit_fields import FulfillmentHistoryEditFields  # noqa: PLC0415
-
         fulfillment_history: dict[str, Any] | None | Unset
         if isinstance(self.fulfillment_history, Unset):
             fulfillment_history = UNSET
@@ -47,32 +41,23 @@ class FulfillmentHistoryEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_history_edit_fields import FulfillmentHistoryEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_fulfillment_history(data: object) -> FulfillmentHistoryEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        fulfillment_history = d.get("fulfillment_history", UNSET)
+        if isinstance(fulfillment_history, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                fulfillment_history_type_1 = FulfillmentHistoryEditFields.from_dict(data)
+                fulfillment_history = FulfillmentHistoryEditFields.from_dict(fulfillment_history)
 
-                return fulfillment_history_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentHistoryEditFields | None | Unset, data)
-
-        fulfillment_history = _parse_fulfillment_history(d.pop("fulfillment_history", UNSET))
 
         fulfillment_history_edit = cls(
-            fulfillment_history=fulfillment_history,
+            fulfillment_history,
         )
 
-        fulfillment_history_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_history_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_history_edit
 
     @property
@@ -90,3 +75,13 @@ class FulfillmentHistoryEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fulfillment_history",
+    }
+)
+
+from .._models.fulfillment_history_edit_fields import FulfillmentHistoryEditFields  # noqa: E402

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.fulfillment_history_edit_fields_status import (
+    _BY_VALUE as _by_value_fulfillment_history_edit_fields_status,
+)
 from .._models.fulfillment_history_edit_fields_status import FulfillmentHistoryEditFieldsStatus
 from .._types import UNSET, Unset
 
@@ -52,40 +55,28 @@ class FulfillmentHistoryEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        message = d.get("message", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
-        def _parse_status(data: object) -> FulfillmentHistoryEditFieldsStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = FulfillmentHistoryEditFieldsStatus(data)
+                status = _by_value_fulfillment_history_edit_fields_status.get(
+                    status
+                ) or FulfillmentHistoryEditFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentHistoryEditFieldsStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
 
         fulfillment_history_edit_fields = cls(
-            message=message,
-            status=status,
+            message,
+            status,
         )
 
-        fulfillment_history_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_history_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_history_edit_fields
 
     @property
@@ -103,3 +94,12 @@ class FulfillmentHistoryEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+        "status",
+    }
+)

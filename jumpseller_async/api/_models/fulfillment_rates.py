@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.fulfillment_rates_fields import FulfillmentRatesFields
-
 
 T = TypeVar("T", bound="FulfillmentRates")
 
@@ -27,8 +23,6 @@ class FulfillmentRates:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.fulfillment_rates_fields import FulfillmentRatesFields  # noqa: PLC0415
-
         rates: dict[str, Any] | None | Unset
         if isinstance(self.rates, Unset):
             rates = UNSET
@@ -47,32 +41,21 @@ class FulfillmentRates:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.fulfillment_rates_fields import FulfillmentRatesFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_rates(data: object) -> FulfillmentRatesFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        rates = d.get("rates", UNSET)
+        if isinstance(rates, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                rates_type_1 = FulfillmentRatesFields.from_dict(data)
+                rates = FulfillmentRatesFields.from_dict(rates)
 
-                return rates_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FulfillmentRatesFields | None | Unset, data)
-
-        rates = _parse_rates(d.pop("rates", UNSET))
 
         fulfillment_rates = cls(
-            rates=rates,
+            rates,
         )
 
-        fulfillment_rates.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_rates.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return fulfillment_rates
 
     @property
@@ -90,3 +73,13 @@ class FulfillmentRates:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "rates",
+    }
+)
+
+from .._models.fulfillment_rates_fields import FulfillmentRatesFields  # noqa: E402

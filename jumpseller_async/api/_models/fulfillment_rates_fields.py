@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.packages_dimensions import PackagesDimensions
-    from .._models.shipping_address import ShippingAddress
-
 
 T = TypeVar("T", bound="FulfillmentRatesFields")
 
@@ -35,9 +30,6 @@ class FulfillmentRatesFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.packages_dimensions import PackagesDimensions  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
-
         location_id: None | str | Unset
         if isinstance(self.location_id, Unset):
             location_id = UNSET
@@ -90,98 +82,48 @@ class FulfillmentRatesFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.packages_dimensions import PackagesDimensions  # noqa: PLC0415
-        from .._models.shipping_address import ShippingAddress  # noqa: PLC0415
+        d = src_dict
+        location_id = d.get("location_id", UNSET)
 
-        d = dict(src_dict)
+        order_id = d.get("order_id", UNSET)
 
-        def _parse_location_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        location_id = _parse_location_id(d.pop("location_id", UNSET))
-
-        def _parse_order_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
-
-        def _parse_packages_dimensions(
-            data: object,
-        ) -> list[None | PackagesDimensions] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        packages_dimensions = d.get("packages_dimensions", UNSET)
+        if isinstance(packages_dimensions, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                packages_dimensions_type_0 = []
-                _packages_dimensions_type_0 = data
-                for packages_dimensions_type_0_item_data in _packages_dimensions_type_0:
-
-                    def _parse_packages_dimensions_type_0_item(
-                        data: object,
-                    ) -> None | PackagesDimensions:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in packages_dimensions:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            packages_dimensions_type_0_item_type_1 = PackagesDimensions.from_dict(
-                                data
-                            )
+                            _item0 = PackagesDimensions.from_dict(_item0)
 
-                            return packages_dimensions_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | PackagesDimensions, data)
 
-                    packages_dimensions_type_0_item = _parse_packages_dimensions_type_0_item(
-                        packages_dimensions_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                packages_dimensions = _list0
 
-                    packages_dimensions_type_0.append(packages_dimensions_type_0_item)
-
-                return packages_dimensions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | PackagesDimensions] | None | Unset, data)
 
-        packages_dimensions = _parse_packages_dimensions(d.pop("packages_dimensions", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | ShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = ShippingAddress.from_dict(data)
+                shipping_address = ShippingAddress.from_dict(shipping_address)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingAddress | Unset, data)
-
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
 
         fulfillment_rates_fields = cls(
-            location_id=location_id,
-            order_id=order_id,
-            packages_dimensions=packages_dimensions,
-            shipping_address=shipping_address,
+            location_id,
+            order_id,
+            packages_dimensions,
+            shipping_address,
         )
 
-        fulfillment_rates_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            fulfillment_rates_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return fulfillment_rates_fields
 
     @property
@@ -199,3 +141,17 @@ class FulfillmentRatesFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "location_id",
+        "order_id",
+        "packages_dimensions",
+        "shipping_address",
+    }
+)
+
+from .._models.packages_dimensions import PackagesDimensions  # noqa: E402
+from .._models.shipping_address import ShippingAddress  # noqa: E402

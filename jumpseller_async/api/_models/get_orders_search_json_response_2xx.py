@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order import Order
-
 
 T = TypeVar("T", bound="GetOrdersSearchJsonResponse2XX")
 
@@ -29,8 +25,6 @@ class GetOrdersSearchJsonResponse2XX:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order import Order  # noqa: PLC0415
-
         count: int | None | Unset
         if isinstance(self.count, Unset):
             count = UNSET
@@ -65,61 +59,36 @@ class GetOrdersSearchJsonResponse2XX:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order import Order  # noqa: PLC0415
+        d = src_dict
+        count = d.get("count", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        count = _parse_count(d.pop("count", UNSET))
-
-        def _parse_orders(data: object) -> list[None | Order] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        orders = d.get("orders", UNSET)
+        if isinstance(orders, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                orders_type_0 = []
-                _orders_type_0 = data
-                for orders_type_0_item_data in _orders_type_0:
-
-                    def _parse_orders_type_0_item(data: object) -> None | Order:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in orders:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            orders_type_0_item_type_1 = Order.from_dict(data)
+                            _item0 = Order.from_dict(_item0)
 
-                            return orders_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Order, data)
 
-                    orders_type_0_item = _parse_orders_type_0_item(orders_type_0_item_data)
+                    _list0.append(_item0)
+                orders = _list0
 
-                    orders_type_0.append(orders_type_0_item)
-
-                return orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Order] | None | Unset, data)
-
-        orders = _parse_orders(d.pop("orders", UNSET))
 
         get_orders_search_json_response_2xx = cls(
-            count=count,
-            orders=orders,
+            count,
+            orders,
         )
 
-        get_orders_search_json_response_2xx.additional_properties = d
+        if not d.keys() <= _KEYS:
+            get_orders_search_json_response_2xx.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return get_orders_search_json_response_2xx
 
     @property
@@ -137,3 +106,14 @@ class GetOrdersSearchJsonResponse2XX:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "count",
+        "orders",
+    }
+)
+
+from .._models.order import Order  # noqa: E402

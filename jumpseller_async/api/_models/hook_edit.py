@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.hook_edit_fields import HookEditFields
-
 
 T = TypeVar("T", bound="HookEdit")
 
@@ -27,8 +23,6 @@ class HookEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.hook_edit_fields import HookEditFields  # noqa: PLC0415
-
         hook: dict[str, Any] | None | Unset
         if isinstance(self.hook, Unset):
             hook = UNSET
@@ -47,32 +41,21 @@ class HookEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.hook_edit_fields import HookEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_hook(data: object) -> HookEditFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        hook = d.get("hook", UNSET)
+        if isinstance(hook, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                hook_type_1 = HookEditFields.from_dict(data)
+                hook = HookEditFields.from_dict(hook)
 
-                return hook_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(HookEditFields | None | Unset, data)
-
-        hook = _parse_hook(d.pop("hook", UNSET))
 
         hook_edit = cls(
-            hook=hook,
+            hook,
         )
 
-        hook_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            hook_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_edit
 
     @property
@@ -90,3 +73,13 @@ class HookEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "hook",
+    }
+)
+
+from .._models.hook_edit_fields import HookEditFields  # noqa: E402

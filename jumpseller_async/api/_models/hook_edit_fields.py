@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.hook_edit_fields_event import _BY_VALUE as _by_value_hook_edit_fields_event
 from .._models.hook_edit_fields_event import HookEditFieldsEvent
 from .._types import UNSET, Unset
 
@@ -52,40 +53,24 @@ class HookEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_event(data: object) -> HookEditFieldsEvent | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        event = d.get("event", UNSET)
+        if isinstance(event, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                event_event = HookEditFieldsEvent(data)
+                event = _by_value_hook_edit_fields_event.get(event) or HookEditFieldsEvent(event)
 
-                return event_event
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(HookEditFieldsEvent | None | Unset, data)
 
-        event = _parse_event(d.pop("event", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         hook_edit_fields = cls(
-            event=event,
-            url=url,
+            event,
+            url,
         )
 
-        hook_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            hook_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_edit_fields
 
     @property
@@ -103,3 +88,12 @@ class HookEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "event",
+        "url",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.image_fields import ImageFields
-
 
 T = TypeVar("T", bound="Image")
 
@@ -27,8 +23,6 @@ class Image:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-
         image: dict[str, Any] | None | Unset
         if isinstance(self.image, Unset):
             image = UNSET
@@ -47,32 +41,21 @@ class Image:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_image(data: object) -> ImageFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        image = d.get("image", UNSET)
+        if isinstance(image, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_1 = ImageFields.from_dict(data)
+                image = ImageFields.from_dict(image)
 
-                return image_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ImageFields | None | Unset, data)
-
-        image = _parse_image(d.pop("image", UNSET))
 
         image = cls(
-            image=image,
+            image,
         )
 
-        image.additional_properties = d
+        if not d.keys() <= _KEYS:
+            image.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image
 
     @property
@@ -90,3 +73,13 @@ class Image:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "image",
+    }
+)
+
+from .._models.image_fields import ImageFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,62 +79,27 @@ class JSApp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        application_id = d.get("application_id", UNSET)
 
-        def _parse_application_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        element = d.get("element", UNSET)
 
-        application_id = _parse_application_id(d.pop("application_id", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_element(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        template = d.get("template", UNSET)
 
-        element = _parse_element(d.pop("element", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_template(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        template = _parse_template(d.pop("template", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         js_app = cls(
-            application_id=application_id,
-            element=element,
-            id=id,
-            template=template,
-            url=url,
+            application_id,
+            element,
+            id,
+            template,
+            url,
         )
 
-        js_app.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app
 
     @property
@@ -152,3 +117,15 @@ class JSApp:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "application_id",
+        "element",
+        "id",
+        "template",
+        "url",
+    }
+)

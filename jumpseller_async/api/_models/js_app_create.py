@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.js_app_create_element import _BY_VALUE as _by_value_js_app_create_element
 from .._models.js_app_create_element import JsAppCreateElement
+from .._models.js_app_create_template import _BY_VALUE as _by_value_js_app_create_template
 from .._models.js_app_create_template import JsAppCreateTemplate
 from .._types import UNSET, Unset
 
@@ -65,58 +67,37 @@ class JsAppCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_element(data: object) -> JsAppCreateElement | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        element = d.get("element", UNSET)
+        if isinstance(element, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                element_element = JsAppCreateElement(data)
+                element = _by_value_js_app_create_element.get(element) or JsAppCreateElement(
+                    element
+                )
 
-                return element_element
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(JsAppCreateElement | None | Unset, data)
 
-        element = _parse_element(d.pop("element", UNSET))
-
-        def _parse_template(data: object) -> JsAppCreateTemplate | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        template = d.get("template", UNSET)
+        if isinstance(template, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                template_template = JsAppCreateTemplate(data)
+                template = _by_value_js_app_create_template.get(template) or JsAppCreateTemplate(
+                    template
+                )
 
-                return template_template
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(JsAppCreateTemplate | None | Unset, data)
 
-        template = _parse_template(d.pop("template", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         js_app_create = cls(
-            element=element,
-            template=template,
-            url=url,
+            element,
+            template,
+            url,
         )
 
-        js_app_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app_create.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_create
 
     @property
@@ -134,3 +115,13 @@ class JsAppCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "element",
+        "template",
+        "url",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.js_app import JSApp
-
 
 T = TypeVar("T", bound="JSAppEdit")
 
@@ -27,8 +23,6 @@ class JSAppEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.js_app import JSApp  # noqa: PLC0415
-
         app: dict[str, Any] | None | Unset
         if isinstance(self.app, Unset):
             app = UNSET
@@ -47,32 +41,21 @@ class JSAppEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.js_app import JSApp  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_app(data: object) -> JSApp | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        app = d.get("app", UNSET)
+        if isinstance(app, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                app_type_1 = JSApp.from_dict(data)
+                app = JSApp.from_dict(app)
 
-                return app_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(JSApp | None | Unset, data)
-
-        app = _parse_app(d.pop("app", UNSET))
 
         js_app_edit = cls(
-            app=app,
+            app,
         )
 
-        js_app_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_edit
 
     @property
@@ -90,3 +73,13 @@ class JSAppEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "app",
+    }
+)
+
+from .._models.js_app import JSApp  # noqa: E402

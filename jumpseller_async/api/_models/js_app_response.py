@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.js_app import JSApp
-
 
 T = TypeVar("T", bound="JSAppResponse")
 
@@ -27,8 +23,6 @@ class JSAppResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.js_app import JSApp  # noqa: PLC0415
-
         js_app: dict[str, Any] | None | Unset
         if isinstance(self.js_app, Unset):
             js_app = UNSET
@@ -47,32 +41,21 @@ class JSAppResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.js_app import JSApp  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_js_app(data: object) -> JSApp | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        js_app = d.get("js_app", UNSET)
+        if isinstance(js_app, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                js_app_type_1 = JSApp.from_dict(data)
+                js_app = JSApp.from_dict(js_app)
 
-                return js_app_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(JSApp | None | Unset, data)
-
-        js_app = _parse_js_app(d.pop("js_app", UNSET))
 
         js_app_response = cls(
-            js_app=js_app,
+            js_app,
         )
 
-        js_app_response.additional_properties = d
+        if not d.keys() <= _KEYS:
+            js_app_response.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_response
 
     @property
@@ -90,3 +73,13 @@ class JSAppResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "js_app",
+    }
+)
+
+from .._models.js_app import JSApp  # noqa: E402

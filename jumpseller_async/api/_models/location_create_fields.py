@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -119,102 +119,41 @@ class LocationCreateFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        region = d.get("Region", UNSET)
 
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        address = d.get("address", UNSET)
 
-        region = _parse_region(d.pop("Region", UNSET))
+        city = d.get("city", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        email = d.get("email", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        main = d.get("main", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        pickup_point = d.get("pickup_point", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_main(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        main = _parse_main(d.pop("main", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_pickup_point(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pickup_point = _parse_pickup_point(d.pop("pickup_point", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
+        postal = d.get("postal", UNSET)
 
         location_create_fields = cls(
-            region=region,
-            address=address,
-            city=city,
-            country=country,
-            email=email,
-            main=main,
-            name=name,
-            pickup_point=pickup_point,
-            postal=postal,
+            region,
+            address,
+            city,
+            country,
+            email,
+            main,
+            name,
+            pickup_point,
+            postal,
         )
 
-        location_create_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            location_create_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return location_create_fields
 
     @property
@@ -232,3 +171,19 @@ class LocationCreateFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "Region",
+        "address",
+        "city",
+        "country",
+        "email",
+        "main",
+        "name",
+        "pickup_point",
+        "postal",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,26 @@ class NewPartnerStoreStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email_partner = d.get("email_partner", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_email_partner(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email_partner = _parse_email_partner(d.pop("email_partner", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_redirect_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        redirect_url = _parse_redirect_url(d.pop("redirect_url", UNSET))
+        redirect_url = d.get("redirect_url", UNSET)
 
         new_partner_store_store = cls(
-            code=code,
-            email_partner=email_partner,
-            name=name,
-            redirect_url=redirect_url,
+            code,
+            email_partner,
+            name,
+            redirect_url,
         )
 
-        new_partner_store_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            new_partner_store_store.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return new_partner_store_store
 
     @property
@@ -132,3 +106,14 @@ class NewPartnerStoreStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "email_partner",
+        "name",
+        "redirect_url",
+    }
+)

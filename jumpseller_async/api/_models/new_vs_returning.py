@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,21 @@ class NewVsReturning:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        date = d.get("date", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        new = d.get("new", UNSET)
 
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_new(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        new = _parse_new(d.pop("new", UNSET))
-
-        def _parse_returning(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        returning = _parse_returning(d.pop("returning", UNSET))
+        returning = d.get("returning", UNSET)
 
         new_vs_returning = cls(
-            date=date,
-            new=new,
-            returning=returning,
+            date,
+            new,
+            returning,
         )
 
-        new_vs_returning.additional_properties = d
+        if not d.keys() <= _KEYS:
+            new_vs_returning.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return new_vs_returning
 
     @property
@@ -112,3 +91,13 @@ class NewVsReturning:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "date",
+        "new",
+        "returning",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order_fields import OrderFields
-
 
 T = TypeVar("T", bound="Order")
 
@@ -27,8 +23,6 @@ class Order:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order_fields import OrderFields  # noqa: PLC0415
-
         order: dict[str, Any] | None | Unset
         if isinstance(self.order, Unset):
             order = UNSET
@@ -47,32 +41,21 @@ class Order:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order_fields import OrderFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_order(data: object) -> None | OrderFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        order = d.get("order", UNSET)
+        if isinstance(order, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_type_1 = OrderFields.from_dict(data)
+                order = OrderFields.from_dict(order)
 
-                return order_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFields | Unset, data)
-
-        order = _parse_order(d.pop("order", UNSET))
 
         order = cls(
-            order=order,
+            order,
         )
 
-        order.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order
 
     @property
@@ -90,3 +73,13 @@ class Order:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "order",
+    }
+)
+
+from .._models.order_fields import OrderFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -182,162 +182,59 @@ class OrderBillingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        complement = d.get("complement", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        country_code = d.get("country_code", UNSET)
 
-        def _parse_complement(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country_name = d.get("country_name", UNSET)
 
-        complement = _parse_complement(d.pop("complement", UNSET))
+        municipality = d.get("municipality", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        neighbourhood = d.get("neighbourhood", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        postal = d.get("postal", UNSET)
 
-        country_code = _parse_country_code(d.pop("country_code", UNSET))
+        region = d.get("region", UNSET)
 
-        def _parse_country_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        region_code = d.get("region_code", UNSET)
 
-        country_name = _parse_country_name(d.pop("country_name", UNSET))
+        street_number = d.get("street_number", UNSET)
 
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        surname = d.get("surname", UNSET)
 
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_neighbourhood(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        neighbourhood = _parse_neighbourhood(d.pop("neighbourhood", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_region_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region_code = _parse_region_code(d.pop("region_code", UNSET))
-
-        def _parse_street_number(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        street_number = _parse_street_number(d.pop("street_number", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
-
-        def _parse_taxid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        taxid = _parse_taxid(d.pop("taxid", UNSET))
+        taxid = d.get("taxid", UNSET)
 
         order_billing_address = cls(
-            address=address,
-            city=city,
-            complement=complement,
-            country=country,
-            country_code=country_code,
-            country_name=country_name,
-            municipality=municipality,
-            name=name,
-            neighbourhood=neighbourhood,
-            postal=postal,
-            region=region,
-            region_code=region_code,
-            street_number=street_number,
-            surname=surname,
-            taxid=taxid,
+            address,
+            city,
+            complement,
+            country,
+            country_code,
+            country_name,
+            municipality,
+            name,
+            neighbourhood,
+            postal,
+            region,
+            region_code,
+            street_number,
+            surname,
+            taxid,
         )
 
-        order_billing_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_billing_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_billing_address
 
     @property
@@ -355,3 +252,25 @@ class OrderBillingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "complement",
+        "country",
+        "country_code",
+        "country_name",
+        "municipality",
+        "name",
+        "neighbourhood",
+        "postal",
+        "region",
+        "region_code",
+        "street_number",
+        "surname",
+        "taxid",
+    }
+)

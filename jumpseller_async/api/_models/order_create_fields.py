@@ -2,21 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.order_create_fields_status import _BY_VALUE as _by_value_order_create_fields_status
 from .._models.order_create_fields_status import OrderCreateFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_information_fields import BillingInformationFields
-    from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (
-        CustomerFieldsWithBillingAddressAndShippingAddressFields,
-    )
-    from .._models.order_product_order_create import OrderProductOrderCreate
-
 
 T = TypeVar("T", bound="OrderCreateFields")
 
@@ -51,12 +44,6 @@ class OrderCreateFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_information_fields import BillingInformationFields  # noqa: PLC0415
-        from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (
-            CustomerFieldsWithBillingAddressAndShippingAddressFields,  # noqa: PLC0415
-        )
-        from .._models.order_product_order_create import OrderProductOrderCreate  # noqa: PLC0415
-
         allow_missing_products: bool | None | Unset
         if isinstance(self.allow_missing_products, Unset):
             allow_missing_products = UNSET
@@ -153,167 +140,79 @@ class OrderCreateFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_information_fields import BillingInformationFields  # noqa: PLC0415
-        from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (
-            CustomerFieldsWithBillingAddressAndShippingAddressFields,  # noqa: PLC0415
-        )
-        from .._models.order_product_order_create import OrderProductOrderCreate  # noqa: PLC0415
+        d = src_dict
+        allow_missing_products = d.get("allow_missing_products", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_allow_missing_products(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_missing_products = _parse_allow_missing_products(
-            d.pop("allow_missing_products", UNSET)
-        )
-
-        def _parse_billing_information(data: object) -> BillingInformationFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        billing_information = d.get("billing_information", UNSET)
+        if isinstance(billing_information, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_information_type_1 = BillingInformationFields.from_dict(data)
+                billing_information = BillingInformationFields.from_dict(billing_information)
 
-                return billing_information_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingInformationFields | None | Unset, data)
 
-        billing_information = _parse_billing_information(d.pop("billing_information", UNSET))
-
-        def _parse_customer(
-            data: object,
-        ) -> CustomerFieldsWithBillingAddressAndShippingAddressFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer = d.get("customer", UNSET)
+        if isinstance(customer, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_type_1 = (
-                    CustomerFieldsWithBillingAddressAndShippingAddressFields.from_dict(data)
+                customer = CustomerFieldsWithBillingAddressAndShippingAddressFields.from_dict(
+                    customer
                 )
 
-                return customer_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(
-                CustomerFieldsWithBillingAddressAndShippingAddressFields | None | Unset, data
-            )
 
-        customer = _parse_customer(d.pop("customer", UNSET))
-
-        def _parse_products(data: object) -> list[None | OrderProductOrderCreate] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        products = d.get("products", UNSET)
+        if isinstance(products, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                products_type_0 = []
-                _products_type_0 = data
-                for products_type_0_item_data in _products_type_0:
-
-                    def _parse_products_type_0_item(data: object) -> None | OrderProductOrderCreate:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in products:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            products_type_0_item_type_1 = OrderProductOrderCreate.from_dict(data)
+                            _item0 = OrderProductOrderCreate.from_dict(_item0)
 
-                            return products_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderProductOrderCreate, data)
 
-                    products_type_0_item = _parse_products_type_0_item(products_type_0_item_data)
+                    _list0.append(_item0)
+                products = _list0
 
-                    products_type_0.append(products_type_0_item)
-
-                return products_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderProductOrderCreate] | None | Unset, data)
 
-        products = _parse_products(d.pop("products", UNSET))
+        shipping_method_id = d.get("shipping_method_id", UNSET)
 
-        def _parse_shipping_method_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        shipping_method_name = d.get("shipping_method_name", UNSET)
 
-        shipping_method_id = _parse_shipping_method_id(d.pop("shipping_method_id", UNSET))
+        shipping_price = d.get("shipping_price", UNSET)
 
-        def _parse_shipping_method_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        shipping_required = d.get("shipping_required", UNSET)
 
-        shipping_method_name = _parse_shipping_method_name(d.pop("shipping_method_name", UNSET))
-
-        def _parse_shipping_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        shipping_price = _parse_shipping_price(d.pop("shipping_price", UNSET))
-
-        def _parse_shipping_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping_required = _parse_shipping_required(d.pop("shipping_required", UNSET))
-
-        def _parse_status(data: object) -> None | OrderCreateFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = OrderCreateFieldsStatus(data)
+                status = _by_value_order_create_fields_status.get(
+                    status
+                ) or OrderCreateFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderCreateFieldsStatus | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
 
         order_create_fields = cls(
-            allow_missing_products=allow_missing_products,
-            billing_information=billing_information,
-            customer=customer,
-            products=products,
-            shipping_method_id=shipping_method_id,
-            shipping_method_name=shipping_method_name,
-            shipping_price=shipping_price,
-            shipping_required=shipping_required,
-            status=status,
+            allow_missing_products,
+            billing_information,
+            customer,
+            products,
+            shipping_method_id,
+            shipping_method_name,
+            shipping_price,
+            shipping_required,
+            status,
         )
 
-        order_create_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_create_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_create_fields
 
     @property
@@ -331,3 +230,25 @@ class OrderCreateFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "allow_missing_products",
+        "billing_information",
+        "customer",
+        "products",
+        "shipping_method_id",
+        "shipping_method_name",
+        "shipping_price",
+        "shipping_required",
+        "status",
+    }
+)
+
+from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
+from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (
+    CustomerFieldsWithBillingAddressAndShippingAddressFields,  # noqa: E402
+)
+from .._models.order_product_order_create import OrderProductOrderCreate  # noqa: E402

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.order_edit_fields_shipment_status import (
+    _BY_VALUE as _by_value_order_edit_fields_shipment_status,
+)
 from .._models.order_edit_fields_shipment_status import OrderEditFieldsShipmentStatus
+from .._models.order_edit_fields_status import _BY_VALUE as _by_value_order_edit_fields_status
 from .._models.order_edit_fields_status import OrderEditFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order_additional_fields import OrderAdditionalFields
-
 
 T = TypeVar("T", bound="OrderEditFields")
 
@@ -42,8 +42,6 @@ class OrderEditFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order_additional_fields import OrderAdditionalFields  # noqa: PLC0415
-
         additional_fields: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.additional_fields, Unset):
             additional_fields = UNSET
@@ -122,137 +120,65 @@ class OrderEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order_additional_fields import OrderAdditionalFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_additional_fields(
-            data: object,
-        ) -> list[None | OrderAdditionalFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        additional_fields = d.get("additional_fields", UNSET)
+        if isinstance(additional_fields, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                additional_fields_type_0 = []
-                _additional_fields_type_0 = data
-                for additional_fields_type_0_item_data in _additional_fields_type_0:
-
-                    def _parse_additional_fields_type_0_item(
-                        data: object,
-                    ) -> None | OrderAdditionalFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in additional_fields:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            additional_fields_type_0_item_type_1 = OrderAdditionalFields.from_dict(
-                                data
-                            )
+                            _item0 = OrderAdditionalFields.from_dict(_item0)
 
-                            return additional_fields_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderAdditionalFields, data)
 
-                    additional_fields_type_0_item = _parse_additional_fields_type_0_item(
-                        additional_fields_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                additional_fields = _list0
 
-                    additional_fields_type_0.append(additional_fields_type_0_item)
-
-                return additional_fields_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderAdditionalFields] | None | Unset, data)
 
-        additional_fields = _parse_additional_fields(d.pop("additional_fields", UNSET))
+        additional_information = d.get("additional_information", UNSET)
 
-        def _parse_additional_information(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        additional_information = _parse_additional_information(
-            d.pop("additional_information", UNSET)
-        )
-
-        def _parse_shipment_status(data: object) -> None | OrderEditFieldsShipmentStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipment_status = d.get("shipment_status", UNSET)
+        if isinstance(shipment_status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_shipment_status = OrderEditFieldsShipmentStatus(data)
+                shipment_status = _by_value_order_edit_fields_shipment_status.get(
+                    shipment_status
+                ) or OrderEditFieldsShipmentStatus(shipment_status)
 
-                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderEditFieldsShipmentStatus | Unset, data)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
-
-        def _parse_status(data: object) -> None | OrderEditFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = OrderEditFieldsStatus(data)
+                status = _by_value_order_edit_fields_status.get(status) or OrderEditFieldsStatus(
+                    status
+                )
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderEditFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        tracking_company = d.get("tracking_company", UNSET)
 
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tracking_number = d.get("tracking_number", UNSET)
 
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
-
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_tracking_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_url = _parse_tracking_url(d.pop("tracking_url", UNSET))
+        tracking_url = d.get("tracking_url", UNSET)
 
         order_edit_fields = cls(
-            additional_fields=additional_fields,
-            additional_information=additional_information,
-            shipment_status=shipment_status,
-            status=status,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            tracking_url=tracking_url,
+            additional_fields,
+            additional_information,
+            shipment_status,
+            status,
+            tracking_company,
+            tracking_number,
+            tracking_url,
         )
 
-        order_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_edit_fields
 
     @property
@@ -270,3 +196,19 @@ class OrderEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "additional_fields",
+        "additional_information",
+        "shipment_status",
+        "status",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+    }
+)
+
+from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

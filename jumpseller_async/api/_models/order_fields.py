@@ -2,31 +2,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.order_fields_shipment_status import (
+    _BY_VALUE as _by_value_order_fields_shipment_status,
+)
 from .._models.order_fields_shipment_status import OrderFieldsShipmentStatus
+from .._models.order_fields_shipment_status_enum import (
+    _BY_VALUE as _by_value_order_fields_shipment_status_enum,
+)
 from .._models.order_fields_shipment_status_enum import OrderFieldsShipmentStatusEnum
+from .._models.order_fields_shipping_option import (
+    _BY_VALUE as _by_value_order_fields_shipping_option,
+)
 from .._models.order_fields_shipping_option import OrderFieldsShippingOption
+from .._models.order_fields_status import _BY_VALUE as _by_value_order_fields_status
 from .._models.order_fields_status import OrderFieldsStatus
+from .._models.order_fields_status_enum import _BY_VALUE as _by_value_order_fields_status_enum
 from .._models.order_fields_status_enum import OrderFieldsStatusEnum
+from .._models.order_fields_status_name import _BY_VALUE as _by_value_order_fields_status_name
 from .._models.order_fields_status_name import OrderFieldsStatusName
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.billing_information_fields import BillingInformationFields
-    from .._models.order_additional_fields import OrderAdditionalFields
-    from .._models.order_billing_address import OrderBillingAddress
-    from .._models.order_fields_customer import OrderFieldsCustomer
-    from .._models.order_pickup_address import OrderPickupAddress
-    from .._models.order_product import OrderProduct
-    from .._models.order_shipping_address import OrderShippingAddress
-    from .._models.order_shipping_branch import OrderShippingBranch
-    from .._models.order_shipping_tax import OrderShippingTax
-    from .._models.traffic_source import TrafficSource
-
 
 T = TypeVar("T", bound="OrderFields")
 
@@ -145,17 +144,6 @@ class OrderFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.billing_information_fields import BillingInformationFields  # noqa: PLC0415
-        from .._models.order_additional_fields import OrderAdditionalFields  # noqa: PLC0415
-        from .._models.order_billing_address import OrderBillingAddress  # noqa: PLC0415
-        from .._models.order_fields_customer import OrderFieldsCustomer  # noqa: PLC0415
-        from .._models.order_pickup_address import OrderPickupAddress  # noqa: PLC0415
-        from .._models.order_product import OrderProduct  # noqa: PLC0415
-        from .._models.order_shipping_address import OrderShippingAddress  # noqa: PLC0415
-        from .._models.order_shipping_branch import OrderShippingBranch  # noqa: PLC0415
-        from .._models.order_shipping_tax import OrderShippingTax  # noqa: PLC0415
-        from .._models.traffic_source import TrafficSource  # noqa: PLC0415
-
         additional_fields: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.additional_fields, Unset):
             additional_fields = UNSET
@@ -631,746 +619,301 @@ class OrderFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.billing_information_fields import BillingInformationFields  # noqa: PLC0415
-        from .._models.order_additional_fields import OrderAdditionalFields  # noqa: PLC0415
-        from .._models.order_billing_address import OrderBillingAddress  # noqa: PLC0415
-        from .._models.order_fields_customer import OrderFieldsCustomer  # noqa: PLC0415
-        from .._models.order_pickup_address import OrderPickupAddress  # noqa: PLC0415
-        from .._models.order_product import OrderProduct  # noqa: PLC0415
-        from .._models.order_shipping_address import OrderShippingAddress  # noqa: PLC0415
-        from .._models.order_shipping_branch import OrderShippingBranch  # noqa: PLC0415
-        from .._models.order_shipping_tax import OrderShippingTax  # noqa: PLC0415
-        from .._models.traffic_source import TrafficSource  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_additional_fields(
-            data: object,
-        ) -> list[None | OrderAdditionalFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        additional_fields = d.get("additional_fields", UNSET)
+        if isinstance(additional_fields, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                additional_fields_type_0 = []
-                _additional_fields_type_0 = data
-                for additional_fields_type_0_item_data in _additional_fields_type_0:
-
-                    def _parse_additional_fields_type_0_item(
-                        data: object,
-                    ) -> None | OrderAdditionalFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in additional_fields:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            additional_fields_type_0_item_type_1 = OrderAdditionalFields.from_dict(
-                                data
-                            )
+                            _item0 = OrderAdditionalFields.from_dict(_item0)
 
-                            return additional_fields_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderAdditionalFields, data)
 
-                    additional_fields_type_0_item = _parse_additional_fields_type_0_item(
-                        additional_fields_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                additional_fields = _list0
 
-                    additional_fields_type_0.append(additional_fields_type_0_item)
-
-                return additional_fields_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderAdditionalFields] | None | Unset, data)
 
-        additional_fields = _parse_additional_fields(d.pop("additional_fields", UNSET))
+        additional_information = d.get("additional_information", UNSET)
 
-        def _parse_additional_information(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        additional_information = _parse_additional_information(
-            d.pop("additional_information", UNSET)
-        )
-
-        def _parse_billing_address(data: object) -> None | OrderBillingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        billing_address = d.get("billing_address", UNSET)
+        if isinstance(billing_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_address_type_1 = OrderBillingAddress.from_dict(data)
+                billing_address = OrderBillingAddress.from_dict(billing_address)
 
-                return billing_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderBillingAddress | Unset, data)
 
-        billing_address = _parse_billing_address(d.pop("billing_address", UNSET))
-
-        def _parse_billing_information(data: object) -> BillingInformationFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        billing_information = d.get("billing_information", UNSET)
+        if isinstance(billing_information, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                billing_information_type_1 = BillingInformationFields.from_dict(data)
+                billing_information = BillingInformationFields.from_dict(billing_information)
 
-                return billing_information_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BillingInformationFields | None | Unset, data)
 
-        billing_information = _parse_billing_information(d.pop("billing_information", UNSET))
+        checkout_url = d.get("checkout_url", UNSET)
 
-        def _parse_checkout_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        completed_at = d.get("completed_at", UNSET)
 
-        checkout_url = _parse_checkout_url(d.pop("checkout_url", UNSET))
+        coupons = d.get("coupons", UNSET)
 
-        def _parse_completed_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_at = d.get("created_at", UNSET)
 
-        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
+        currency = d.get("currency", UNSET)
 
-        def _parse_coupons(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        coupons = _parse_coupons(d.pop("coupons", UNSET))
-
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_customer(data: object) -> None | OrderFieldsCustomer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer = d.get("customer", UNSET)
+        if isinstance(customer, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_type_0 = OrderFieldsCustomer.from_dict(data)
+                customer = OrderFieldsCustomer.from_dict(customer)
 
-                return customer_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsCustomer | Unset, data)
 
-        customer = _parse_customer(d.pop("customer", UNSET))
+        discount = d.get("discount", UNSET)
 
-        def _parse_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        duplicate_url = d.get("duplicate_url", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
+        external_shipping_rate_description = d.get("external_shipping_rate_description", UNSET)
 
-        def _parse_duplicate_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        external_shipping_rate_id = d.get("external_shipping_rate_id", UNSET)
 
-        duplicate_url = _parse_duplicate_url(d.pop("duplicate_url", UNSET))
+        fulfillment_status = d.get("fulfillment_status", UNSET)
 
-        def _parse_external_shipping_rate_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        gift_cards_discount = d.get("gift_cards_discount", UNSET)
 
-        external_shipping_rate_description = _parse_external_shipping_rate_description(
-            d.pop("external_shipping_rate_description", UNSET)
-        )
+        id = d.get("id", UNSET)
 
-        def _parse_external_shipping_rate_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        payment_information = d.get("payment_information", UNSET)
 
-        external_shipping_rate_id = _parse_external_shipping_rate_id(
-            d.pop("external_shipping_rate_id", UNSET)
-        )
+        payment_method_name = d.get("payment_method_name", UNSET)
 
-        def _parse_fulfillment_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        payment_method_type = d.get("payment_method_type", UNSET)
 
-        fulfillment_status = _parse_fulfillment_status(d.pop("fulfillment_status", UNSET))
+        payment_notification_id = d.get("payment_notification_id", UNSET)
 
-        def _parse_gift_cards_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        gift_cards_discount = _parse_gift_cards_discount(d.pop("gift_cards_discount", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_payment_information(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_information = _parse_payment_information(d.pop("payment_information", UNSET))
-
-        def _parse_payment_method_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_method_name = _parse_payment_method_name(d.pop("payment_method_name", UNSET))
-
-        def _parse_payment_method_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_method_type = _parse_payment_method_type(d.pop("payment_method_type", UNSET))
-
-        def _parse_payment_notification_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_notification_id = _parse_payment_notification_id(
-            d.pop("payment_notification_id", UNSET)
-        )
-
-        def _parse_pickup_address(data: object) -> None | OrderPickupAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        pickup_address = d.get("pickup_address", UNSET)
+        if isinstance(pickup_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                pickup_address_type_1 = OrderPickupAddress.from_dict(data)
+                pickup_address = OrderPickupAddress.from_dict(pickup_address)
 
-                return pickup_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderPickupAddress | Unset, data)
 
-        pickup_address = _parse_pickup_address(d.pop("pickup_address", UNSET))
-
-        def _parse_products(data: object) -> list[None | OrderProduct] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        products = d.get("products", UNSET)
+        if isinstance(products, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                products_type_0 = []
-                _products_type_0 = data
-                for products_type_0_item_data in _products_type_0:
-
-                    def _parse_products_type_0_item(data: object) -> None | OrderProduct:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in products:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            products_type_0_item_type_1 = OrderProduct.from_dict(data)
+                            _item0 = OrderProduct.from_dict(_item0)
 
-                            return products_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderProduct, data)
 
-                    products_type_0_item = _parse_products_type_0_item(products_type_0_item_data)
+                    _list0.append(_item0)
+                products = _list0
 
-                    products_type_0.append(products_type_0_item)
-
-                return products_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderProduct] | None | Unset, data)
 
-        products = _parse_products(d.pop("products", UNSET))
+        promotions = d.get("promotions", UNSET)
 
-        def _parse_promotions(data: object) -> list[Any] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        recovered_from = d.get("recovered_from", UNSET)
+
+        recovery_url = d.get("recovery_url", UNSET)
+
+        review_url = d.get("review_url", UNSET)
+
+        same_day_delivery = d.get("same_day_delivery", UNSET)
+
+        shipment_status = d.get("shipment_status", UNSET)
+        if isinstance(shipment_status, str):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                promotions_type_0 = cast(list[Any], data)
+                shipment_status = _by_value_order_fields_shipment_status.get(
+                    shipment_status
+                ) or OrderFieldsShipmentStatus(shipment_status)
 
-                return promotions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Any] | None | Unset, data)
 
-        promotions = _parse_promotions(d.pop("promotions", UNSET))
-
-        def _parse_recovered_from(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recovered_from = _parse_recovered_from(d.pop("recovered_from", UNSET))
-
-        def _parse_recovery_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recovery_url = _parse_recovery_url(d.pop("recovery_url", UNSET))
-
-        def _parse_review_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        review_url = _parse_review_url(d.pop("review_url", UNSET))
-
-        def _parse_same_day_delivery(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        same_day_delivery = _parse_same_day_delivery(d.pop("same_day_delivery", UNSET))
-
-        def _parse_shipment_status(data: object) -> None | OrderFieldsShipmentStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipment_status_enum = d.get("shipment_status_enum", UNSET)
+        if isinstance(shipment_status_enum, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_shipment_status = OrderFieldsShipmentStatus(data)
+                shipment_status_enum = _by_value_order_fields_shipment_status_enum.get(
+                    shipment_status_enum
+                ) or OrderFieldsShipmentStatusEnum(shipment_status_enum)
 
-                return shipment_status_shipment_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsShipmentStatus | Unset, data)
 
-        shipment_status = _parse_shipment_status(d.pop("shipment_status", UNSET))
+        shipping = d.get("shipping", UNSET)
 
-        def _parse_shipment_status_enum(
-            data: object,
-        ) -> None | OrderFieldsShipmentStatusEnum | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_address = d.get("shipping_address", UNSET)
+        if isinstance(shipping_address, dict):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipment_status_enum_shipment_status_enum = OrderFieldsShipmentStatusEnum(data)
+                shipping_address = OrderShippingAddress.from_dict(shipping_address)
 
-                return shipment_status_enum_shipment_status_enum
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsShipmentStatusEnum | Unset, data)
 
-        shipment_status_enum = _parse_shipment_status_enum(d.pop("shipment_status_enum", UNSET))
-
-        def _parse_shipping(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        shipping = _parse_shipping(d.pop("shipping", UNSET))
-
-        def _parse_shipping_address(data: object) -> None | OrderShippingAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_branch = d.get("shipping_branch", UNSET)
+        if isinstance(shipping_branch, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_address_type_1 = OrderShippingAddress.from_dict(data)
+                shipping_branch = OrderShippingBranch.from_dict(shipping_branch)
 
-                return shipping_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderShippingAddress | Unset, data)
 
-        shipping_address = _parse_shipping_address(d.pop("shipping_address", UNSET))
+        shipping_discount = d.get("shipping_discount", UNSET)
 
-        def _parse_shipping_branch(data: object) -> None | OrderShippingBranch | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_method_id = d.get("shipping_method_id", UNSET)
+
+        shipping_method_name = d.get("shipping_method_name", UNSET)
+
+        shipping_option = d.get("shipping_option", UNSET)
+        if isinstance(shipping_option, str):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_branch_type_1 = OrderShippingBranch.from_dict(data)
+                shipping_option = _by_value_order_fields_shipping_option.get(
+                    shipping_option
+                ) or OrderFieldsShippingOption(shipping_option)
 
-                return shipping_branch_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderShippingBranch | Unset, data)
 
-        shipping_branch = _parse_shipping_branch(d.pop("shipping_branch", UNSET))
+        shipping_required = d.get("shipping_required", UNSET)
 
-        def _parse_shipping_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        shipping_service_id = d.get("shipping_service_id", UNSET)
 
-        shipping_discount = _parse_shipping_discount(d.pop("shipping_discount", UNSET))
+        shipping_tax = d.get("shipping_tax", UNSET)
 
-        def _parse_shipping_method_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        shipping_method_id = _parse_shipping_method_id(d.pop("shipping_method_id", UNSET))
-
-        def _parse_shipping_method_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        shipping_method_name = _parse_shipping_method_name(d.pop("shipping_method_name", UNSET))
-
-        def _parse_shipping_option(data: object) -> None | OrderFieldsShippingOption | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        shipping_taxes = d.get("shipping_taxes", UNSET)
+        if isinstance(shipping_taxes, list):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                shipping_option_shipping_option = OrderFieldsShippingOption(data)
-
-                return shipping_option_shipping_option
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | OrderFieldsShippingOption | Unset, data)
-
-        shipping_option = _parse_shipping_option(d.pop("shipping_option", UNSET))
-
-        def _parse_shipping_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping_required = _parse_shipping_required(d.pop("shipping_required", UNSET))
-
-        def _parse_shipping_service_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        shipping_service_id = _parse_shipping_service_id(d.pop("shipping_service_id", UNSET))
-
-        def _parse_shipping_tax(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        shipping_tax = _parse_shipping_tax(d.pop("shipping_tax", UNSET))
-
-        def _parse_shipping_taxes(data: object) -> list[None | OrderShippingTax] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shipping_taxes_type_0 = []
-                _shipping_taxes_type_0 = data
-                for shipping_taxes_type_0_item_data in _shipping_taxes_type_0:
-
-                    def _parse_shipping_taxes_type_0_item(data: object) -> None | OrderShippingTax:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in shipping_taxes:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            shipping_taxes_type_0_item_type_1 = OrderShippingTax.from_dict(data)
+                            _item0 = OrderShippingTax.from_dict(_item0)
 
-                            return shipping_taxes_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderShippingTax, data)
 
-                    shipping_taxes_type_0_item = _parse_shipping_taxes_type_0_item(
-                        shipping_taxes_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                shipping_taxes = _list0
 
-                    shipping_taxes_type_0.append(shipping_taxes_type_0_item)
-
-                return shipping_taxes_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderShippingTax] | None | Unset, data)
 
-        shipping_taxes = _parse_shipping_taxes(d.pop("shipping_taxes", UNSET))
-
-        def _parse_source(data: object) -> None | TrafficSource | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        source = d.get("source", UNSET)
+        if isinstance(source, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                source_type_1 = TrafficSource.from_dict(data)
+                source = TrafficSource.from_dict(source)
 
-                return source_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TrafficSource | Unset, data)
 
-        source = _parse_source(d.pop("source", UNSET))
-
-        def _parse_status(data: object) -> None | OrderFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = OrderFieldsStatus(data)
+                status = _by_value_order_fields_status.get(status) or OrderFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_status_enum(data: object) -> None | OrderFieldsStatusEnum | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status_enum = d.get("status_enum", UNSET)
+        if isinstance(status_enum, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_enum_status_enum = OrderFieldsStatusEnum(data)
+                status_enum = _by_value_order_fields_status_enum.get(
+                    status_enum
+                ) or OrderFieldsStatusEnum(status_enum)
 
-                return status_enum_status_enum
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsStatusEnum | Unset, data)
 
-        status_enum = _parse_status_enum(d.pop("status_enum", UNSET))
-
-        def _parse_status_name(data: object) -> None | OrderFieldsStatusName | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status_name = d.get("status_name", UNSET)
+        if isinstance(status_name, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_name_status_name = OrderFieldsStatusName(data)
+                status_name = _by_value_order_fields_status_name.get(
+                    status_name
+                ) or OrderFieldsStatusName(status_name)
 
-                return status_name_status_name
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderFieldsStatusName | Unset, data)
 
-        status_name = _parse_status_name(d.pop("status_name", UNSET))
+        subtotal = d.get("subtotal", UNSET)
 
-        def _parse_subtotal(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        tax = d.get("tax", UNSET)
 
-        subtotal = _parse_subtotal(d.pop("subtotal", UNSET))
+        total = d.get("total", UNSET)
 
-        def _parse_tax(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        tracking_company = d.get("tracking_company", UNSET)
 
-        tax = _parse_tax(d.pop("tax", UNSET))
+        tracking_number = d.get("tracking_number", UNSET)
 
-        def _parse_total(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
-
-        def _parse_tracking_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_company = _parse_tracking_company(d.pop("tracking_company", UNSET))
-
-        def _parse_tracking_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_number = _parse_tracking_number(d.pop("tracking_number", UNSET))
-
-        def _parse_tracking_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tracking_url = _parse_tracking_url(d.pop("tracking_url", UNSET))
+        tracking_url = d.get("tracking_url", UNSET)
 
         order_fields = cls(
-            additional_fields=additional_fields,
-            additional_information=additional_information,
-            billing_address=billing_address,
-            billing_information=billing_information,
-            checkout_url=checkout_url,
-            completed_at=completed_at,
-            coupons=coupons,
-            created_at=created_at,
-            currency=currency,
-            customer=customer,
-            discount=discount,
-            duplicate_url=duplicate_url,
-            external_shipping_rate_description=external_shipping_rate_description,
-            external_shipping_rate_id=external_shipping_rate_id,
-            fulfillment_status=fulfillment_status,
-            gift_cards_discount=gift_cards_discount,
-            id=id,
-            payment_information=payment_information,
-            payment_method_name=payment_method_name,
-            payment_method_type=payment_method_type,
-            payment_notification_id=payment_notification_id,
-            pickup_address=pickup_address,
-            products=products,
-            promotions=promotions,
-            recovered_from=recovered_from,
-            recovery_url=recovery_url,
-            review_url=review_url,
-            same_day_delivery=same_day_delivery,
-            shipment_status=shipment_status,
-            shipment_status_enum=shipment_status_enum,
-            shipping=shipping,
-            shipping_address=shipping_address,
-            shipping_branch=shipping_branch,
-            shipping_discount=shipping_discount,
-            shipping_method_id=shipping_method_id,
-            shipping_method_name=shipping_method_name,
-            shipping_option=shipping_option,
-            shipping_required=shipping_required,
-            shipping_service_id=shipping_service_id,
-            shipping_tax=shipping_tax,
-            shipping_taxes=shipping_taxes,
-            source=source,
-            status=status,
-            status_enum=status_enum,
-            status_name=status_name,
-            subtotal=subtotal,
-            tax=tax,
-            total=total,
-            tracking_company=tracking_company,
-            tracking_number=tracking_number,
-            tracking_url=tracking_url,
+            additional_fields,
+            additional_information,
+            billing_address,
+            billing_information,
+            checkout_url,
+            completed_at,
+            coupons,
+            created_at,
+            currency,
+            customer,
+            discount,
+            duplicate_url,
+            external_shipping_rate_description,
+            external_shipping_rate_id,
+            fulfillment_status,
+            gift_cards_discount,
+            id,
+            payment_information,
+            payment_method_name,
+            payment_method_type,
+            payment_notification_id,
+            pickup_address,
+            products,
+            promotions,
+            recovered_from,
+            recovery_url,
+            review_url,
+            same_day_delivery,
+            shipment_status,
+            shipment_status_enum,
+            shipping,
+            shipping_address,
+            shipping_branch,
+            shipping_discount,
+            shipping_method_id,
+            shipping_method_name,
+            shipping_option,
+            shipping_required,
+            shipping_service_id,
+            shipping_tax,
+            shipping_taxes,
+            source,
+            status,
+            status_enum,
+            status_name,
+            subtotal,
+            tax,
+            total,
+            tracking_company,
+            tracking_number,
+            tracking_url,
         )
 
-        order_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_fields
 
     @property
@@ -1388,3 +931,72 @@ class OrderFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "additional_fields",
+        "additional_information",
+        "billing_address",
+        "billing_information",
+        "checkout_url",
+        "completed_at",
+        "coupons",
+        "created_at",
+        "currency",
+        "customer",
+        "discount",
+        "duplicate_url",
+        "external_shipping_rate_description",
+        "external_shipping_rate_id",
+        "fulfillment_status",
+        "gift_cards_discount",
+        "id",
+        "payment_information",
+        "payment_method_name",
+        "payment_method_type",
+        "payment_notification_id",
+        "pickup_address",
+        "products",
+        "promotions",
+        "recovered_from",
+        "recovery_url",
+        "review_url",
+        "same_day_delivery",
+        "shipment_status",
+        "shipment_status_enum",
+        "shipping",
+        "shipping_address",
+        "shipping_branch",
+        "shipping_discount",
+        "shipping_method_id",
+        "shipping_method_name",
+        "shipping_option",
+        "shipping_required",
+        "shipping_service_id",
+        "shipping_tax",
+        "shipping_taxes",
+        "source",
+        "status",
+        "status_enum",
+        "status_name",
+        "subtotal",
+        "tax",
+        "total",
+        "tracking_company",
+        "tracking_number",
+        "tracking_url",
+    }
+)
+
+from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
+from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402
+from .._models.order_billing_address import OrderBillingAddress  # noqa: E402
+from .._models.order_fields_customer import OrderFieldsCustomer  # noqa: E402
+from .._models.order_pickup_address import OrderPickupAddress  # noqa: E402
+from .._models.order_product import OrderProduct  # noqa: E402
+from .._models.order_shipping_address import OrderShippingAddress  # noqa: E402
+from .._models.order_shipping_branch import OrderShippingBranch  # noqa: E402
+from .._models.order_shipping_tax import OrderShippingTax  # noqa: E402
+from .._models.traffic_source import TrafficSource  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -90,72 +90,32 @@ class OrderFieldsCustomer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        fullname = d.get("fullname", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_fullname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ip = d.get("ip", UNSET)
 
-        fullname = _parse_fullname(d.pop("fullname", UNSET))
+        phone = d.get("phone", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip = _parse_ip(d.pop("ip", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-
-        def _parse_phone_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_prefix = _parse_phone_prefix(d.pop("phone_prefix", UNSET))
+        phone_prefix = d.get("phone_prefix", UNSET)
 
         order_fields_customer = cls(
-            email=email,
-            fullname=fullname,
-            id=id,
-            ip=ip,
-            phone=phone,
-            phone_prefix=phone_prefix,
+            email,
+            fullname,
+            id,
+            ip,
+            phone,
+            phone_prefix,
         )
 
-        order_fields_customer.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_fields_customer.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_fields_customer
 
     @property
@@ -173,3 +133,16 @@ class OrderFieldsCustomer:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "email",
+        "fullname",
+        "id",
+        "ip",
+        "phone",
+        "phone_prefix",
+    }
+)

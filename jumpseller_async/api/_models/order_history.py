@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order_history_fields import OrderHistoryFields
-
 
 T = TypeVar("T", bound="OrderHistory")
 
@@ -27,8 +23,6 @@ class OrderHistory:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order_history_fields import OrderHistoryFields  # noqa: PLC0415
-
         order_history: dict[str, Any] | None | Unset
         if isinstance(self.order_history, Unset):
             order_history = UNSET
@@ -47,32 +41,21 @@ class OrderHistory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order_history_fields import OrderHistoryFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_order_history(data: object) -> None | OrderHistoryFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        order_history = d.get("order_history", UNSET)
+        if isinstance(order_history, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                order_history_type_1 = OrderHistoryFields.from_dict(data)
+                order_history = OrderHistoryFields.from_dict(order_history)
 
-                return order_history_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderHistoryFields | Unset, data)
-
-        order_history = _parse_order_history(d.pop("order_history", UNSET))
 
         order_history = cls(
-            order_history=order_history,
+            order_history,
         )
 
-        order_history.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_history
 
     @property
@@ -90,3 +73,13 @@ class OrderHistory:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "order_history",
+    }
+)
+
+from .._models.order_history_fields import OrderHistoryFields  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0
-
 
 T = TypeVar("T", bound="OrderHistoryEditFields")
 
@@ -29,8 +25,6 @@ class OrderHistoryEditFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0  # noqa: PLC0415
-
         log: dict[str, Any] | None | Unset
         if isinstance(self.log, Unset):
             log = UNSET
@@ -57,42 +51,26 @@ class OrderHistoryEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_log(data: object) -> None | OrderHistoryEditFieldsLogType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        log = d.get("log", UNSET)
+        if isinstance(log, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                log_type_0 = OrderHistoryEditFieldsLogType0.from_dict(data)
+                log = OrderHistoryEditFieldsLogType0.from_dict(log)
 
-                return log_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | OrderHistoryEditFieldsLogType0 | Unset, data)
 
-        log = _parse_log(d.pop("log", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
+        message = d.get("message", UNSET)
 
         order_history_edit_fields = cls(
-            log=log,
-            message=message,
+            log,
+            message,
         )
 
-        order_history_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_history_edit_fields
 
     @property
@@ -110,3 +88,14 @@ class OrderHistoryEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "log",
+        "message",
+    }
+)
+
+from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0  # noqa: E402

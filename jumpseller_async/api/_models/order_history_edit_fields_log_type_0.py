@@ -25,10 +25,13 @@ class OrderHistoryEditFieldsLogType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
         order_history_edit_fields_log_type_0 = cls()
 
-        order_history_edit_fields_log_type_0.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_history_edit_fields_log_type_0.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_history_edit_fields_log_type_0
 
     @property
@@ -46,3 +49,7 @@ class OrderHistoryEditFieldsLogType0:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset({})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -160,142 +160,53 @@ class OrderPickupAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        complement = d.get("complement", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        country_code = d.get("country_code", UNSET)
 
-        def _parse_complement(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        municipality = d.get("municipality", UNSET)
 
-        complement = _parse_complement(d.pop("complement", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        pickup_place_name = d.get("pickup_place_name", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        postal = d.get("postal", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        region = d.get("region", UNSET)
 
-        country_code = _parse_country_code(d.pop("country_code", UNSET))
+        region_code = d.get("region_code", UNSET)
 
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        street_number = d.get("street_number", UNSET)
 
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_pickup_place_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pickup_place_name = _parse_pickup_place_name(d.pop("pickup_place_name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_region_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region_code = _parse_region_code(d.pop("region_code", UNSET))
-
-        def _parse_street_number(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        street_number = _parse_street_number(d.pop("street_number", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
+        surname = d.get("surname", UNSET)
 
         order_pickup_address = cls(
-            address=address,
-            city=city,
-            complement=complement,
-            country=country,
-            country_code=country_code,
-            municipality=municipality,
-            name=name,
-            pickup_place_name=pickup_place_name,
-            postal=postal,
-            region=region,
-            region_code=region_code,
-            street_number=street_number,
-            surname=surname,
+            address,
+            city,
+            complement,
+            country,
+            country_code,
+            municipality,
+            name,
+            pickup_place_name,
+            postal,
+            region,
+            region_code,
+            street_number,
+            surname,
         )
 
-        order_pickup_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_pickup_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_pickup_address
 
     @property
@@ -313,3 +224,23 @@ class OrderPickupAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "complement",
+        "country",
+        "country_code",
+        "municipality",
+        "name",
+        "pickup_place_name",
+        "postal",
+        "region",
+        "region_code",
+        "street_number",
+        "surname",
+    }
+)

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order_product_stock_locations import OrderProductStockLocations
-    from .._models.order_product_tax import OrderProductTax
-
 
 T = TypeVar("T", bound="OrderProduct")
 
@@ -48,9 +43,6 @@ class OrderProduct:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: PLC0415
-        from .._models.order_product_tax import OrderProductTax  # noqa: PLC0415
-
         discount: float | None | Unset
         if isinstance(self.discount, Unset):
             discount = UNSET
@@ -167,187 +159,77 @@ class OrderProduct:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: PLC0415
-        from .._models.order_product_tax import OrderProductTax  # noqa: PLC0415
+        d = src_dict
+        discount = d.get("discount", UNSET)
 
-        d = dict(src_dict)
+        id = d.get("id", UNSET)
 
-        def _parse_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        image = d.get("image", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        price = d.get("price", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        qty = d.get("qty", UNSET)
 
-        def _parse_image(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sku = d.get("sku", UNSET)
 
-        image = _parse_image(d.pop("image", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_qty(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        qty = _parse_qty(d.pop("qty", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_stock_locations(
-            data: object,
-        ) -> list[None | OrderProductStockLocations] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        stock_locations = d.get("stock_locations", UNSET)
+        if isinstance(stock_locations, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                stock_locations_type_0 = []
-                _stock_locations_type_0 = data
-                for stock_locations_type_0_item_data in _stock_locations_type_0:
-
-                    def _parse_stock_locations_type_0_item(
-                        data: object,
-                    ) -> None | OrderProductStockLocations:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in stock_locations:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            stock_locations_type_0_item_type_1 = (
-                                OrderProductStockLocations.from_dict(data)
-                            )
+                            _item0 = OrderProductStockLocations.from_dict(_item0)
 
-                            return stock_locations_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderProductStockLocations, data)
 
-                    stock_locations_type_0_item = _parse_stock_locations_type_0_item(
-                        stock_locations_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                stock_locations = _list0
 
-                    stock_locations_type_0.append(stock_locations_type_0_item)
-
-                return stock_locations_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderProductStockLocations] | None | Unset, data)
 
-        stock_locations = _parse_stock_locations(d.pop("stock_locations", UNSET))
-
-        def _parse_taxes(data: object) -> list[None | OrderProductTax] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        taxes = d.get("taxes", UNSET)
+        if isinstance(taxes, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                taxes_type_0 = []
-                _taxes_type_0 = data
-                for taxes_type_0_item_data in _taxes_type_0:
-
-                    def _parse_taxes_type_0_item(data: object) -> None | OrderProductTax:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in taxes:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            taxes_type_0_item_type_1 = OrderProductTax.from_dict(data)
+                            _item0 = OrderProductTax.from_dict(_item0)
 
-                            return taxes_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrderProductTax, data)
 
-                    taxes_type_0_item = _parse_taxes_type_0_item(taxes_type_0_item_data)
+                    _list0.append(_item0)
+                taxes = _list0
 
-                    taxes_type_0.append(taxes_type_0_item)
-
-                return taxes_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrderProductTax] | None | Unset, data)
 
-        taxes = _parse_taxes(d.pop("taxes", UNSET))
+        variant_id = d.get("variant_id", UNSET)
 
-        def _parse_variant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        variant_id = _parse_variant_id(d.pop("variant_id", UNSET))
-
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
+        weight = d.get("weight", UNSET)
 
         order_product = cls(
-            discount=discount,
-            id=id,
-            image=image,
-            name=name,
-            price=price,
-            qty=qty,
-            sku=sku,
-            stock_locations=stock_locations,
-            taxes=taxes,
-            variant_id=variant_id,
-            weight=weight,
+            discount,
+            id,
+            image,
+            name,
+            price,
+            qty,
+            sku,
+            stock_locations,
+            taxes,
+            variant_id,
+            weight,
         )
 
-        order_product.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product
 
     @property
@@ -365,3 +247,24 @@ class OrderProduct:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "discount",
+        "id",
+        "image",
+        "name",
+        "price",
+        "qty",
+        "sku",
+        "stock_locations",
+        "taxes",
+        "variant_id",
+        "weight",
+    }
+)
+
+from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: E402
+from .._models.order_product_tax import OrderProductTax  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,62 +79,29 @@ class OrderProductOrderCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        discount = d.get("discount", UNSET)
 
-        def _parse_discount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
+        price = d.get("price", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        qty = d.get("qty", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_qty(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        qty = _parse_qty(d.pop("qty", UNSET))
-
-        def _parse_variant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        variant_id = _parse_variant_id(d.pop("variant_id", UNSET))
+        variant_id = d.get("variant_id", UNSET)
 
         order_product_order_create = cls(
-            discount=discount,
-            id=id,
-            price=price,
-            qty=qty,
-            variant_id=variant_id,
+            discount,
+            id,
+            price,
+            qty,
+            variant_id,
         )
 
-        order_product_order_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product_order_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_product_order_create
 
     @property
@@ -152,3 +119,15 @@ class OrderProductOrderCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "discount",
+        "id",
+        "price",
+        "qty",
+        "variant_id",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class OrderProductStockLocations:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        location_id = d.get("location_id", UNSET)
 
-        def _parse_location_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        location_id = _parse_location_id(d.pop("location_id", UNSET))
-
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock = _parse_stock(d.pop("stock", UNSET))
+        stock = d.get("stock", UNSET)
 
         order_product_stock_locations = cls(
-            location_id=location_id,
-            stock=stock,
+            location_id,
+            stock,
         )
 
-        order_product_stock_locations.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product_stock_locations.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_product_stock_locations
 
     @property
@@ -92,3 +80,12 @@ class OrderProductStockLocations:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "location_id",
+        "stock",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,62 +79,27 @@ class OrderProductTax:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        fixed = d.get("fixed", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        rate = d.get("rate", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_rate(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_tax_on_product_price(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_on_product_price = _parse_tax_on_product_price(d.pop("tax_on_product_price", UNSET))
+        tax_on_product_price = d.get("tax_on_product_price", UNSET)
 
         order_product_tax = cls(
-            fixed=fixed,
-            id=id,
-            name=name,
-            rate=rate,
-            tax_on_product_price=tax_on_product_price,
+            fixed,
+            id,
+            name,
+            rate,
+            tax_on_product_price,
         )
 
-        order_product_tax.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_product_tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product_tax
 
     @property
@@ -152,3 +117,15 @@ class OrderProductTax:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "fixed",
+        "id",
+        "name",
+        "rate",
+        "tax_on_product_price",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -192,172 +192,62 @@ class OrderShippingAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        complement = d.get("complement", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        country_code = d.get("country_code", UNSET)
 
-        def _parse_complement(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country_name = d.get("country_name", UNSET)
 
-        complement = _parse_complement(d.pop("complement", UNSET))
+        latitude = d.get("latitude", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        longitude = d.get("longitude", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        municipality = d.get("municipality", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        country_code = _parse_country_code(d.pop("country_code", UNSET))
+        neighbourhood = d.get("neighbourhood", UNSET)
 
-        def _parse_country_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        postal = d.get("postal", UNSET)
 
-        country_name = _parse_country_name(d.pop("country_name", UNSET))
+        region = d.get("region", UNSET)
 
-        def _parse_latitude(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        region_code = d.get("region_code", UNSET)
 
-        latitude = _parse_latitude(d.pop("latitude", UNSET))
+        street_number = d.get("street_number", UNSET)
 
-        def _parse_longitude(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        longitude = _parse_longitude(d.pop("longitude", UNSET))
-
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_neighbourhood(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        neighbourhood = _parse_neighbourhood(d.pop("neighbourhood", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_region_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region_code = _parse_region_code(d.pop("region_code", UNSET))
-
-        def _parse_street_number(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        street_number = _parse_street_number(d.pop("street_number", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
+        surname = d.get("surname", UNSET)
 
         order_shipping_address = cls(
-            address=address,
-            city=city,
-            complement=complement,
-            country=country,
-            country_code=country_code,
-            country_name=country_name,
-            latitude=latitude,
-            longitude=longitude,
-            municipality=municipality,
-            name=name,
-            neighbourhood=neighbourhood,
-            postal=postal,
-            region=region,
-            region_code=region_code,
-            street_number=street_number,
-            surname=surname,
+            address,
+            city,
+            complement,
+            country,
+            country_code,
+            country_name,
+            latitude,
+            longitude,
+            municipality,
+            name,
+            neighbourhood,
+            postal,
+            region,
+            region_code,
+            street_number,
+            surname,
         )
 
-        order_shipping_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_shipping_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_shipping_address
 
     @property
@@ -375,3 +265,26 @@ class OrderShippingAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "complement",
+        "country",
+        "country_code",
+        "country_name",
+        "latitude",
+        "longitude",
+        "municipality",
+        "name",
+        "neighbourhood",
+        "postal",
+        "region",
+        "region_code",
+        "street_number",
+        "surname",
+    }
+)

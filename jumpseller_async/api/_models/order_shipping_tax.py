@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -99,82 +99,35 @@ class OrderShippingTax:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        country = d.get("country", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        fixed = d.get("fixed", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
+        rate = d.get("rate", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        region = d.get("region", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_rate(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        rate = _parse_rate(d.pop("rate", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_tax_on_shipping_price(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tax_on_shipping_price = _parse_tax_on_shipping_price(d.pop("tax_on_shipping_price", UNSET))
+        tax_on_shipping_price = d.get("tax_on_shipping_price", UNSET)
 
         order_shipping_tax = cls(
-            country=country,
-            fixed=fixed,
-            id=id,
-            name=name,
-            rate=rate,
-            region=region,
-            tax_on_shipping_price=tax_on_shipping_price,
+            country,
+            fixed,
+            id,
+            name,
+            rate,
+            region,
+            tax_on_shipping_price,
         )
 
-        order_shipping_tax.additional_properties = d
+        if not d.keys() <= _KEYS:
+            order_shipping_tax.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return order_shipping_tax
 
     @property
@@ -192,3 +145,17 @@ class OrderShippingTax:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "country",
+        "fixed",
+        "id",
+        "name",
+        "rate",
+        "region",
+        "tax_on_shipping_price",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,72 +89,30 @@ class OrdersData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        average = d.get("average", UNSET)
 
-        def _parse_average(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        count = d.get("count", UNSET)
 
-        average = _parse_average(d.pop("average", UNSET))
+        date = d.get("date", UNSET)
 
-        def _parse_count(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        paid = d.get("paid", UNSET)
 
-        count = _parse_count(d.pop("count", UNSET))
+        pending = d.get("pending", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        date = _parse_date(d.pop("date", UNSET))
-
-        def _parse_paid(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        paid = _parse_paid(d.pop("paid", UNSET))
-
-        def _parse_pending(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        pending = _parse_pending(d.pop("pending", UNSET))
-
-        def _parse_total(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
+        total = d.get("total", UNSET)
 
         orders_data = cls(
-            average=average,
-            count=count,
-            date=date,
-            paid=paid,
-            pending=pending,
-            total=total,
+            average,
+            count,
+            date,
+            paid,
+            pending,
+            total,
         )
 
-        orders_data.additional_properties = d
+        if not d.keys() <= _KEYS:
+            orders_data.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return orders_data
 
     @property
@@ -172,3 +130,16 @@ class OrdersData:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "average",
+        "count",
+        "date",
+        "paid",
+        "pending",
+        "total",
+    }
+)

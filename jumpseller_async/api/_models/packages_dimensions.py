@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,26 @@ class PackagesDimensions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        height = d.get("height", UNSET)
 
-        def _parse_height(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        length = d.get("length", UNSET)
 
-        height = _parse_height(d.pop("height", UNSET))
+        weight = d.get("weight", UNSET)
 
-        def _parse_length(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        length = _parse_length(d.pop("length", UNSET))
-
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_width(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        width = _parse_width(d.pop("width", UNSET))
+        width = d.get("width", UNSET)
 
         packages_dimensions = cls(
-            height=height,
-            length=length,
-            weight=weight,
-            width=width,
+            height,
+            length,
+            weight,
+            width,
         )
 
-        packages_dimensions.additional_properties = d
+        if not d.keys() <= _KEYS:
+            packages_dimensions.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return packages_dimensions
 
     @property
@@ -132,3 +106,14 @@ class PackagesDimensions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "height",
+        "length",
+        "weight",
+        "width",
+    }
+)

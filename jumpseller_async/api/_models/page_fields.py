@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.page_fields_status import _BY_VALUE as _by_value_page_fields_status
 from .._models.page_fields_status import PageFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.page_category import PageCategory
-    from .._models.page_fields_image import PageFieldsImage
-    from .._models.page_template import PageTemplate
-
 
 T = TypeVar("T", bound="PageFields")
 
@@ -50,10 +45,6 @@ class PageFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.page_category import PageCategory  # noqa: PLC0415
-        from .._models.page_fields_image import PageFieldsImage  # noqa: PLC0415
-        from .._models.page_template import PageTemplate  # noqa: PLC0415
-
         body: None | str | Unset
         if isinstance(self.body, Unset):
             body = UNSET
@@ -166,179 +157,79 @@ class PageFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.page_category import PageCategory  # noqa: PLC0415
-        from .._models.page_fields_image import PageFieldsImage  # noqa: PLC0415
-        from .._models.page_template import PageTemplate  # noqa: PLC0415
+        d = src_dict
+        body = d.get("body", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_body(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        body = _parse_body(d.pop("body", UNSET))
-
-        def _parse_categories(data: object) -> list[None | PageCategory] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.get("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> None | PageCategory:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = PageCategory.from_dict(data)
+                            _item0 = PageCategory.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | PageCategory, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | PageCategory] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_image(data: object) -> None | PageFieldsImage | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        image = d.get("image", UNSET)
+        if isinstance(image, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_0 = PageFieldsImage.from_dict(data)
+                image = PageFieldsImage.from_dict(image)
 
-                return image_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PageFieldsImage | Unset, data)
 
-        image = _parse_image(d.pop("image", UNSET))
+        legal = d.get("legal", UNSET)
 
-        def _parse_legal(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        meta_description = d.get("meta_description", UNSET)
 
-        legal = _parse_legal(d.pop("legal", UNSET))
+        page_title = d.get("page_title", UNSET)
 
-        def _parse_meta_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        permalink = d.get("permalink", UNSET)
 
-        meta_description = _parse_meta_description(d.pop("meta_description", UNSET))
-
-        def _parse_page_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        page_title = _parse_page_title(d.pop("page_title", UNSET))
-
-        def _parse_permalink(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        permalink = _parse_permalink(d.pop("permalink", UNSET))
-
-        def _parse_status(data: object) -> None | PageFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = PageFieldsStatus(data)
+                status = _by_value_page_fields_status.get(status) or PageFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PageFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_template(data: object) -> None | PageTemplate | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        template = d.get("template", UNSET)
+        if isinstance(template, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                template_type_1 = PageTemplate.from_dict(data)
+                template = PageTemplate.from_dict(template)
 
-                return template_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PageTemplate | Unset, data)
 
-        template = _parse_template(d.pop("template", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
+        title = d.get("title", UNSET)
 
         page_fields = cls(
-            body=body,
-            categories=categories,
-            id=id,
-            image=image,
-            legal=legal,
-            meta_description=meta_description,
-            page_title=page_title,
-            permalink=permalink,
-            status=status,
-            template=template,
-            title=title,
+            body,
+            categories,
+            id,
+            image,
+            legal,
+            meta_description,
+            page_title,
+            permalink,
+            status,
+            template,
+            title,
         )
 
-        page_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_fields
 
     @property
@@ -356,3 +247,25 @@ class PageFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "body",
+        "categories",
+        "id",
+        "image",
+        "legal",
+        "meta_description",
+        "page_title",
+        "permalink",
+        "status",
+        "template",
+        "title",
+    }
+)
+
+from .._models.page_category import PageCategory  # noqa: E402
+from .._models.page_fields_image import PageFieldsImage  # noqa: E402
+from .._models.page_template import PageTemplate  # noqa: E402

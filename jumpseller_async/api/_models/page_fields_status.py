@@ -22,3 +22,8 @@ class PageFieldsStatus(str, Enum):
         member._name_ = value
         member._value_ = value
         return member
+
+
+# Value -> member for the generated parsers (a dict lookup instead of the class call); values not
+# listed here still go through the class call and its open `_missing_`.
+_BY_VALUE: dict[str, PageFieldsStatus] = {member.value: member for member in PageFieldsStatus}

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.page_image_edit_fields import PageImageEditFields
-
 
 T = TypeVar("T", bound="PageImageEdit")
 
@@ -27,8 +23,6 @@ class PageImageEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.page_image_edit_fields import PageImageEditFields  # noqa: PLC0415
-
         image: dict[str, Any] | None | Unset
         if isinstance(self.image, Unset):
             image = UNSET
@@ -47,32 +41,21 @@ class PageImageEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.page_image_edit_fields import PageImageEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_image(data: object) -> None | PageImageEditFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        image = d.get("image", UNSET)
+        if isinstance(image, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_1 = PageImageEditFields.from_dict(data)
+                image = PageImageEditFields.from_dict(image)
 
-                return image_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PageImageEditFields | Unset, data)
-
-        image = _parse_image(d.pop("image", UNSET))
 
         page_image_edit = cls(
-            image=image,
+            image,
         )
 
-        page_image_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_image_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_image_edit
 
     @property
@@ -90,3 +73,13 @@ class PageImageEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "image",
+    }
+)
+
+from .._models.page_image_edit_fields import PageImageEditFields  # noqa: E402

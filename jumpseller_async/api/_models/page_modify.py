@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.page_modify_fields import PageModifyFields
-
 
 T = TypeVar("T", bound="PageModify")
 
@@ -27,8 +23,6 @@ class PageModify:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.page_modify_fields import PageModifyFields  # noqa: PLC0415
-
         page: dict[str, Any] | None | Unset
         if isinstance(self.page, Unset):
             page = UNSET
@@ -47,32 +41,21 @@ class PageModify:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.page_modify_fields import PageModifyFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_page(data: object) -> None | PageModifyFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        page = d.get("page", UNSET)
+        if isinstance(page, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                page_type_1 = PageModifyFields.from_dict(data)
+                page = PageModifyFields.from_dict(page)
 
-                return page_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PageModifyFields | Unset, data)
-
-        page = _parse_page(d.pop("page", UNSET))
 
         page_modify = cls(
-            page=page,
+            page,
         )
 
-        page_modify.additional_properties = d
+        if not d.keys() <= _KEYS:
+            page_modify.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_modify
 
     @property
@@ -90,3 +73,13 @@ class PageModify:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "page",
+    }
+)
+
+from .._models.page_modify_fields import PageModifyFields  # noqa: E402

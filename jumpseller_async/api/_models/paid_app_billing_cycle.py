@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class PaidAppBillingCycle:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        billing_end = d.get("billing_end", UNSET)
 
-        def _parse_billing_end(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        billing_end = _parse_billing_end(d.pop("billing_end", UNSET))
-
-        def _parse_billing_start(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        billing_start = _parse_billing_start(d.pop("billing_start", UNSET))
+        billing_start = d.get("billing_start", UNSET)
 
         paid_app_billing_cycle = cls(
-            billing_end=billing_end,
-            billing_start=billing_start,
+            billing_end,
+            billing_start,
         )
 
-        paid_app_billing_cycle.additional_properties = d
+        if not d.keys() <= _KEYS:
+            paid_app_billing_cycle.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return paid_app_billing_cycle
 
     @property
@@ -92,3 +80,12 @@ class PaidAppBillingCycle:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billing_end",
+        "billing_start",
+    }
+)

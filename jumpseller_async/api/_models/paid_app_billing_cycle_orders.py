@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.order import Order
-
 
 T = TypeVar("T", bound="PaidAppBillingCycleOrders")
 
@@ -29,8 +25,6 @@ class PaidAppBillingCycleOrders:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.order import Order  # noqa: PLC0415
-
         billable_orders: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.billable_orders, Unset):
             billable_orders = UNSET
@@ -75,92 +69,52 @@ class PaidAppBillingCycleOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.order import Order  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_billable_orders(data: object) -> list[None | Order] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        billable_orders = d.get("billable_orders", UNSET)
+        if isinstance(billable_orders, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                billable_orders_type_0 = []
-                _billable_orders_type_0 = data
-                for billable_orders_type_0_item_data in _billable_orders_type_0:
-
-                    def _parse_billable_orders_type_0_item(data: object) -> None | Order:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in billable_orders:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            billable_orders_type_0_item_type_1 = Order.from_dict(data)
+                            _item0 = Order.from_dict(_item0)
 
-                            return billable_orders_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Order, data)
 
-                    billable_orders_type_0_item = _parse_billable_orders_type_0_item(
-                        billable_orders_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                billable_orders = _list0
 
-                    billable_orders_type_0.append(billable_orders_type_0_item)
-
-                return billable_orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Order] | None | Unset, data)
 
-        billable_orders = _parse_billable_orders(d.pop("billable_orders", UNSET))
-
-        def _parse_free_orders(data: object) -> list[None | Order] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        free_orders = d.get("free_orders", UNSET)
+        if isinstance(free_orders, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                free_orders_type_0 = []
-                _free_orders_type_0 = data
-                for free_orders_type_0_item_data in _free_orders_type_0:
-
-                    def _parse_free_orders_type_0_item(data: object) -> None | Order:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in free_orders:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            free_orders_type_0_item_type_1 = Order.from_dict(data)
+                            _item0 = Order.from_dict(_item0)
 
-                            return free_orders_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Order, data)
 
-                    free_orders_type_0_item = _parse_free_orders_type_0_item(
-                        free_orders_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                free_orders = _list0
 
-                    free_orders_type_0.append(free_orders_type_0_item)
-
-                return free_orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Order] | None | Unset, data)
-
-        free_orders = _parse_free_orders(d.pop("free_orders", UNSET))
 
         paid_app_billing_cycle_orders = cls(
-            billable_orders=billable_orders,
-            free_orders=free_orders,
+            billable_orders,
+            free_orders,
         )
 
-        paid_app_billing_cycle_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            paid_app_billing_cycle_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return paid_app_billing_cycle_orders
 
     @property
@@ -178,3 +132,14 @@ class PaidAppBillingCycleOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "billable_orders",
+        "free_orders",
+    }
+)
+
+from .._models.order import Order  # noqa: E402

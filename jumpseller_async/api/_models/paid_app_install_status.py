@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,72 +89,32 @@ class PaidAppInstallStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        app_code = d.get("app_code", UNSET)
 
-        def _parse_app_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        code = d.get("code", UNSET)
 
-        app_code = _parse_app_code(d.pop("app_code", UNSET))
+        installed = d.get("installed", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        store_id = d.get("store_id", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        subscription_plan = d.get("subscription_plan", UNSET)
 
-        def _parse_installed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        installed = _parse_installed(d.pop("installed", UNSET))
-
-        def _parse_store_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        store_id = _parse_store_id(d.pop("store_id", UNSET))
-
-        def _parse_subscription_plan(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subscription_plan = _parse_subscription_plan(d.pop("subscription_plan", UNSET))
-
-        def _parse_subscription_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subscription_status = _parse_subscription_status(d.pop("subscription_status", UNSET))
+        subscription_status = d.get("subscription_status", UNSET)
 
         paid_app_install_status = cls(
-            app_code=app_code,
-            code=code,
-            installed=installed,
-            store_id=store_id,
-            subscription_plan=subscription_plan,
-            subscription_status=subscription_status,
+            app_code,
+            code,
+            installed,
+            store_id,
+            subscription_plan,
+            subscription_status,
         )
 
-        paid_app_install_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            paid_app_install_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return paid_app_install_status
 
     @property
@@ -172,3 +132,16 @@ class PaidAppInstallStatus:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "app_code",
+        "code",
+        "installed",
+        "store_id",
+        "subscription_plan",
+        "subscription_status",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,21 @@ class PartnerError:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        error = d.get("error", UNSET)
 
-        def _parse_error(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        field = d.get("field", UNSET)
 
-        error = _parse_error(d.pop("error", UNSET))
-
-        def _parse_field(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        field = _parse_field(d.pop("field", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
+        message = d.get("message", UNSET)
 
         partner_error = cls(
-            error=error,
-            field=field,
-            message=message,
+            error,
+            field,
+            message,
         )
 
-        partner_error.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_error.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return partner_error
 
     @property
@@ -112,3 +91,13 @@ class PartnerError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "error",
+        "field",
+        "message",
+    }
+)

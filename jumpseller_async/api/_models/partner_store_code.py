@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.partner_store_code_store import PartnerStoreCodeStore
-
 
 T = TypeVar("T", bound="PartnerStoreCode")
 
@@ -27,8 +23,6 @@ class PartnerStoreCode:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.partner_store_code_store import PartnerStoreCodeStore  # noqa: PLC0415
-
         store: dict[str, Any] | None | Unset
         if isinstance(self.store, Unset):
             store = UNSET
@@ -47,32 +41,23 @@ class PartnerStoreCode:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.partner_store_code_store import PartnerStoreCodeStore  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_store(data: object) -> None | PartnerStoreCodeStore | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        store = d.get("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_0 = PartnerStoreCodeStore.from_dict(data)
+                store = PartnerStoreCodeStore.from_dict(store)
 
-                return store_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PartnerStoreCodeStore | Unset, data)
-
-        store = _parse_store(d.pop("store", UNSET))
 
         partner_store_code = cls(
-            store=store,
+            store,
         )
 
-        partner_store_code.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_code.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_code
 
     @property
@@ -90,3 +75,13 @@ class PartnerStoreCode:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "store",
+    }
+)
+
+from .._models.partner_store_code_store import PartnerStoreCodeStore  # noqa: E402

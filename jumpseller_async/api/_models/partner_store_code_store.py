@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,22 +39,17 @@ class PartnerStoreCodeStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
+        d = src_dict
+        code = d.get("code", UNSET)
 
         partner_store_code_store = cls(
-            code=code,
+            code,
         )
 
-        partner_store_code_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_code_store.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_code_store
 
     @property
@@ -72,3 +67,11 @@ class PartnerStoreCodeStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+    }
+)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.partner_store_create_plan_name import (
+    _BY_VALUE as _by_value_partner_store_create_plan_name,
+)
 from .._models.partner_store_create_plan_name import PartnerStoreCreatePlanName
 from .._types import UNSET, Unset
 
@@ -103,90 +106,43 @@ class PartnerStoreCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        aff = d.get("aff", UNSET)
 
-        def _parse_aff(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email = d.get("email", UNSET)
 
-        aff = _parse_aff(d.pop("aff", UNSET))
+        locale = d.get("locale", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        password = d.get("password", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_locale(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        locale = _parse_locale(d.pop("locale", UNSET))
-
-        def _parse_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        password = _parse_password(d.pop("password", UNSET))
-
-        def _parse_plan_name(data: object) -> None | PartnerStoreCreatePlanName | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        plan_name = d.get("plan_name", UNSET)
+        if isinstance(plan_name, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                plan_name_plan_name = PartnerStoreCreatePlanName(data)
+                plan_name = _by_value_partner_store_create_plan_name.get(
+                    plan_name
+                ) or PartnerStoreCreatePlanName(plan_name)
 
-                return plan_name_plan_name
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PartnerStoreCreatePlanName | Unset, data)
 
-        plan_name = _parse_plan_name(d.pop("plan_name", UNSET))
+        reject_duplicates = d.get("reject_duplicates", UNSET)
 
-        def _parse_reject_duplicates(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        reject_duplicates = _parse_reject_duplicates(d.pop("reject_duplicates", UNSET))
-
-        def _parse_store_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        store_name = _parse_store_name(d.pop("store_name", UNSET))
+        store_name = d.get("store_name", UNSET)
 
         partner_store_create = cls(
-            aff=aff,
-            email=email,
-            locale=locale,
-            password=password,
-            plan_name=plan_name,
-            reject_duplicates=reject_duplicates,
-            store_name=store_name,
+            aff,
+            email,
+            locale,
+            password,
+            plan_name,
+            reject_duplicates,
+            store_name,
         )
 
-        partner_store_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_create
 
     @property
@@ -204,3 +160,17 @@ class PartnerStoreCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "aff",
+        "email",
+        "locale",
+        "password",
+        "plan_name",
+        "reject_duplicates",
+        "store_name",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class PartnerStoreStatusStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        message = d.get("message", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-
-        def _parse_percentage(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        percentage = _parse_percentage(d.pop("percentage", UNSET))
+        percentage = d.get("percentage", UNSET)
 
         partner_store_status_status = cls(
-            message=message,
-            percentage=percentage,
+            message,
+            percentage,
         )
 
-        partner_store_status_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            partner_store_status_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return partner_store_status_status
 
     @property
@@ -92,3 +80,12 @@ class PartnerStoreStatusStatus:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "message",
+        "percentage",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.payment_method_fields import PaymentMethodFields
-
 
 T = TypeVar("T", bound="PaymentMethod")
 
@@ -27,8 +23,6 @@ class PaymentMethod:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.payment_method_fields import PaymentMethodFields  # noqa: PLC0415
-
         payment_method: dict[str, Any] | None | Unset
         if isinstance(self.payment_method, Unset):
             payment_method = UNSET
@@ -47,32 +41,21 @@ class PaymentMethod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.payment_method_fields import PaymentMethodFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_payment_method(data: object) -> None | PaymentMethodFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        payment_method = d.get("payment_method", UNSET)
+        if isinstance(payment_method, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                payment_method_type_1 = PaymentMethodFields.from_dict(data)
+                payment_method = PaymentMethodFields.from_dict(payment_method)
 
-                return payment_method_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PaymentMethodFields | Unset, data)
-
-        payment_method = _parse_payment_method(d.pop("payment_method", UNSET))
 
         payment_method = cls(
-            payment_method=payment_method,
+            payment_method,
         )
 
-        payment_method.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return payment_method
 
     @property
@@ -90,3 +73,13 @@ class PaymentMethod:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "payment_method",
+    }
+)
+
+from .._models.payment_method_fields import PaymentMethodFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -102,82 +102,35 @@ class PaymentMethodEditPaymentMethod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        description = d.get("description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        key = d.get("key", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        payment_method_url = d.get("payment_method_url", UNSET)
 
-        key = _parse_key(d.pop("key", UNSET))
+        secret = d.get("secret", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        show_review = d.get("show_review", UNSET)
 
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_payment_method_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_method_url = _parse_payment_method_url(d.pop("payment_method_url", UNSET))
-
-        def _parse_secret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        secret = _parse_secret(d.pop("secret", UNSET))
-
-        def _parse_show_review(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_review = _parse_show_review(d.pop("show_review", UNSET))
-
-        def _parse_use_new_version(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_new_version = _parse_use_new_version(d.pop("use_new_version", UNSET))
+        use_new_version = d.get("use_new_version", UNSET)
 
         payment_method_edit_payment_method = cls(
-            description=description,
-            key=key,
-            name=name,
-            payment_method_url=payment_method_url,
-            secret=secret,
-            show_review=show_review,
-            use_new_version=use_new_version,
+            description,
+            key,
+            name,
+            payment_method_url,
+            secret,
+            show_review,
+            use_new_version,
         )
 
-        payment_method_edit_payment_method.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method_edit_payment_method.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return payment_method_edit_payment_method
 
     @property
@@ -195,3 +148,17 @@ class PaymentMethodEditPaymentMethod:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "description",
+        "key",
+        "name",
+        "payment_method_url",
+        "secret",
+        "show_review",
+        "use_new_version",
+    }
+)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.payment_method_fields_type import _BY_VALUE as _by_value_payment_method_fields_type
 from .._models.payment_method_fields_type import PaymentMethodFieldsType
 from .._types import UNSET, Unset
 
@@ -62,50 +63,31 @@ class PaymentMethodFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_type_(data: object) -> None | PaymentMethodFieldsType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = PaymentMethodFieldsType(data)
+                type_ = _by_value_payment_method_fields_type.get(type_) or PaymentMethodFieldsType(
+                    type_
+                )
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PaymentMethodFieldsType | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         payment_method_fields = cls(
-            id=id,
-            name=name,
-            type_=type_,
+            id,
+            name,
+            type_,
         )
 
-        payment_method_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            payment_method_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return payment_method_fields
 
     @property
@@ -123,3 +105,13 @@ class PaymentMethodFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "type",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.pickup_location_fields import PickupLocationFields
-
 
 T = TypeVar("T", bound="PickupLocation")
 
@@ -27,8 +23,6 @@ class PickupLocation:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.pickup_location_fields import PickupLocationFields  # noqa: PLC0415
-
         location: dict[str, Any] | None | Unset
         if isinstance(self.location, Unset):
             location = UNSET
@@ -47,32 +41,21 @@ class PickupLocation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.pickup_location_fields import PickupLocationFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_location(data: object) -> None | PickupLocationFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        location = d.get("location", UNSET)
+        if isinstance(location, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                location_type_1 = PickupLocationFields.from_dict(data)
+                location = PickupLocationFields.from_dict(location)
 
-                return location_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PickupLocationFields | Unset, data)
-
-        location = _parse_location(d.pop("location", UNSET))
 
         pickup_location = cls(
-            location=location,
+            location,
         )
 
-        pickup_location.additional_properties = d
+        if not d.keys() <= _KEYS:
+            pickup_location.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return pickup_location
 
     @property
@@ -90,3 +73,13 @@ class PickupLocation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "location",
+    }
+)
+
+from .._models.pickup_location_fields import PickupLocationFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -209,192 +209,68 @@ class PickupLocationAddress:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        address = d.get("address", UNSET)
 
-        def _parse_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        address = _parse_address(d.pop("address", UNSET))
+        complement = d.get("complement", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        default = d.get("default", UNSET)
 
-        def _parse_complement(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("id", UNSET)
 
-        complement = _parse_complement(d.pop("complement", UNSET))
+        latitude = d.get("latitude", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        longitude = d.get("longitude", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        municipality = d.get("municipality", UNSET)
 
-        def _parse_default(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        default = _parse_default(d.pop("default", UNSET))
+        postal = d.get("postal", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        region = d.get("region", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        region_format = d.get("region_format", UNSET)
 
-        def _parse_latitude(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        street_number = d.get("street_number", UNSET)
 
-        latitude = _parse_latitude(d.pop("latitude", UNSET))
+        surname = d.get("surname", UNSET)
 
-        def _parse_longitude(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        taxid = d.get("taxid", UNSET)
 
-        longitude = _parse_longitude(d.pop("longitude", UNSET))
+        taxid_type = d.get("taxid_type", UNSET)
 
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_region_format(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region_format = _parse_region_format(d.pop("region_format", UNSET))
-
-        def _parse_street_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        street_number = _parse_street_number(d.pop("street_number", UNSET))
-
-        def _parse_surname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        surname = _parse_surname(d.pop("surname", UNSET))
-
-        def _parse_taxid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        taxid = _parse_taxid(d.pop("taxid", UNSET))
-
-        def _parse_taxid_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        taxid_type = _parse_taxid_type(d.pop("taxid_type", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.get("type", UNSET)
 
         pickup_location_address = cls(
-            address=address,
-            city=city,
-            complement=complement,
-            country=country,
-            default=default,
-            id=id,
-            latitude=latitude,
-            longitude=longitude,
-            municipality=municipality,
-            name=name,
-            postal=postal,
-            region=region,
-            region_format=region_format,
-            street_number=street_number,
-            surname=surname,
-            taxid=taxid,
-            taxid_type=taxid_type,
-            type_=type_,
+            address,
+            city,
+            complement,
+            country,
+            default,
+            id,
+            latitude,
+            longitude,
+            municipality,
+            name,
+            postal,
+            region,
+            region_format,
+            street_number,
+            surname,
+            taxid,
+            taxid_type,
+            type_,
         )
 
-        pickup_location_address.additional_properties = d
+        if not d.keys() <= _KEYS:
+            pickup_location_address.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return pickup_location_address
 
     @property
@@ -412,3 +288,28 @@ class PickupLocationAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "city",
+        "complement",
+        "country",
+        "default",
+        "id",
+        "latitude",
+        "longitude",
+        "municipality",
+        "name",
+        "postal",
+        "region",
+        "region_format",
+        "street_number",
+        "surname",
+        "taxid",
+        "taxid_type",
+        "type",
+    }
+)

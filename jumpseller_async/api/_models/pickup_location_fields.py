@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.pickup_location_address import PickupLocationAddress
-
 
 T = TypeVar("T", bound="PickupLocationFields")
 
@@ -41,8 +37,6 @@ class PickupLocationFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.pickup_location_address import PickupLocationAddress  # noqa: PLC0415
-
         active: bool | None | Unset
         if isinstance(self.active, Unset):
             active = UNSET
@@ -117,102 +111,44 @@ class PickupLocationFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.pickup_location_address import PickupLocationAddress  # noqa: PLC0415
+        d = src_dict
+        active = d.get("active", UNSET)
 
-        d = dict(src_dict)
+        email = d.get("email", UNSET)
 
-        def _parse_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        active = _parse_active(d.pop("active", UNSET))
+        is_stock_origin = d.get("is_stock_origin", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_is_stock_origin(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_stock_origin = _parse_is_stock_origin(d.pop("is_stock_origin", UNSET))
-
-        def _parse_location_address(data: object) -> None | PickupLocationAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        location_address = d.get("location_address", UNSET)
+        if isinstance(location_address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                location_address_type_1 = PickupLocationAddress.from_dict(data)
+                location_address = PickupLocationAddress.from_dict(location_address)
 
-                return location_address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PickupLocationAddress | Unset, data)
 
-        location_address = _parse_location_address(d.pop("location_address", UNSET))
+        main = d.get("main", UNSET)
 
-        def _parse_main(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        main = _parse_main(d.pop("main", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_pickup_point(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pickup_point = _parse_pickup_point(d.pop("pickup_point", UNSET))
+        pickup_point = d.get("pickup_point", UNSET)
 
         pickup_location_fields = cls(
-            active=active,
-            email=email,
-            id=id,
-            is_stock_origin=is_stock_origin,
-            location_address=location_address,
-            main=main,
-            name=name,
-            pickup_point=pickup_point,
+            active,
+            email,
+            id,
+            is_stock_origin,
+            location_address,
+            main,
+            name,
+            pickup_point,
         )
 
-        pickup_location_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            pickup_location_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return pickup_location_fields
 
     @property
@@ -230,3 +166,20 @@ class PickupLocationFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "active",
+        "email",
+        "id",
+        "is_stock_origin",
+        "location_address",
+        "main",
+        "name",
+        "pickup_point",
+    }
+)
+
+from .._models.pickup_location_address import PickupLocationAddress  # noqa: E402

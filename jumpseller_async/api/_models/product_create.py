@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_create_fields import ProductCreateFields
-
 
 T = TypeVar("T", bound="ProductCreate")
 
@@ -27,8 +23,6 @@ class ProductCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_create_fields import ProductCreateFields  # noqa: PLC0415
-
         product: dict[str, Any] | None | Unset
         if isinstance(self.product, Unset):
             product = UNSET
@@ -47,32 +41,21 @@ class ProductCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_create_fields import ProductCreateFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_product(data: object) -> None | ProductCreateFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        product = d.get("product", UNSET)
+        if isinstance(product, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_type_1 = ProductCreateFields.from_dict(data)
+                product = ProductCreateFields.from_dict(product)
 
-                return product_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductCreateFields | Unset, data)
-
-        product = _parse_product(d.pop("product", UNSET))
 
         product_create = cls(
-            product=product,
+            product,
         )
 
-        product_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_create.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_create
 
     @property
@@ -90,3 +73,13 @@ class ProductCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "product",
+    }
+)
+
+from .._models.product_create_fields import ProductCreateFields  # noqa: E402

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_create_fields_package_format import (
+    _BY_VALUE as _by_value_product_create_fields_package_format,
+)
 from .._models.product_create_fields_package_format import ProductCreateFieldsPackageFormat
+from .._models.product_create_fields_status import (
+    _BY_VALUE as _by_value_product_create_fields_status,
+)
 from .._models.product_create_fields_status import ProductCreateFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.category_fields import CategoryFields
-    from .._models.variant_edit import VariantEdit
-
 
 T = TypeVar("T", bound="ProductCreateFields")
 
@@ -93,9 +94,6 @@ class ProductCreateFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.variant_edit import VariantEdit  # noqa: PLC0415
-
         back_in_stock_enabled: bool | None | Unset
         if isinstance(self.back_in_stock_enabled, Unset):
             back_in_stock_enabled = UNSET
@@ -376,399 +374,155 @@ class ProductCreateFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.variant_edit import VariantEdit  # noqa: PLC0415
+        d = src_dict
+        back_in_stock_enabled = d.get("back_in_stock_enabled", UNSET)
 
-        d = dict(src_dict)
+        barcode = d.get("barcode", UNSET)
 
-        def _parse_back_in_stock_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        back_in_stock_enabled = _parse_back_in_stock_enabled(d.pop("back_in_stock_enabled", UNSET))
-
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_categories(data: object) -> list[CategoryFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.get("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> CategoryFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = CategoryFields.from_dict(data)
+                            _item0 = CategoryFields.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CategoryFields | None, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CategoryFields | None] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
+        compare_at_price = d.get("compare_at_price", UNSET)
 
-        def _parse_compare_at_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        cost_per_item = d.get("cost_per_item", UNSET)
 
-        compare_at_price = _parse_compare_at_price(d.pop("compare_at_price", UNSET))
+        days_to_expire = d.get("days_to_expire", UNSET)
 
-        def _parse_cost_per_item(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        description = d.get("description", UNSET)
 
-        cost_per_item = _parse_cost_per_item(d.pop("cost_per_item", UNSET))
+        diameter = d.get("diameter", UNSET)
 
-        def _parse_days_to_expire(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        featured = d.get("featured", UNSET)
 
-        days_to_expire = _parse_days_to_expire(d.pop("days_to_expire", UNSET))
+        google_product_category_text = d.get("google_product_category_text", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        height = d.get("height", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        length = d.get("length", UNSET)
 
-        def _parse_diameter(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        maximum_quantity = d.get("maximum_quantity", UNSET)
 
-        diameter = _parse_diameter(d.pop("diameter", UNSET))
+        meta_description = d.get("meta_description", UNSET)
 
-        def _parse_featured(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        minimum_quantity = d.get("minimum_quantity", UNSET)
 
-        featured = _parse_featured(d.pop("featured", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_google_product_category_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        google_product_category_text = _parse_google_product_category_text(
-            d.pop("google_product_category_text", UNSET)
-        )
-
-        def _parse_height(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        height = _parse_height(d.pop("height", UNSET))
-
-        def _parse_length(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        length = _parse_length(d.pop("length", UNSET))
-
-        def _parse_maximum_quantity(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        maximum_quantity = _parse_maximum_quantity(d.pop("maximum_quantity", UNSET))
-
-        def _parse_meta_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        meta_description = _parse_meta_description(d.pop("meta_description", UNSET))
-
-        def _parse_minimum_quantity(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        minimum_quantity = _parse_minimum_quantity(d.pop("minimum_quantity", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_package_format(data: object) -> None | ProductCreateFieldsPackageFormat | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        package_format = d.get("package_format", UNSET)
+        if isinstance(package_format, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                package_format_package_format = ProductCreateFieldsPackageFormat(data)
+                package_format = _by_value_product_create_fields_package_format.get(
+                    package_format
+                ) or ProductCreateFieldsPackageFormat(package_format)
 
-                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductCreateFieldsPackageFormat | Unset, data)
 
-        package_format = _parse_package_format(d.pop("package_format", UNSET))
+        page_title = d.get("page_title", UNSET)
 
-        def _parse_page_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        price = d.get("price", UNSET)
 
-        page_title = _parse_page_title(d.pop("page_title", UNSET))
+        quotable = d.get("quotable", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        shipping_required = d.get("shipping_required", UNSET)
 
-        price = _parse_price(d.pop("price", UNSET))
+        sku = d.get("sku", UNSET)
 
-        def _parse_quotable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        quotable = _parse_quotable(d.pop("quotable", UNSET))
-
-        def _parse_shipping_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping_required = _parse_shipping_required(d.pop("shipping_required", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_status(data: object) -> None | ProductCreateFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = ProductCreateFieldsStatus(data)
+                status = _by_value_product_create_fields_status.get(
+                    status
+                ) or ProductCreateFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductCreateFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        stock = d.get("stock", UNSET)
 
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        stock_notification = d.get("stock_notification", UNSET)
 
-        stock = _parse_stock(d.pop("stock", UNSET))
+        stock_threshold = d.get("stock_threshold", UNSET)
 
-        def _parse_stock_notification(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
-        stock_notification = _parse_stock_notification(d.pop("stock_notification", UNSET))
+        type_ = d.get("type", UNSET)
 
-        def _parse_stock_threshold(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock_threshold = _parse_stock_threshold(d.pop("stock_threshold", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_variants(data: object) -> list[None | VariantEdit] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        variants = d.get("variants", UNSET)
+        if isinstance(variants, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                variants_type_0 = []
-                _variants_type_0 = data
-                for variants_type_0_item_data in _variants_type_0:
-
-                    def _parse_variants_type_0_item(data: object) -> None | VariantEdit:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in variants:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            variants_type_0_item_type_1 = VariantEdit.from_dict(data)
+                            _item0 = VariantEdit.from_dict(_item0)
 
-                            return variants_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | VariantEdit, data)
 
-                    variants_type_0_item = _parse_variants_type_0_item(variants_type_0_item_data)
+                    _list0.append(_item0)
+                variants = _list0
 
-                    variants_type_0.append(variants_type_0_item)
-
-                return variants_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | VariantEdit] | None | Unset, data)
 
-        variants = _parse_variants(d.pop("variants", UNSET))
+        weight = d.get("weight", UNSET)
 
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_width(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        width = _parse_width(d.pop("width", UNSET))
+        width = d.get("width", UNSET)
 
         product_create_fields = cls(
-            back_in_stock_enabled=back_in_stock_enabled,
-            barcode=barcode,
-            categories=categories,
-            compare_at_price=compare_at_price,
-            cost_per_item=cost_per_item,
-            days_to_expire=days_to_expire,
-            description=description,
-            diameter=diameter,
-            featured=featured,
-            google_product_category_text=google_product_category_text,
-            height=height,
-            length=length,
-            maximum_quantity=maximum_quantity,
-            meta_description=meta_description,
-            minimum_quantity=minimum_quantity,
-            name=name,
-            package_format=package_format,
-            page_title=page_title,
-            price=price,
-            quotable=quotable,
-            shipping_required=shipping_required,
-            sku=sku,
-            status=status,
-            stock=stock,
-            stock_notification=stock_notification,
-            stock_threshold=stock_threshold,
-            stock_unlimited=stock_unlimited,
-            type_=type_,
-            variants=variants,
-            weight=weight,
-            width=width,
+            back_in_stock_enabled,
+            barcode,
+            categories,
+            compare_at_price,
+            cost_per_item,
+            days_to_expire,
+            description,
+            diameter,
+            featured,
+            google_product_category_text,
+            height,
+            length,
+            maximum_quantity,
+            meta_description,
+            minimum_quantity,
+            name,
+            package_format,
+            page_title,
+            price,
+            quotable,
+            shipping_required,
+            sku,
+            status,
+            stock,
+            stock_notification,
+            stock_threshold,
+            stock_unlimited,
+            type_,
+            variants,
+            weight,
+            width,
         )
 
-        product_create_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_create_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_create_fields
 
     @property
@@ -786,3 +540,44 @@ class ProductCreateFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "back_in_stock_enabled",
+        "barcode",
+        "categories",
+        "compare_at_price",
+        "cost_per_item",
+        "days_to_expire",
+        "description",
+        "diameter",
+        "featured",
+        "google_product_category_text",
+        "height",
+        "length",
+        "maximum_quantity",
+        "meta_description",
+        "minimum_quantity",
+        "name",
+        "package_format",
+        "page_title",
+        "price",
+        "quotable",
+        "shipping_required",
+        "sku",
+        "status",
+        "stock",
+        "stock_notification",
+        "stock_threshold",
+        "stock_unlimited",
+        "type",
+        "variants",
+        "weight",
+        "width",
+    }
+)
+
+from .._models.category_fields import CategoryFields  # noqa: E402
+from .._models.variant_edit import VariantEdit  # noqa: E402

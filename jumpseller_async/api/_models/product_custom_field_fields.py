@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -99,82 +99,35 @@ class ProductCustomFieldFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        custom_field_id = d.get("custom_field_id", UNSET)
 
-        def _parse_custom_field_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        custom_field_id = _parse_custom_field_id(d.pop("custom_field_id", UNSET))
+        label = d.get("label", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        type_ = d.get("type", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        value = d.get("value", UNSET)
 
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        value_id = d.get("value_id", UNSET)
 
-        label = _parse_label(d.pop("label", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
-
-        def _parse_value_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value_id = _parse_value_id(d.pop("value_id", UNSET))
-
-        def _parse_variant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        variant_id = _parse_variant_id(d.pop("variant_id", UNSET))
+        variant_id = d.get("variant_id", UNSET)
 
         product_custom_field_fields = cls(
-            custom_field_id=custom_field_id,
-            id=id,
-            label=label,
-            type_=type_,
-            value=value,
-            value_id=value_id,
-            variant_id=variant_id,
+            custom_field_id,
+            id,
+            label,
+            type_,
+            value,
+            value_id,
+            variant_id,
         )
 
-        product_custom_field_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_custom_field_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_custom_field_fields
 
     @property
@@ -192,3 +145,17 @@ class ProductCustomFieldFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom_field_id",
+        "id",
+        "label",
+        "type",
+        "value",
+        "value_id",
+        "variant_id",
+    }
+)

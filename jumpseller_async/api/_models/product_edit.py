@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_edit_fields import ProductEditFields
-
 
 T = TypeVar("T", bound="ProductEdit")
 
@@ -27,8 +23,6 @@ class ProductEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_edit_fields import ProductEditFields  # noqa: PLC0415
-
         product: dict[str, Any] | None | Unset
         if isinstance(self.product, Unset):
             product = UNSET
@@ -47,32 +41,21 @@ class ProductEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_edit_fields import ProductEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_product(data: object) -> None | ProductEditFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        product = d.get("product", UNSET)
+        if isinstance(product, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_type_1 = ProductEditFields.from_dict(data)
+                product = ProductEditFields.from_dict(product)
 
-                return product_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductEditFields | Unset, data)
-
-        product = _parse_product(d.pop("product", UNSET))
 
         product_edit = cls(
-            product=product,
+            product,
         )
 
-        product_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_edit
 
     @property
@@ -90,3 +73,13 @@ class ProductEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "product",
+    }
+)
+
+from .._models.product_edit_fields import ProductEditFields  # noqa: E402

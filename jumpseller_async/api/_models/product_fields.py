@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_fields_package_format import (
+    _BY_VALUE as _by_value_product_fields_package_format,
+)
 from .._models.product_fields_package_format import ProductFieldsPackageFormat
+from .._models.product_fields_status import _BY_VALUE as _by_value_product_fields_status
 from .._models.product_fields_status import ProductFieldsStatus
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.category_fields import CategoryFields
-    from .._models.digital_product_fields import DigitalProductFields
-    from .._models.image_fields import ImageFields
-    from .._models.variant_fields import VariantFields
-
 
 T = TypeVar("T", bound="ProductFields")
 
@@ -105,11 +102,6 @@ class ProductFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.digital_product_fields import DigitalProductFields  # noqa: PLC0415
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
-
         back_in_stock_enabled: bool | None | Unset
         if isinstance(self.back_in_stock_enabled, Unset):
             back_in_stock_enabled = UNSET
@@ -458,525 +450,201 @@ class ProductFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.category_fields import CategoryFields  # noqa: PLC0415
-        from .._models.digital_product_fields import DigitalProductFields  # noqa: PLC0415
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
+        d = src_dict
+        back_in_stock_enabled = d.get("back_in_stock_enabled", UNSET)
 
-        d = dict(src_dict)
+        barcode = d.get("barcode", UNSET)
 
-        def _parse_back_in_stock_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        brand = d.get("brand", UNSET)
 
-        back_in_stock_enabled = _parse_back_in_stock_enabled(d.pop("back_in_stock_enabled", UNSET))
-
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
-
-        def _parse_brand(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        brand = _parse_brand(d.pop("brand", UNSET))
-
-        def _parse_categories(data: object) -> list[CategoryFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.get("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> CategoryFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = CategoryFields.from_dict(data)
+                            _item0 = CategoryFields.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CategoryFields | None, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CategoryFields | None] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
+        compare_at_price = d.get("compare_at_price", UNSET)
 
-        def _parse_compare_at_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        cost_per_item = d.get("cost_per_item", UNSET)
 
-        compare_at_price = _parse_compare_at_price(d.pop("compare_at_price", UNSET))
+        created_at = d.get("created_at", UNSET)
 
-        def _parse_cost_per_item(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        days_to_expire = d.get("days_to_expire", UNSET)
 
-        cost_per_item = _parse_cost_per_item(d.pop("cost_per_item", UNSET))
+        description = d.get("description", UNSET)
 
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        diameter = d.get("diameter", UNSET)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_days_to_expire(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        days_to_expire = _parse_days_to_expire(d.pop("days_to_expire", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_diameter(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        diameter = _parse_diameter(d.pop("diameter", UNSET))
-
-        def _parse_digital_products(
-            data: object,
-        ) -> list[DigitalProductFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        digital_products = d.get("digital_products", UNSET)
+        if isinstance(digital_products, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                digital_products_type_0 = []
-                _digital_products_type_0 = data
-                for digital_products_type_0_item_data in _digital_products_type_0:
-
-                    def _parse_digital_products_type_0_item(
-                        data: object,
-                    ) -> DigitalProductFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in digital_products:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            digital_products_type_0_item_type_1 = DigitalProductFields.from_dict(
-                                data
-                            )
+                            _item0 = DigitalProductFields.from_dict(_item0)
 
-                            return digital_products_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(DigitalProductFields | None, data)
 
-                    digital_products_type_0_item = _parse_digital_products_type_0_item(
-                        digital_products_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                digital_products = _list0
 
-                    digital_products_type_0.append(digital_products_type_0_item)
-
-                return digital_products_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[DigitalProductFields | None] | None | Unset, data)
 
-        digital_products = _parse_digital_products(d.pop("digital_products", UNSET))
+        discount = d.get("discount", UNSET)
 
-        def _parse_discount(data: object) -> float | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | str | Unset, data)
+        featured = d.get("featured", UNSET)
 
-        discount = _parse_discount(d.pop("discount", UNSET))
+        google_product_category = d.get("google_product_category", UNSET)
 
-        def _parse_featured(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        google_product_category_text = d.get("google_product_category_text", UNSET)
 
-        featured = _parse_featured(d.pop("featured", UNSET))
+        height = d.get("height", UNSET)
 
-        def _parse_google_product_category(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("id", UNSET)
 
-        google_product_category = _parse_google_product_category(
-            d.pop("google_product_category", UNSET)
-        )
-
-        def _parse_google_product_category_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        google_product_category_text = _parse_google_product_category_text(
-            d.pop("google_product_category_text", UNSET)
-        )
-
-        def _parse_height(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        height = _parse_height(d.pop("height", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_images(data: object) -> list[ImageFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        images = d.get("images", UNSET)
+        if isinstance(images, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                images_type_0 = []
-                _images_type_0 = data
-                for images_type_0_item_data in _images_type_0:
-
-                    def _parse_images_type_0_item(data: object) -> ImageFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in images:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            images_type_0_item_type_1 = ImageFields.from_dict(data)
+                            _item0 = ImageFields.from_dict(_item0)
 
-                            return images_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(ImageFields | None, data)
 
-                    images_type_0_item = _parse_images_type_0_item(images_type_0_item_data)
+                    _list0.append(_item0)
+                images = _list0
 
-                    images_type_0.append(images_type_0_item)
-
-                return images_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[ImageFields | None] | None | Unset, data)
 
-        images = _parse_images(d.pop("images", UNSET))
+        length = d.get("length", UNSET)
 
-        def _parse_length(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        length = _parse_length(d.pop("length", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_package_format(data: object) -> None | ProductFieldsPackageFormat | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        package_format = d.get("package_format", UNSET)
+        if isinstance(package_format, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                package_format_package_format = ProductFieldsPackageFormat(data)
+                package_format = _by_value_product_fields_package_format.get(
+                    package_format
+                ) or ProductFieldsPackageFormat(package_format)
 
-                return package_format_package_format
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductFieldsPackageFormat | Unset, data)
 
-        package_format = _parse_package_format(d.pop("package_format", UNSET))
+        page_title = d.get("page_title", UNSET)
 
-        def _parse_page_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        permalink = d.get("permalink", UNSET)
 
-        page_title = _parse_page_title(d.pop("page_title", UNSET))
+        price = d.get("price", UNSET)
 
-        def _parse_permalink(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        quotable = d.get("quotable", UNSET)
 
-        permalink = _parse_permalink(d.pop("permalink", UNSET))
+        reviews_enabled = d.get("reviews_enabled", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        sku = d.get("sku", UNSET)
 
-        price = _parse_price(d.pop("price", UNSET))
-
-        def _parse_quotable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        quotable = _parse_quotable(d.pop("quotable", UNSET))
-
-        def _parse_reviews_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        reviews_enabled = _parse_reviews_enabled(d.pop("reviews_enabled", UNSET))
-
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sku = _parse_sku(d.pop("sku", UNSET))
-
-        def _parse_status(data: object) -> None | ProductFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = ProductFieldsStatus(data)
+                status = _by_value_product_fields_status.get(status) or ProductFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductFieldsStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        stock = d.get("stock", UNSET)
 
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        stock_notification = d.get("stock_notification", UNSET)
 
-        stock = _parse_stock(d.pop("stock", UNSET))
+        stock_threshold = d.get("stock_threshold", UNSET)
 
-        def _parse_stock_notification(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
-        stock_notification = _parse_stock_notification(d.pop("stock_notification", UNSET))
+        type_ = d.get("type", UNSET)
 
-        def _parse_stock_threshold(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        updated_at = d.get("updated_at", UNSET)
 
-        stock_threshold = _parse_stock_threshold(d.pop("stock_threshold", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_updated_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
-
-        def _parse_variants(data: object) -> list[None | VariantFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        variants = d.get("variants", UNSET)
+        if isinstance(variants, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                variants_type_0 = []
-                _variants_type_0 = data
-                for variants_type_0_item_data in _variants_type_0:
-
-                    def _parse_variants_type_0_item(data: object) -> None | VariantFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in variants:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            variants_type_0_item_type_1 = VariantFields.from_dict(data)
+                            _item0 = VariantFields.from_dict(_item0)
 
-                            return variants_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | VariantFields, data)
 
-                    variants_type_0_item = _parse_variants_type_0_item(variants_type_0_item_data)
+                    _list0.append(_item0)
+                variants = _list0
 
-                    variants_type_0.append(variants_type_0_item)
-
-                return variants_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | VariantFields] | None | Unset, data)
 
-        variants = _parse_variants(d.pop("variants", UNSET))
+        weight = d.get("weight", UNSET)
 
-        def _parse_weight(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        weight = _parse_weight(d.pop("weight", UNSET))
-
-        def _parse_width(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        width = _parse_width(d.pop("width", UNSET))
+        width = d.get("width", UNSET)
 
         product_fields = cls(
-            back_in_stock_enabled=back_in_stock_enabled,
-            barcode=barcode,
-            brand=brand,
-            categories=categories,
-            compare_at_price=compare_at_price,
-            cost_per_item=cost_per_item,
-            created_at=created_at,
-            days_to_expire=days_to_expire,
-            description=description,
-            diameter=diameter,
-            digital_products=digital_products,
-            discount=discount,
-            featured=featured,
-            google_product_category=google_product_category,
-            google_product_category_text=google_product_category_text,
-            height=height,
-            id=id,
-            images=images,
-            length=length,
-            name=name,
-            package_format=package_format,
-            page_title=page_title,
-            permalink=permalink,
-            price=price,
-            quotable=quotable,
-            reviews_enabled=reviews_enabled,
-            sku=sku,
-            status=status,
-            stock=stock,
-            stock_notification=stock_notification,
-            stock_threshold=stock_threshold,
-            stock_unlimited=stock_unlimited,
-            type_=type_,
-            updated_at=updated_at,
-            variants=variants,
-            weight=weight,
-            width=width,
+            back_in_stock_enabled,
+            barcode,
+            brand,
+            categories,
+            compare_at_price,
+            cost_per_item,
+            created_at,
+            days_to_expire,
+            description,
+            diameter,
+            digital_products,
+            discount,
+            featured,
+            google_product_category,
+            google_product_category_text,
+            height,
+            id,
+            images,
+            length,
+            name,
+            package_format,
+            page_title,
+            permalink,
+            price,
+            quotable,
+            reviews_enabled,
+            sku,
+            status,
+            stock,
+            stock_notification,
+            stock_threshold,
+            stock_unlimited,
+            type_,
+            updated_at,
+            variants,
+            weight,
+            width,
         )
 
-        product_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_fields
 
     @property
@@ -994,3 +662,52 @@ class ProductFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "back_in_stock_enabled",
+        "barcode",
+        "brand",
+        "categories",
+        "compare_at_price",
+        "cost_per_item",
+        "created_at",
+        "days_to_expire",
+        "description",
+        "diameter",
+        "digital_products",
+        "discount",
+        "featured",
+        "google_product_category",
+        "google_product_category_text",
+        "height",
+        "id",
+        "images",
+        "length",
+        "name",
+        "package_format",
+        "page_title",
+        "permalink",
+        "price",
+        "quotable",
+        "reviews_enabled",
+        "sku",
+        "status",
+        "stock",
+        "stock_notification",
+        "stock_threshold",
+        "stock_unlimited",
+        "type",
+        "updated_at",
+        "variants",
+        "weight",
+        "width",
+    }
+)
+
+from .._models.category_fields import CategoryFields  # noqa: E402
+from .._models.digital_product_fields import DigitalProductFields  # noqa: E402
+from .._models.image_fields import ImageFields  # noqa: E402
+from .._models.variant_fields import VariantFields  # noqa: E402

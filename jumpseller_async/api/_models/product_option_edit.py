@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_option_edit_fields import ProductOptionEditFields
-
 
 T = TypeVar("T", bound="ProductOptionEdit")
 
@@ -27,8 +23,6 @@ class ProductOptionEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_option_edit_fields import ProductOptionEditFields  # noqa: PLC0415
-
         option: dict[str, Any] | None | Unset
         if isinstance(self.option, Unset):
             option = UNSET
@@ -47,32 +41,23 @@ class ProductOptionEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_option_edit_fields import ProductOptionEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_option(data: object) -> None | ProductOptionEditFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        option = d.get("option", UNSET)
+        if isinstance(option, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                option_type_1 = ProductOptionEditFields.from_dict(data)
+                option = ProductOptionEditFields.from_dict(option)
 
-                return option_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionEditFields | Unset, data)
-
-        option = _parse_option(d.pop("option", UNSET))
 
         product_option_edit = cls(
-            option=option,
+            option,
         )
 
-        product_option_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_edit
 
     @property
@@ -90,3 +75,13 @@ class ProductOptionEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "option",
+    }
+)
+
+from .._models.product_option_edit_fields import ProductOptionEditFields  # noqa: E402

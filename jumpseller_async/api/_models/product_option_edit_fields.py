@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_option_edit_fields_option_type import (
+    _BY_VALUE as _by_value_product_option_edit_fields_option_type,
+)
 from .._models.product_option_edit_fields_option_type import ProductOptionEditFieldsOptionType
 from .._types import UNSET, Unset
 
@@ -73,60 +76,34 @@ class ProductOptionEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        addon_price = d.get("addon_price", UNSET)
 
-        def _parse_addon_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        addon_price = _parse_addon_price(d.pop("addon_price", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_option_type(data: object) -> None | ProductOptionEditFieldsOptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        option_type = d.get("option_type", UNSET)
+        if isinstance(option_type, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                option_type_option_type = ProductOptionEditFieldsOptionType(data)
+                option_type = _by_value_product_option_edit_fields_option_type.get(
+                    option_type
+                ) or ProductOptionEditFieldsOptionType(option_type)
 
-                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionEditFieldsOptionType | Unset, data)
 
-        option_type = _parse_option_type(d.pop("option_type", UNSET))
-
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
+        position = d.get("position", UNSET)
 
         product_option_edit_fields = cls(
-            addon_price=addon_price,
-            name=name,
-            option_type=option_type,
-            position=position,
+            addon_price,
+            name,
+            option_type,
+            position,
         )
 
-        product_option_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_edit_fields
 
     @property
@@ -144,3 +121,14 @@ class ProductOptionEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "addon_price",
+        "name",
+        "option_type",
+        "position",
+    }
+)

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_option_fields_option_type import (
+    _BY_VALUE as _by_value_product_option_fields_option_type,
+)
 from .._models.product_option_fields_option_type import ProductOptionFieldsOptionType
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_option_value_fields import ProductOptionValueFields
-
 
 T = TypeVar("T", bound="ProductOptionFields")
 
@@ -39,8 +38,6 @@ class ProductOptionFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: PLC0415
-
         addon_price: float | None | Unset
         if isinstance(self.addon_price, Unset):
             addon_price = UNSET
@@ -109,109 +106,56 @@ class ProductOptionFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: PLC0415
+        d = src_dict
+        addon_price = d.get("addon_price", UNSET)
 
-        d = dict(src_dict)
+        id = d.get("id", UNSET)
 
-        def _parse_addon_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        name = d.get("name", UNSET)
 
-        addon_price = _parse_addon_price(d.pop("addon_price", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_option_type(data: object) -> None | ProductOptionFieldsOptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        option_type = d.get("option_type", UNSET)
+        if isinstance(option_type, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                option_type_option_type = ProductOptionFieldsOptionType(data)
+                option_type = _by_value_product_option_fields_option_type.get(
+                    option_type
+                ) or ProductOptionFieldsOptionType(option_type)
 
-                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionFieldsOptionType | Unset, data)
 
-        option_type = _parse_option_type(d.pop("option_type", UNSET))
+        position = d.get("position", UNSET)
 
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
-
-        def _parse_values(data: object) -> list[None | ProductOptionValueFields] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        values = d.get("values", UNSET)
+        if isinstance(values, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
-
-                    def _parse_values_type_0_item(data: object) -> None | ProductOptionValueFields:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in values:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            values_type_0_item_type_1 = ProductOptionValueFields.from_dict(data)
+                            _item0 = ProductOptionValueFields.from_dict(_item0)
 
-                            return values_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ProductOptionValueFields, data)
 
-                    values_type_0_item = _parse_values_type_0_item(values_type_0_item_data)
+                    _list0.append(_item0)
+                values = _list0
 
-                    values_type_0.append(values_type_0_item)
-
-                return values_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ProductOptionValueFields] | None | Unset, data)
-
-        values = _parse_values(d.pop("values", UNSET))
 
         product_option_fields = cls(
-            addon_price=addon_price,
-            id=id,
-            name=name,
-            option_type=option_type,
-            position=position,
-            values=values,
+            addon_price,
+            id,
+            name,
+            option_type,
+            position,
+            values,
         )
 
-        product_option_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_fields
 
     @property
@@ -229,3 +173,18 @@ class ProductOptionFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "addon_price",
+        "id",
+        "name",
+        "option_type",
+        "position",
+        "values",
+    }
+)
+
+from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

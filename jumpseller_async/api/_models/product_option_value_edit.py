@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_option_value_edit_fields import ProductOptionValueEditFields
-
 
 T = TypeVar("T", bound="ProductOptionValueEdit")
 
@@ -27,8 +23,6 @@ class ProductOptionValueEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_option_value_edit_fields import ProductOptionValueEditFields  # noqa: PLC0415
-
         value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
             value = UNSET
@@ -47,32 +41,23 @@ class ProductOptionValueEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_option_value_edit_fields import ProductOptionValueEditFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_value(data: object) -> None | ProductOptionValueEditFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        value = d.get("value", UNSET)
+        if isinstance(value, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                value_type_1 = ProductOptionValueEditFields.from_dict(data)
+                value = ProductOptionValueEditFields.from_dict(value)
 
-                return value_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionValueEditFields | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
 
         product_option_value_edit = cls(
-            value=value,
+            value,
         )
 
-        product_option_value_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_value_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_value_edit
 
     @property
@@ -90,3 +75,13 @@ class ProductOptionValueEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "value",
+    }
+)
+
+from .._models.product_option_value_edit_fields import ProductOptionValueEditFields  # noqa: E402

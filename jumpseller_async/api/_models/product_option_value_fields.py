@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_option import ProductOption
-    from .._models.variant import Variant
-
 
 T = TypeVar("T", bound="ProductOptionValueFields")
 
@@ -38,9 +33,6 @@ class ProductOptionValueFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_option import ProductOption  # noqa: PLC0415
-        from .._models.variant import Variant  # noqa: PLC0415
-
         custom: None | str | Unset
         if isinstance(self.custom, Unset):
             custom = UNSET
@@ -109,110 +101,54 @@ class ProductOptionValueFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_option import ProductOption  # noqa: PLC0415
-        from .._models.variant import Variant  # noqa: PLC0415
+        d = src_dict
+        custom = d.get("custom", UNSET)
 
-        d = dict(src_dict)
+        id = d.get("id", UNSET)
 
-        def _parse_custom(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        custom = _parse_custom(d.pop("custom", UNSET))
+        position = d.get("position", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        position = _parse_position(d.pop("position", UNSET))
-
-        def _parse_product_option(data: object) -> None | ProductOption | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        product_option = d.get("product_option", UNSET)
+        if isinstance(product_option, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                product_option_type_1 = ProductOption.from_dict(data)
+                product_option = ProductOption.from_dict(product_option)
 
-                return product_option_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOption | Unset, data)
 
-        product_option = _parse_product_option(d.pop("product_option", UNSET))
-
-        def _parse_variants(data: object) -> list[None | Variant] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        variants = d.get("variants", UNSET)
+        if isinstance(variants, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                variants_type_0 = []
-                _variants_type_0 = data
-                for variants_type_0_item_data in _variants_type_0:
-
-                    def _parse_variants_type_0_item(data: object) -> None | Variant:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in variants:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            variants_type_0_item_type_1 = Variant.from_dict(data)
+                            _item0 = Variant.from_dict(_item0)
 
-                            return variants_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Variant, data)
 
-                    variants_type_0_item = _parse_variants_type_0_item(variants_type_0_item_data)
+                    _list0.append(_item0)
+                variants = _list0
 
-                    variants_type_0.append(variants_type_0_item)
-
-                return variants_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Variant] | None | Unset, data)
-
-        variants = _parse_variants(d.pop("variants", UNSET))
 
         product_option_value_fields = cls(
-            custom=custom,
-            id=id,
-            name=name,
-            position=position,
-            product_option=product_option,
-            variants=variants,
+            custom,
+            id,
+            name,
+            position,
+            product_option,
+            variants,
         )
 
-        product_option_value_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_value_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_value_fields
 
     @property
@@ -230,3 +166,19 @@ class ProductOptionValueFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom",
+        "id",
+        "name",
+        "position",
+        "product_option",
+        "variants",
+    }
+)
+
+from .._models.product_option import ProductOption  # noqa: E402
+from .._models.variant import Variant  # noqa: E402

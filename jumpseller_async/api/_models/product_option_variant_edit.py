@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_option_variant_edit_option_type import (
+    _BY_VALUE as _by_value_product_option_variant_edit_option_type,
+)
 from .._models.product_option_variant_edit_option_type import ProductOptionVariantEditOptionType
 from .._types import UNSET, Unset
 
@@ -113,106 +116,46 @@ class ProductOptionVariantEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        custom = d.get("custom", UNSET)
 
-        def _parse_custom(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        custom = _parse_custom(d.pop("custom", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_option_type(data: object) -> None | ProductOptionVariantEditOptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        option_type = d.get("option_type", UNSET)
+        if isinstance(option_type, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                option_type_option_type = ProductOptionVariantEditOptionType(data)
+                option_type = _by_value_product_option_variant_edit_option_type.get(
+                    option_type
+                ) or ProductOptionVariantEditOptionType(option_type)
 
-                return option_type_option_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductOptionVariantEditOptionType | Unset, data)
 
-        option_type = _parse_option_type(d.pop("option_type", UNSET))
+        product_option_id = d.get("product_option_id", UNSET)
 
-        def _parse_product_option_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_option_position = d.get("product_option_position", UNSET)
 
-        product_option_id = _parse_product_option_id(d.pop("product_option_id", UNSET))
+        product_option_value_id = d.get("product_option_value_id", UNSET)
 
-        def _parse_product_option_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_value_position = d.get("product_value_position", UNSET)
 
-        product_option_position = _parse_product_option_position(
-            d.pop("product_option_position", UNSET)
-        )
-
-        def _parse_product_option_value_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_option_value_id = _parse_product_option_value_id(
-            d.pop("product_option_value_id", UNSET)
-        )
-
-        def _parse_product_value_position(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_value_position = _parse_product_value_position(
-            d.pop("product_value_position", UNSET)
-        )
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        value = d.get("value", UNSET)
 
         product_option_variant_edit = cls(
-            custom=custom,
-            name=name,
-            option_type=option_type,
-            product_option_id=product_option_id,
-            product_option_position=product_option_position,
-            product_option_value_id=product_option_value_id,
-            product_value_position=product_value_position,
-            value=value,
+            custom,
+            name,
+            option_type,
+            product_option_id,
+            product_option_position,
+            product_option_value_id,
+            product_value_position,
+            value,
         )
 
-        product_option_variant_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_option_variant_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_option_variant_edit
 
     @property
@@ -230,3 +173,18 @@ class ProductOptionVariantEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "custom",
+        "name",
+        "option_type",
+        "product_option_id",
+        "product_option_position",
+        "product_option_value_id",
+        "product_value_position",
+        "value",
+    }
+)

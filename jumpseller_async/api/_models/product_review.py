@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.product_review_fields import ProductReviewFields
-
 
 T = TypeVar("T", bound="ProductReview")
 
@@ -27,8 +23,6 @@ class ProductReview:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.product_review_fields import ProductReviewFields  # noqa: PLC0415
-
         review: dict[str, Any] | None | Unset
         if isinstance(self.review, Unset):
             review = UNSET
@@ -47,32 +41,21 @@ class ProductReview:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.product_review_fields import ProductReviewFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_review(data: object) -> None | ProductReviewFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        review = d.get("review", UNSET)
+        if isinstance(review, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                review_type_1 = ProductReviewFields.from_dict(data)
+                review = ProductReviewFields.from_dict(review)
 
-                return review_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductReviewFields | Unset, data)
-
-        review = _parse_review(d.pop("review", UNSET))
 
         product_review = cls(
-            review=review,
+            review,
         )
 
-        product_review.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_review.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_review
 
     @property
@@ -90,3 +73,13 @@ class ProductReview:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "review",
+    }
+)
+
+from .._models.product_review_fields import ProductReviewFields  # noqa: E402

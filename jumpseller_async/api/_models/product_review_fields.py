@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.product_review_fields_status import (
+    _BY_VALUE as _by_value_product_review_fields_status,
+)
 from .._models.product_review_fields_status import ProductReviewFieldsStatus
 from .._types import UNSET, Unset
 
@@ -122,110 +125,49 @@ class ProductReviewFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        customer_email = d.get("customer_email", UNSET)
 
-        def _parse_customer_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        date = d.get("date", UNSET)
 
-        customer_email = _parse_customer_email(d.pop("customer_email", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        order_id = d.get("order_id", UNSET)
 
-        date = _parse_date(d.pop("date", UNSET))
+        product_id = d.get("product_id", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_name = d.get("product_name", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        rating = d.get("rating", UNSET)
 
-        def _parse_order_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        review = d.get("review", UNSET)
 
-        order_id = _parse_order_id(d.pop("order_id", UNSET))
-
-        def _parse_product_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        product_id = _parse_product_id(d.pop("product_id", UNSET))
-
-        def _parse_product_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_name = _parse_product_name(d.pop("product_name", UNSET))
-
-        def _parse_rating(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        rating = _parse_rating(d.pop("rating", UNSET))
-
-        def _parse_review(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        review = _parse_review(d.pop("review", UNSET))
-
-        def _parse_status(data: object) -> None | ProductReviewFieldsStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        status = d.get("status", UNSET)
+        if isinstance(status, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_status = ProductReviewFieldsStatus(data)
+                status = _by_value_product_review_fields_status.get(
+                    status
+                ) or ProductReviewFieldsStatus(status)
 
-                return status_status
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProductReviewFieldsStatus | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
 
         product_review_fields = cls(
-            customer_email=customer_email,
-            date=date,
-            id=id,
-            order_id=order_id,
-            product_id=product_id,
-            product_name=product_name,
-            rating=rating,
-            review=review,
-            status=status,
+            customer_email,
+            date,
+            id,
+            order_id,
+            product_id,
+            product_name,
+            rating,
+            review,
+            status,
         )
 
-        product_review_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            product_review_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return product_review_fields
 
     @property
@@ -243,3 +185,19 @@ class ProductReviewFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "customer_email",
+        "date",
+        "id",
+        "order_id",
+        "product_id",
+        "product_name",
+        "rating",
+        "review",
+        "status",
+    }
+)

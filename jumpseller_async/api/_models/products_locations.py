@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,62 +79,29 @@ class ProductsLocations:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        location_id = d.get("location_id", UNSET)
 
-        def _parse_location_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        product_id = d.get("product_id", UNSET)
 
-        location_id = _parse_location_id(d.pop("location_id", UNSET))
+        stock = d.get("stock", UNSET)
 
-        def _parse_product_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
-        product_id = _parse_product_id(d.pop("product_id", UNSET))
-
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock = _parse_stock(d.pop("stock", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
-
-        def _parse_variant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        variant_id = _parse_variant_id(d.pop("variant_id", UNSET))
+        variant_id = d.get("variant_id", UNSET)
 
         products_locations = cls(
-            location_id=location_id,
-            product_id=product_id,
-            stock=stock,
-            stock_unlimited=stock_unlimited,
-            variant_id=variant_id,
+            location_id,
+            product_id,
+            stock,
+            stock_unlimited,
+            variant_id,
         )
 
-        products_locations.additional_properties = d
+        if not d.keys() <= _KEYS:
+            products_locations.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return products_locations
 
     @property
@@ -152,3 +119,15 @@ class ProductsLocations:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "location_id",
+        "product_id",
+        "stock",
+        "stock_unlimited",
+        "variant_id",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.promotion_fields import PromotionFields
-
 
 T = TypeVar("T", bound="Promotion")
 
@@ -27,8 +23,6 @@ class Promotion:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.promotion_fields import PromotionFields  # noqa: PLC0415
-
         promotion: dict[str, Any] | None | Unset
         if isinstance(self.promotion, Unset):
             promotion = UNSET
@@ -47,32 +41,21 @@ class Promotion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.promotion_fields import PromotionFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_promotion(data: object) -> None | PromotionFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        promotion = d.get("promotion", UNSET)
+        if isinstance(promotion, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                promotion_type_1 = PromotionFields.from_dict(data)
+                promotion = PromotionFields.from_dict(promotion)
 
-                return promotion_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PromotionFields | Unset, data)
-
-        promotion = _parse_promotion(d.pop("promotion", UNSET))
 
         promotion = cls(
-            promotion=promotion,
+            promotion,
         )
 
-        promotion.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion
 
     @property
@@ -90,3 +73,13 @@ class Promotion:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "promotion",
+    }
+)
+
+from .._models.promotion_fields import PromotionFields  # noqa: E402

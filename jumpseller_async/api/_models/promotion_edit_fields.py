@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.coupon_edit_fields import CouponEditFields
-    from .._models.id import Id
-
 
 T = TypeVar("T", bound="PromotionEditFields")
 
@@ -96,9 +91,6 @@ class PromotionEditFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.coupon_edit_fields import CouponEditFields  # noqa: PLC0415
-        from .._models.id import Id  # noqa: PLC0415
-
         begins_at: None | str | Unset
         if isinstance(self.begins_at, Unset):
             begins_at = UNSET
@@ -396,506 +388,206 @@ class PromotionEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.coupon_edit_fields import CouponEditFields  # noqa: PLC0415
-        from .._models.id import Id  # noqa: PLC0415
+        d = src_dict
+        begins_at = d.get("begins_at", UNSET)
 
-        d = dict(src_dict)
+        buys_at_least = d.get("buys_at_least", UNSET)
 
-        def _parse_begins_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        begins_at = _parse_begins_at(d.pop("begins_at", UNSET))
-
-        def _parse_buys_at_least(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        buys_at_least = _parse_buys_at_least(d.pop("buys_at_least", UNSET))
-
-        def _parse_categories(data: object) -> list[Id | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories = d.get("categories", UNSET)
+        if isinstance(categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_type_0 = []
-                _categories_type_0 = data
-                for categories_type_0_item_data in _categories_type_0:
-
-                    def _parse_categories_type_0_item(data: object) -> Id | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_type_0_item_type_1 = Id.from_dict(data)
+                            _item0 = Id.from_dict(_item0)
 
-                            return categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(Id | None, data)
 
-                    categories_type_0_item = _parse_categories_type_0_item(
-                        categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories = _list0
 
-                    categories_type_0.append(categories_type_0_item)
-
-                return categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Id | None] | None | Unset, data)
 
-        categories = _parse_categories(d.pop("categories", UNSET))
-
-        def _parse_categories_x(data: object) -> list[Id | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        categories_x = d.get("categories_x", UNSET)
+        if isinstance(categories_x, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                categories_x_type_0 = []
-                _categories_x_type_0 = data
-                for categories_x_type_0_item_data in _categories_x_type_0:
-
-                    def _parse_categories_x_type_0_item(data: object) -> Id | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in categories_x:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            categories_x_type_0_item_type_1 = Id.from_dict(data)
+                            _item0 = Id.from_dict(_item0)
 
-                            return categories_x_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(Id | None, data)
 
-                    categories_x_type_0_item = _parse_categories_x_type_0_item(
-                        categories_x_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                categories_x = _list0
 
-                    categories_x_type_0.append(categories_x_type_0_item)
-
-                return categories_x_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Id | None] | None | Unset, data)
 
-        categories_x = _parse_categories_x(d.pop("categories_x", UNSET))
+        code = d.get("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        condition_price = d.get("condition_price", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        condition_qty = d.get("condition_qty", UNSET)
 
-        def _parse_condition_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        condition_price = _parse_condition_price(d.pop("condition_price", UNSET))
-
-        def _parse_condition_qty(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        condition_qty = _parse_condition_qty(d.pop("condition_qty", UNSET))
-
-        def _parse_countries(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        countries = d.get("countries", UNSET)
+        if isinstance(countries, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                countries_type_0 = []
-                _countries_type_0 = data
-                for countries_type_0_item_data in _countries_type_0:
+                countries = list(countries)
 
-                    def _parse_countries_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    countries_type_0_item = _parse_countries_type_0_item(countries_type_0_item_data)
-
-                    countries_type_0.append(countries_type_0_item)
-
-                return countries_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
 
-        countries = _parse_countries(d.pop("countries", UNSET))
-
-        def _parse_coupons(data: object) -> list[CouponEditFields | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        coupons = d.get("coupons", UNSET)
+        if isinstance(coupons, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                coupons_type_0 = []
-                _coupons_type_0 = data
-                for coupons_type_0_item_data in _coupons_type_0:
-
-                    def _parse_coupons_type_0_item(data: object) -> CouponEditFields | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in coupons:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            coupons_type_0_item_type_1 = CouponEditFields.from_dict(data)
+                            _item0 = CouponEditFields.from_dict(_item0)
 
-                            return coupons_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CouponEditFields | None, data)
 
-                    coupons_type_0_item = _parse_coupons_type_0_item(coupons_type_0_item_data)
+                    _list0.append(_item0)
+                coupons = _list0
 
-                    coupons_type_0.append(coupons_type_0_item)
-
-                return coupons_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CouponEditFields | None] | None | Unset, data)
 
-        coupons = _parse_coupons(d.pop("coupons", UNSET))
+        cumulative = d.get("cumulative", UNSET)
 
-        def _parse_cumulative(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        cumulative = _parse_cumulative(d.pop("cumulative", UNSET))
-
-        def _parse_customer_categories(data: object) -> list[Id | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        customer_categories = d.get("customer_categories", UNSET)
+        if isinstance(customer_categories, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                customer_categories_type_0 = []
-                _customer_categories_type_0 = data
-                for customer_categories_type_0_item_data in _customer_categories_type_0:
-
-                    def _parse_customer_categories_type_0_item(data: object) -> Id | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in customer_categories:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            customer_categories_type_0_item_type_1 = Id.from_dict(data)
+                            _item0 = Id.from_dict(_item0)
 
-                            return customer_categories_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(Id | None, data)
 
-                    customer_categories_type_0_item = _parse_customer_categories_type_0_item(
-                        customer_categories_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                customer_categories = _list0
 
-                    customer_categories_type_0.append(customer_categories_type_0_item)
-
-                return customer_categories_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Id | None] | None | Unset, data)
 
-        customer_categories = _parse_customer_categories(d.pop("customer_categories", UNSET))
+        customers = d.get("customers", UNSET)
 
-        def _parse_customers(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        discount_amount_fix = d.get("discount_amount_fix", UNSET)
 
-        customers = _parse_customers(d.pop("customers", UNSET))
+        discount_amount_percent = d.get("discount_amount_percent", UNSET)
 
-        def _parse_discount_amount_fix(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        discount_target = d.get("discount_target", UNSET)
 
-        discount_amount_fix = _parse_discount_amount_fix(d.pop("discount_amount_fix", UNSET))
+        enabled = d.get("enabled", UNSET)
 
-        def _parse_discount_amount_percent(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        expires_at = d.get("expires_at", UNSET)
 
-        discount_amount_percent = _parse_discount_amount_percent(
-            d.pop("discount_amount_percent", UNSET)
-        )
+        lasts = d.get("lasts", UNSET)
 
-        def _parse_discount_target(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        max_times_used = d.get("max_times_used", UNSET)
 
-        discount_target = _parse_discount_target(d.pop("discount_target", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
-
-        def _parse_expires_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
-
-        def _parse_lasts(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        lasts = _parse_lasts(d.pop("lasts", UNSET))
-
-        def _parse_max_times_used(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_times_used = _parse_max_times_used(d.pop("max_times_used", UNSET))
-
-        def _parse_municipalities(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        municipalities = d.get("municipalities", UNSET)
+        if isinstance(municipalities, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                municipalities_type_0 = []
-                _municipalities_type_0 = data
-                for municipalities_type_0_item_data in _municipalities_type_0:
+                municipalities = list(municipalities)
 
-                    def _parse_municipalities_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    municipalities_type_0_item = _parse_municipalities_type_0_item(
-                        municipalities_type_0_item_data
-                    )
-
-                    municipalities_type_0.append(municipalities_type_0_item)
-
-                return municipalities_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
 
-        municipalities = _parse_municipalities(d.pop("municipalities", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_products(data: object) -> list[Id | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        products = d.get("products", UNSET)
+        if isinstance(products, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                products_type_0 = []
-                _products_type_0 = data
-                for products_type_0_item_data in _products_type_0:
-
-                    def _parse_products_type_0_item(data: object) -> Id | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in products:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            products_type_0_item_type_1 = Id.from_dict(data)
+                            _item0 = Id.from_dict(_item0)
 
-                            return products_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(Id | None, data)
 
-                    products_type_0_item = _parse_products_type_0_item(products_type_0_item_data)
+                    _list0.append(_item0)
+                products = _list0
 
-                    products_type_0.append(products_type_0_item)
-
-                return products_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Id | None] | None | Unset, data)
 
-        products = _parse_products(d.pop("products", UNSET))
-
-        def _parse_products_x(data: object) -> list[Id | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        products_x = d.get("products_x", UNSET)
+        if isinstance(products_x, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                products_x_type_0 = []
-                _products_x_type_0 = data
-                for products_x_type_0_item_data in _products_x_type_0:
-
-                    def _parse_products_x_type_0_item(data: object) -> Id | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in products_x:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            products_x_type_0_item_type_1 = Id.from_dict(data)
+                            _item0 = Id.from_dict(_item0)
 
-                            return products_x_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(Id | None, data)
 
-                    products_x_type_0_item = _parse_products_x_type_0_item(
-                        products_x_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                products_x = _list0
 
-                    products_x_type_0.append(products_x_type_0_item)
-
-                return products_x_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Id | None] | None | Unset, data)
 
-        products_x = _parse_products_x(d.pop("products_x", UNSET))
+        quantity_x = d.get("quantity_x", UNSET)
 
-        def _parse_quantity_x(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        quantity_x = _parse_quantity_x(d.pop("quantity_x", UNSET))
-
-        def _parse_regions(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        regions = d.get("regions", UNSET)
+        if isinstance(regions, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                regions_type_0 = []
-                _regions_type_0 = data
-                for regions_type_0_item_data in _regions_type_0:
+                regions = list(regions)
 
-                    def _parse_regions_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    regions_type_0_item = _parse_regions_type_0_item(regions_type_0_item_data)
-
-                    regions_type_0.append(regions_type_0_item)
-
-                return regions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | str] | None | Unset, data)
 
-        regions = _parse_regions(d.pop("regions", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.get("type", UNSET)
 
         promotion_edit_fields = cls(
-            begins_at=begins_at,
-            buys_at_least=buys_at_least,
-            categories=categories,
-            categories_x=categories_x,
-            code=code,
-            condition_price=condition_price,
-            condition_qty=condition_qty,
-            countries=countries,
-            coupons=coupons,
-            cumulative=cumulative,
-            customer_categories=customer_categories,
-            customers=customers,
-            discount_amount_fix=discount_amount_fix,
-            discount_amount_percent=discount_amount_percent,
-            discount_target=discount_target,
-            enabled=enabled,
-            expires_at=expires_at,
-            lasts=lasts,
-            max_times_used=max_times_used,
-            municipalities=municipalities,
-            name=name,
-            products=products,
-            products_x=products_x,
-            quantity_x=quantity_x,
-            regions=regions,
-            type_=type_,
+            begins_at,
+            buys_at_least,
+            categories,
+            categories_x,
+            code,
+            condition_price,
+            condition_qty,
+            countries,
+            coupons,
+            cumulative,
+            customer_categories,
+            customers,
+            discount_amount_fix,
+            discount_amount_percent,
+            discount_target,
+            enabled,
+            expires_at,
+            lasts,
+            max_times_used,
+            municipalities,
+            name,
+            products,
+            products_x,
+            quantity_x,
+            regions,
+            type_,
         )
 
-        promotion_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            promotion_edit_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return promotion_edit_fields
 
     @property
@@ -913,3 +605,39 @@ class PromotionEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "begins_at",
+        "buys_at_least",
+        "categories",
+        "categories_x",
+        "code",
+        "condition_price",
+        "condition_qty",
+        "countries",
+        "coupons",
+        "cumulative",
+        "customer_categories",
+        "customers",
+        "discount_amount_fix",
+        "discount_amount_percent",
+        "discount_target",
+        "enabled",
+        "expires_at",
+        "lasts",
+        "max_times_used",
+        "municipalities",
+        "name",
+        "products",
+        "products_x",
+        "quantity_x",
+        "regions",
+        "type",
+    }
+)
+
+from .._models.coupon_edit_fields import CouponEditFields  # noqa: E402
+from .._models.id import Id  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,24 @@ class Rate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        amount = d.get("amount", UNSET)
 
-        def _parse_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        fulfillment_company = d.get("fulfillment_company", UNSET)
 
-        amount = _parse_amount(d.pop("amount", UNSET))
+        service_label = d.get("service_label", UNSET)
 
-        def _parse_fulfillment_company(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fulfillment_company = _parse_fulfillment_company(d.pop("fulfillment_company", UNSET))
-
-        def _parse_service_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_label = _parse_service_label(d.pop("service_label", UNSET))
-
-        def _parse_service_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_type = _parse_service_type(d.pop("service_type", UNSET))
+        service_type = d.get("service_type", UNSET)
 
         rate = cls(
-            amount=amount,
-            fulfillment_company=fulfillment_company,
-            service_label=service_label,
-            service_type=service_type,
+            amount,
+            fulfillment_company,
+            service_label,
+            service_type,
         )
 
-        rate.additional_properties = d
+        if not d.keys() <= _KEYS:
+            rate.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return rate
 
     @property
@@ -132,3 +104,14 @@ class Rate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "amount",
+        "fulfillment_company",
+        "service_label",
+        "service_type",
+    }
+)

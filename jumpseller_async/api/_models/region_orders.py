@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,21 @@ class RegionOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        city = d.get("city", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        code = d.get("code", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
-
-        def _parse_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
-
-        def _parse_country(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
+        country = d.get("country", UNSET)
 
         region_orders = cls(
-            city=city,
-            code=code,
-            country=country,
+            city,
+            code,
+            country,
         )
 
-        region_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            region_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return region_orders
 
     @property
@@ -112,3 +91,13 @@ class RegionOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "city",
+        "code",
+        "country",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class SearchFrequencies:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        freq = d.get("freq", UNSET)
 
-        def _parse_freq(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        freq = _parse_freq(d.pop("freq", UNSET))
-
-        def _parse_terms(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        terms = _parse_terms(d.pop("terms", UNSET))
+        terms = d.get("terms", UNSET)
 
         search_frequencies = cls(
-            freq=freq,
-            terms=terms,
+            freq,
+            terms,
         )
 
-        search_frequencies.additional_properties = d
+        if not d.keys() <= _KEYS:
+            search_frequencies.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return search_frequencies
 
     @property
@@ -92,3 +80,12 @@ class SearchFrequencies:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "freq",
+        "terms",
+    }
+)

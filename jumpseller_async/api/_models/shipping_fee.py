@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,18 @@ class ShippingFee:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        type_ = d.get("type", UNSET)
 
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
-
-        def _parse_value(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        value = d.get("value", UNSET)
 
         shipping_fee = cls(
-            type_=type_,
-            value=value,
+            type_,
+            value,
         )
 
-        shipping_fee.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_fee.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_fee
 
     @property
@@ -92,3 +78,12 @@ class ShippingFee:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "type",
+        "value",
+    }
+)

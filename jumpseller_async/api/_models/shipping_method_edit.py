@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.shipping_method_edit_shipping_method import ShippingMethodEditShippingMethod
-
 
 T = TypeVar("T", bound="ShippingMethodEdit")
 
@@ -27,8 +23,6 @@ class ShippingMethodEdit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.shipping_method_edit_shipping_method import ShippingMethodEditShippingMethod  # noqa: PLC0415
-
         shipping_method: dict[str, Any] | None | Unset
         if isinstance(self.shipping_method, Unset):
             shipping_method = UNSET
@@ -47,32 +41,23 @@ class ShippingMethodEdit:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.shipping_method_edit_shipping_method import ShippingMethodEditShippingMethod  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_shipping_method(data: object) -> None | ShippingMethodEditShippingMethod | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        shipping_method = d.get("shipping_method", UNSET)
+        if isinstance(shipping_method, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                shipping_method_type_0 = ShippingMethodEditShippingMethod.from_dict(data)
+                shipping_method = ShippingMethodEditShippingMethod.from_dict(shipping_method)
 
-                return shipping_method_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingMethodEditShippingMethod | Unset, data)
-
-        shipping_method = _parse_shipping_method(d.pop("shipping_method", UNSET))
 
         shipping_method_edit = cls(
-            shipping_method=shipping_method,
+            shipping_method,
         )
 
-        shipping_method_edit.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_edit.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_edit
 
     @property
@@ -90,3 +75,13 @@ class ShippingMethodEdit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "shipping_method",
+    }
+)
+
+from .._models.shipping_method_edit_shipping_method import ShippingMethodEditShippingMethod  # noqa: E402

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.shipping_method_edit_shipping_method_type import (
+    _BY_VALUE as _by_value_shipping_method_edit_shipping_method_type,
+)
 from .._models.shipping_method_edit_shipping_method_type import ShippingMethodEditShippingMethodType
 from .._types import UNSET, Unset
 
@@ -112,100 +115,46 @@ class ShippingMethodEditShippingMethod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        callback_url = d.get("callback_url", UNSET)
 
-        def _parse_callback_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        city = d.get("city", UNSET)
 
-        callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
+        fetch_services_url = d.get("fetch_services_url", UNSET)
 
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        city = _parse_city(d.pop("city", UNSET))
+        postal = d.get("postal", UNSET)
 
-        def _parse_fetch_services_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        state = d.get("state", UNSET)
 
-        fetch_services_url = _parse_fetch_services_url(d.pop("fetch_services_url", UNSET))
+        token = d.get("token", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_state(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        def _parse_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        token = _parse_token(d.pop("token", UNSET))
-
-        def _parse_type_(data: object) -> None | ShippingMethodEditShippingMethodType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = ShippingMethodEditShippingMethodType(data)
+                type_ = _by_value_shipping_method_edit_shipping_method_type.get(
+                    type_
+                ) or ShippingMethodEditShippingMethodType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingMethodEditShippingMethodType | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         shipping_method_edit_shipping_method = cls(
-            callback_url=callback_url,
-            city=city,
-            fetch_services_url=fetch_services_url,
-            name=name,
-            postal=postal,
-            state=state,
-            token=token,
-            type_=type_,
+            callback_url,
+            city,
+            fetch_services_url,
+            name,
+            postal,
+            state,
+            token,
+            type_,
         )
 
-        shipping_method_edit_shipping_method.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_edit_shipping_method.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_edit_shipping_method
 
     @property
@@ -223,3 +172,18 @@ class ShippingMethodEditShippingMethod:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "callback_url",
+        "city",
+        "fetch_services_url",
+        "name",
+        "postal",
+        "state",
+        "token",
+        "type",
+    }
+)

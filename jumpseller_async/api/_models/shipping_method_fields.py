@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._models.shipping_method_fields_type import _BY_VALUE as _by_value_shipping_method_fields_type
 from .._models.shipping_method_fields_type import ShippingMethodFieldsType
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.shipping_fee import ShippingFee
-    from .._models.shipping_service import ShippingService
-    from .._models.shipping_tables import ShippingTables
-
 
 T = TypeVar("T", bound="ShippingMethodFields")
 
@@ -57,10 +52,6 @@ class ShippingMethodFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.shipping_fee import ShippingFee  # noqa: PLC0415
-        from .._models.shipping_service import ShippingService  # noqa: PLC0415
-        from .._models.shipping_tables import ShippingTables  # noqa: PLC0415
-
         callback_url: None | str | Unset
         if isinstance(self.callback_url, Unset):
             callback_url = UNSET
@@ -213,247 +204,112 @@ class ShippingMethodFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.shipping_fee import ShippingFee  # noqa: PLC0415
-        from .._models.shipping_service import ShippingService  # noqa: PLC0415
-        from .._models.shipping_tables import ShippingTables  # noqa: PLC0415
+        d = src_dict
+        callback_url = d.get("callback_url", UNSET)
 
-        d = dict(src_dict)
+        city = d.get("city", UNSET)
 
-        def _parse_callback_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        enabled = d.get("enabled", UNSET)
 
-        callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
-
-        def _parse_city(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        city = _parse_city(d.pop("city", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
-
-        def _parse_fee(data: object) -> list[None | ShippingFee] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        fee = d.get("fee", UNSET)
+        if isinstance(fee, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                fee_type_0 = []
-                _fee_type_0 = data
-                for fee_type_0_item_data in _fee_type_0:
-
-                    def _parse_fee_type_0_item(data: object) -> None | ShippingFee:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in fee:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            fee_type_0_item_type_1 = ShippingFee.from_dict(data)
+                            _item0 = ShippingFee.from_dict(_item0)
 
-                            return fee_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ShippingFee, data)
 
-                    fee_type_0_item = _parse_fee_type_0_item(fee_type_0_item_data)
+                    _list0.append(_item0)
+                fee = _list0
 
-                    fee_type_0.append(fee_type_0_item)
-
-                return fee_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ShippingFee] | None | Unset, data)
 
-        fee = _parse_fee(d.pop("fee", UNSET))
+        fetch_services_url = d.get("fetch_services_url", UNSET)
 
-        def _parse_fetch_services_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        free_shipping = d.get("free_shipping", UNSET)
 
-        fetch_services_url = _parse_fetch_services_url(d.pop("fetch_services_url", UNSET))
+        free_shipping_minimum_purchase = d.get("free_shipping_minimum_purchase", UNSET)
 
-        def _parse_free_shipping(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        free_shipping = _parse_free_shipping(d.pop("free_shipping", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_free_shipping_minimum_purchase(data: object) -> bool | float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | float | None | Unset, data)
+        postal = d.get("postal", UNSET)
 
-        free_shipping_minimum_purchase = _parse_free_shipping_minimum_purchase(
-            d.pop("free_shipping_minimum_purchase", UNSET)
-        )
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_postal(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal = _parse_postal(d.pop("postal", UNSET))
-
-        def _parse_services(data: object) -> list[None | ShippingService] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        services = d.get("services", UNSET)
+        if isinstance(services, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                services_type_0 = []
-                _services_type_0 = data
-                for services_type_0_item_data in _services_type_0:
-
-                    def _parse_services_type_0_item(data: object) -> None | ShippingService:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in services:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            services_type_0_item_type_1 = ShippingService.from_dict(data)
+                            _item0 = ShippingService.from_dict(_item0)
 
-                            return services_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ShippingService, data)
 
-                    services_type_0_item = _parse_services_type_0_item(services_type_0_item_data)
+                    _list0.append(_item0)
+                services = _list0
 
-                    services_type_0.append(services_type_0_item)
-
-                return services_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ShippingService] | None | Unset, data)
 
-        services = _parse_services(d.pop("services", UNSET))
+        state = d.get("state", UNSET)
 
-        def _parse_state(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        def _parse_tables(data: object) -> list[None | ShippingTables] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        tables = d.get("tables", UNSET)
+        if isinstance(tables, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tables_type_0 = []
-                _tables_type_0 = data
-                for tables_type_0_item_data in _tables_type_0:
-
-                    def _parse_tables_type_0_item(data: object) -> None | ShippingTables:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in tables:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            tables_type_0_item_type_1 = ShippingTables.from_dict(data)
+                            _item0 = ShippingTables.from_dict(_item0)
 
-                            return tables_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ShippingTables, data)
 
-                    tables_type_0_item = _parse_tables_type_0_item(tables_type_0_item_data)
+                    _list0.append(_item0)
+                tables = _list0
 
-                    tables_type_0.append(tables_type_0_item)
-
-                return tables_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ShippingTables] | None | Unset, data)
 
-        tables = _parse_tables(d.pop("tables", UNSET))
-
-        def _parse_type_(data: object) -> None | ShippingMethodFieldsType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        type_ = d.get("type", UNSET)
+        if isinstance(type_, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type = ShippingMethodFieldsType(data)
+                type_ = _by_value_shipping_method_fields_type.get(
+                    type_
+                ) or ShippingMethodFieldsType(type_)
 
-                return type_type
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ShippingMethodFieldsType | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
 
         shipping_method_fields = cls(
-            callback_url=callback_url,
-            city=city,
-            enabled=enabled,
-            fee=fee,
-            fetch_services_url=fetch_services_url,
-            free_shipping=free_shipping,
-            free_shipping_minimum_purchase=free_shipping_minimum_purchase,
-            id=id,
-            name=name,
-            postal=postal,
-            services=services,
-            state=state,
-            tables=tables,
-            type_=type_,
+            callback_url,
+            city,
+            enabled,
+            fee,
+            fetch_services_url,
+            free_shipping,
+            free_shipping_minimum_purchase,
+            id,
+            name,
+            postal,
+            services,
+            state,
+            tables,
+            type_,
         )
 
-        shipping_method_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_method_fields.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_method_fields
 
     @property
@@ -471,3 +327,28 @@ class ShippingMethodFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "callback_url",
+        "city",
+        "enabled",
+        "fee",
+        "fetch_services_url",
+        "free_shipping",
+        "free_shipping_minimum_purchase",
+        "id",
+        "name",
+        "postal",
+        "services",
+        "state",
+        "tables",
+        "type",
+    }
+)
+
+from .._models.shipping_fee import ShippingFee  # noqa: E402
+from .._models.shipping_service import ShippingService  # noqa: E402
+from .._models.shipping_tables import ShippingTables  # noqa: E402

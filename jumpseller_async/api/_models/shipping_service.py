@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,72 +89,30 @@ class ShippingService:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        enabled = d.get("enabled", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("id", UNSET)
 
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        original_service_name = d.get("original_service_name", UNSET)
 
-        id = _parse_id(d.pop("id", UNSET))
+        service_code = d.get("service_code", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_original_service_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        original_service_name = _parse_original_service_name(d.pop("original_service_name", UNSET))
-
-        def _parse_service_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_code = _parse_service_code(d.pop("service_code", UNSET))
-
-        def _parse_service_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        service_name = _parse_service_name(d.pop("service_name", UNSET))
+        service_name = d.get("service_name", UNSET)
 
         shipping_service = cls(
-            enabled=enabled,
-            id=id,
-            name=name,
-            original_service_name=original_service_name,
-            service_code=service_code,
-            service_name=service_name,
+            enabled,
+            id,
+            name,
+            original_service_name,
+            service_code,
+            service_name,
         )
 
-        shipping_service.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_service.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_service
 
     @property
@@ -172,3 +130,16 @@ class ShippingService:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "enabled",
+        "id",
+        "name",
+        "original_service_name",
+        "service_code",
+        "service_name",
+    }
+)

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.shipping_tables_location import ShippingTablesLocation
-    from .._models.shipping_tables_value import ShippingTablesValue
-
 
 T = TypeVar("T", bound="ShippingTables")
 
@@ -34,9 +29,6 @@ class ShippingTables:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.shipping_tables_location import ShippingTablesLocation  # noqa: PLC0415
-        from .._models.shipping_tables_value import ShippingTablesValue  # noqa: PLC0415
-
         basedon: None | str | Unset
         if isinstance(self.basedon, Unset):
             basedon = UNSET
@@ -93,121 +85,73 @@ class ShippingTables:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.shipping_tables_location import ShippingTablesLocation  # noqa: PLC0415
-        from .._models.shipping_tables_value import ShippingTablesValue  # noqa: PLC0415
+        d = src_dict
+        basedon = d.get("basedon", UNSET)
 
-        d = dict(src_dict)
+        locations = d.get("locations", UNSET)
+        if locations is not None and not isinstance(locations, Unset):
+            _done0 = False
+            if not _done0 and isinstance(locations, list):
+                try:
+                    _list1 = []
+                    for _item1 in locations:
+                        if isinstance(_item1, dict):
+                            try:
+                                _item1 = ShippingTablesLocation.from_dict(_item1)
 
-        def _parse_basedon(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+                            except (TypeError, ValueError, AttributeError, KeyError):
+                                pass
 
-        basedon = _parse_basedon(d.pop("basedon", UNSET))
+                        _list1.append(_item1)
+                    locations = _list1
 
-        def _parse_locations(
-            data: object,
-        ) -> list[None | ShippingTablesLocation] | None | ShippingTablesLocation | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                locations_type_0 = []
-                _locations_type_0 = data
-                for locations_type_0_item_data in _locations_type_0:
+                    _done0 = True
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+            if not _done0 and isinstance(locations, dict):
+                try:
+                    locations = ShippingTablesLocation.from_dict(locations)
 
-                    def _parse_locations_type_0_item(data: object) -> None | ShippingTablesLocation:
-                        if data is None:
-                            return data
-                        try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            locations_type_0_item_type_1 = ShippingTablesLocation.from_dict(data)
+                    _done0 = True
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
 
-                            return locations_type_0_item_type_1
-                        except (TypeError, ValueError, AttributeError, KeyError):
-                            pass
-                        return cast(None | ShippingTablesLocation, data)
+        values = d.get("values", UNSET)
+        if values is not None and not isinstance(values, Unset):
+            _done0 = False
+            if not _done0 and isinstance(values, list):
+                try:
+                    _list1 = []
+                    for _item1 in values:
+                        if isinstance(_item1, dict):
+                            try:
+                                _item1 = ShippingTablesValue.from_dict(_item1)
 
-                    locations_type_0_item = _parse_locations_type_0_item(locations_type_0_item_data)
+                            except (TypeError, ValueError, AttributeError, KeyError):
+                                pass
 
-                    locations_type_0.append(locations_type_0_item)
+                        _list1.append(_item1)
+                    values = _list1
 
-                return locations_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                locations_type_1 = ShippingTablesLocation.from_dict(data)
+                    _done0 = True
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+            if not _done0 and isinstance(values, dict):
+                try:
+                    values = ShippingTablesValue.from_dict(values)
 
-                return locations_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                list[None | ShippingTablesLocation] | None | ShippingTablesLocation | Unset, data
-            )
-
-        locations = _parse_locations(d.pop("locations", UNSET))
-
-        def _parse_values(
-            data: object,
-        ) -> list[None | ShippingTablesValue] | None | ShippingTablesValue | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
-
-                    def _parse_values_type_0_item(data: object) -> None | ShippingTablesValue:
-                        if data is None:
-                            return data
-                        try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            values_type_0_item_type_1 = ShippingTablesValue.from_dict(data)
-
-                            return values_type_0_item_type_1
-                        except (TypeError, ValueError, AttributeError, KeyError):
-                            pass
-                        return cast(None | ShippingTablesValue, data)
-
-                    values_type_0_item = _parse_values_type_0_item(values_type_0_item_data)
-
-                    values_type_0.append(values_type_0_item)
-
-                return values_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                values_type_1 = ShippingTablesValue.from_dict(data)
-
-                return values_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[None | ShippingTablesValue] | None | ShippingTablesValue | Unset, data)
-
-        values = _parse_values(d.pop("values", UNSET))
+                    _done0 = True
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
 
         shipping_tables = cls(
-            basedon=basedon,
-            locations=locations,
-            values=values,
+            basedon,
+            locations,
+            values,
         )
 
-        shipping_tables.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_tables.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_tables
 
     @property
@@ -225,3 +169,16 @@ class ShippingTables:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "basedon",
+        "locations",
+        "values",
+    }
+)
+
+from .._models.shipping_tables_location import ShippingTablesLocation  # noqa: E402
+from .._models.shipping_tables_value import ShippingTablesValue  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,64 +79,29 @@ class ShippingTablesLocation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        country = d.get("country", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        municipality = d.get("municipality", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        postal_code_range_end = d.get("postal_code_range_end", UNSET)
 
-        def _parse_municipality(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        postal_code_range_start = d.get("postal_code_range_start", UNSET)
 
-        municipality = _parse_municipality(d.pop("municipality", UNSET))
-
-        def _parse_postal_code_range_end(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal_code_range_end = _parse_postal_code_range_end(d.pop("postal_code_range_end", UNSET))
-
-        def _parse_postal_code_range_start(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postal_code_range_start = _parse_postal_code_range_start(
-            d.pop("postal_code_range_start", UNSET)
-        )
-
-        def _parse_region(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
+        region = d.get("region", UNSET)
 
         shipping_tables_location = cls(
-            country=country,
-            municipality=municipality,
-            postal_code_range_end=postal_code_range_end,
-            postal_code_range_start=postal_code_range_start,
-            region=region,
+            country,
+            municipality,
+            postal_code_range_end,
+            postal_code_range_start,
+            region,
         )
 
-        shipping_tables_location.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_tables_location.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_tables_location
 
     @property
@@ -154,3 +119,15 @@ class ShippingTablesLocation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "country",
+        "municipality",
+        "postal_code_range_end",
+        "postal_code_range_start",
+        "region",
+    }
+)

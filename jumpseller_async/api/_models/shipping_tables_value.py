@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -50,32 +50,20 @@ class ShippingTablesValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        amount = d.get("amount", UNSET)
 
-        def _parse_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        price = _parse_price(d.pop("price", UNSET))
+        price = d.get("price", UNSET)
 
         shipping_tables_value = cls(
-            amount=amount,
-            price=price,
+            amount,
+            price,
         )
 
-        shipping_tables_value.additional_properties = d
+        if not d.keys() <= _KEYS:
+            shipping_tables_value.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return shipping_tables_value
 
     @property
@@ -93,3 +81,12 @@ class ShippingTablesValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "amount",
+        "price",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.store_address import StoreAddress
-
 
 T = TypeVar("T", bound="Store")
 
@@ -57,8 +53,6 @@ class Store:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.store_address import StoreAddress  # noqa: PLC0415
-
         address: dict[str, Any] | None | Unset
         if isinstance(self.address, Unset):
             address = UNSET
@@ -199,190 +193,72 @@ class Store:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.store_address import StoreAddress  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_address(data: object) -> None | StoreAddress | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        address = d.get("address", UNSET)
+        if isinstance(address, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                address_type_1 = StoreAddress.from_dict(data)
+                address = StoreAddress.from_dict(address)
 
-                return address_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreAddress | Unset, data)
 
-        address = _parse_address(d.pop("address", UNSET))
+        code = d.get("code", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country = d.get("country", UNSET)
 
-        code = _parse_code(d.pop("code", UNSET))
+        currency = d.get("currency", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email = d.get("email", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        fb_pixel_id = d.get("fb_pixel_id", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        hooks_token = d.get("hooks_token", UNSET)
 
-        currency = _parse_currency(d.pop("currency", UNSET))
+        logo = d.get("logo", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_fb_pixel_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fb_pixel_id = _parse_fb_pixel_id(d.pop("fb_pixel_id", UNSET))
-
-        def _parse_hooks_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hooks_token = _parse_hooks_token(d.pop("hooks_token", UNSET))
-
-        def _parse_logo(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logo = _parse_logo(d.pop("logo", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_store(data: object) -> None | Store | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        store = d.get("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_1 = Store.from_dict(data)
+                store = Store.from_dict(store)
 
-                return store_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Store | Unset, data)
 
-        store = _parse_store(d.pop("store", UNSET))
+        subscription_plan = d.get("subscription_plan", UNSET)
 
-        def _parse_subscription_plan(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        subscription_status = d.get("subscription_status", UNSET)
 
-        subscription_plan = _parse_subscription_plan(d.pop("subscription_plan", UNSET))
+        timezone = d.get("timezone", UNSET)
 
-        def _parse_subscription_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        url = d.get("url", UNSET)
 
-        subscription_status = _parse_subscription_status(d.pop("subscription_status", UNSET))
+        weight_unit = d.get("weight_unit", UNSET)
 
-        def _parse_timezone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timezone = _parse_timezone(d.pop("timezone", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
-
-        def _parse_weight_unit(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        weight_unit = _parse_weight_unit(d.pop("weight_unit", UNSET))
-
-        def _parse_whatsapp_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        whatsapp_phone = _parse_whatsapp_phone(d.pop("whatsapp_phone", UNSET))
+        whatsapp_phone = d.get("whatsapp_phone", UNSET)
 
         store = cls(
-            address=address,
-            code=code,
-            country=country,
-            currency=currency,
-            email=email,
-            fb_pixel_id=fb_pixel_id,
-            hooks_token=hooks_token,
-            logo=logo,
-            name=name,
-            store=store,
-            subscription_plan=subscription_plan,
-            subscription_status=subscription_status,
-            timezone=timezone,
-            url=url,
-            weight_unit=weight_unit,
-            whatsapp_phone=whatsapp_phone,
+            address,
+            code,
+            country,
+            currency,
+            email,
+            fb_pixel_id,
+            hooks_token,
+            logo,
+            name,
+            store,
+            subscription_plan,
+            subscription_status,
+            timezone,
+            url,
+            weight_unit,
+            whatsapp_phone,
         )
 
-        store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store
 
     @property
@@ -400,3 +276,28 @@ class Store:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "address",
+        "code",
+        "country",
+        "currency",
+        "email",
+        "fb_pixel_id",
+        "hooks_token",
+        "logo",
+        "name",
+        "store",
+        "subscription_plan",
+        "subscription_status",
+        "timezone",
+        "url",
+        "weight_unit",
+        "whatsapp_phone",
+    }
+)
+
+from .._models.store_address import StoreAddress  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,21 @@ class StoreBalance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        balance = d.get("balance", UNSET)
 
-        def _parse_balance(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        balance_formatted = d.get("balance_formatted", UNSET)
 
-        balance = _parse_balance(d.pop("balance", UNSET))
-
-        def _parse_balance_formatted(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        balance_formatted = _parse_balance_formatted(d.pop("balance_formatted", UNSET))
-
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
+        currency = d.get("currency", UNSET)
 
         store_balance = cls(
-            balance=balance,
-            balance_formatted=balance_formatted,
-            currency=currency,
+            balance,
+            balance_formatted,
+            currency,
         )
 
-        store_balance.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_balance.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_balance
 
     @property
@@ -112,3 +91,13 @@ class StoreBalance:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "balance",
+        "balance_formatted",
+        "currency",
+    }
+)

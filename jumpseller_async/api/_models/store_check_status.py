@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.new_partner_store_store import NewPartnerStoreStore
-    from .._models.partner_store_status_status import PartnerStoreStatusStatus
-
 
 T = TypeVar("T", bound="StoreCheckStatus")
 
@@ -31,9 +26,6 @@ class StoreCheckStatus:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: PLC0415
-        from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: PLC0415
-
         status: dict[str, Any] | None | Unset
         if isinstance(self.status, Unset):
             status = UNSET
@@ -62,51 +54,32 @@ class StoreCheckStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: PLC0415
-        from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_status(data: object) -> None | PartnerStoreStatusStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        status = d.get("status", UNSET)
+        if isinstance(status, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                status_type_0 = PartnerStoreStatusStatus.from_dict(data)
+                status = PartnerStoreStatusStatus.from_dict(status)
 
-                return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PartnerStoreStatusStatus | Unset, data)
 
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_store(data: object) -> NewPartnerStoreStore | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        store = d.get("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_0 = NewPartnerStoreStore.from_dict(data)
+                store = NewPartnerStoreStore.from_dict(store)
 
-                return store_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(NewPartnerStoreStore | None | Unset, data)
-
-        store = _parse_store(d.pop("store", UNSET))
 
         store_check_status = cls(
-            status=status,
-            store=store,
+            status,
+            store,
         )
 
-        store_check_status.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_check_status.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_check_status
 
     @property
@@ -124,3 +97,15 @@ class StoreCheckStatus:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "status",
+        "store",
+    }
+)
+
+from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: E402
+from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: E402

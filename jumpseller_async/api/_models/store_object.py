@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.store_stats import StoreStats
-
 
 T = TypeVar("T", bound="StoreObject")
 
@@ -29,8 +25,6 @@ class StoreObject:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.store_stats import StoreStats  # noqa: PLC0415
-
         code: None | str | Unset
         if isinstance(self.code, Unset):
             code = UNSET
@@ -57,42 +51,24 @@ class StoreObject:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.store_stats import StoreStats  # noqa: PLC0415
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
-
-        def _parse_stats(data: object) -> None | StoreStats | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        stats = d.get("stats", UNSET)
+        if isinstance(stats, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                stats_type_1 = StoreStats.from_dict(data)
+                stats = StoreStats.from_dict(stats)
 
-                return stats_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStats | Unset, data)
-
-        stats = _parse_stats(d.pop("stats", UNSET))
 
         store_object = cls(
-            code=code,
-            stats=stats,
+            code,
+            stats,
         )
 
-        store_object.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_object.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_object
 
     @property
@@ -110,3 +86,14 @@ class StoreObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "code",
+        "stats",
+    }
+)
+
+from .._models.store_stats import StoreStats  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.store_setup_create_store import StoreSetupCreateStore
-
 
 T = TypeVar("T", bound="StoreSetupCreate")
 
@@ -27,8 +23,6 @@ class StoreSetupCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.store_setup_create_store import StoreSetupCreateStore  # noqa: PLC0415
-
         store: dict[str, Any] | None | Unset
         if isinstance(self.store, Unset):
             store = UNSET
@@ -47,32 +41,23 @@ class StoreSetupCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.store_setup_create_store import StoreSetupCreateStore  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_store(data: object) -> None | StoreSetupCreateStore | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        store = d.get("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_0 = StoreSetupCreateStore.from_dict(data)
+                store = StoreSetupCreateStore.from_dict(store)
 
-                return store_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreSetupCreateStore | Unset, data)
-
-        store = _parse_store(d.pop("store", UNSET))
 
         store_setup_create = cls(
-            store=store,
+            store,
         )
 
-        store_setup_create.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_setup_create.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_setup_create
 
     @property
@@ -90,3 +75,13 @@ class StoreSetupCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "store",
+    }
+)
+
+from .._models.store_setup_create_store import StoreSetupCreateStore  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,42 +60,23 @@ class StoreSetupCreateStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        country = d.get("country", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_theme(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        theme = _parse_theme(d.pop("theme", UNSET))
+        theme = d.get("theme", UNSET)
 
         store_setup_create_store = cls(
-            country=country,
-            name=name,
-            theme=theme,
+            country,
+            name,
+            theme,
         )
 
-        store_setup_create_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_setup_create_store.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_setup_create_store
 
     @property
@@ -113,3 +94,13 @@ class StoreSetupCreateStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "country",
+        "name",
+        "theme",
+    }
+)

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.store_setup_response_credentials import StoreSetupResponseCredentials
-    from .._models.store_setup_response_store import StoreSetupResponseStore
-
 
 T = TypeVar("T", bound="StoreSetupResponse")
 
@@ -30,9 +25,6 @@ class StoreSetupResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.store_setup_response_credentials import StoreSetupResponseCredentials  # noqa: PLC0415
-        from .._models.store_setup_response_store import StoreSetupResponseStore  # noqa: PLC0415
-
         credentials: dict[str, Any] | None | Unset
         if isinstance(self.credentials, Unset):
             credentials = UNSET
@@ -61,51 +53,32 @@ class StoreSetupResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.store_setup_response_credentials import StoreSetupResponseCredentials  # noqa: PLC0415
-        from .._models.store_setup_response_store import StoreSetupResponseStore  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_credentials(data: object) -> None | StoreSetupResponseCredentials | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        credentials = d.get("credentials", UNSET)
+        if isinstance(credentials, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                credentials_type_0 = StoreSetupResponseCredentials.from_dict(data)
+                credentials = StoreSetupResponseCredentials.from_dict(credentials)
 
-                return credentials_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreSetupResponseCredentials | Unset, data)
 
-        credentials = _parse_credentials(d.pop("credentials", UNSET))
-
-        def _parse_store(data: object) -> None | StoreSetupResponseStore | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        store = d.get("store", UNSET)
+        if isinstance(store, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                store_type_0 = StoreSetupResponseStore.from_dict(data)
+                store = StoreSetupResponseStore.from_dict(store)
 
-                return store_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreSetupResponseStore | Unset, data)
-
-        store = _parse_store(d.pop("store", UNSET))
 
         store_setup_response = cls(
-            credentials=credentials,
-            store=store,
+            credentials,
+            store,
         )
 
-        store_setup_response.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_setup_response.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_setup_response
 
     @property
@@ -123,3 +96,15 @@ class StoreSetupResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "credentials",
+        "store",
+    }
+)
+
+from .._models.store_setup_response_credentials import StoreSetupResponseCredentials  # noqa: E402
+from .._models.store_setup_response_store import StoreSetupResponseStore  # noqa: E402

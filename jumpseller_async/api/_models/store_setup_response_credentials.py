@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -49,32 +49,20 @@ class StoreSetupResponseCredentials:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        authtoken = d.get("authtoken", UNSET)
 
-        def _parse_authtoken(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        authtoken = _parse_authtoken(d.pop("authtoken", UNSET))
-
-        def _parse_login(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        login = _parse_login(d.pop("login", UNSET))
+        login = d.get("login", UNSET)
 
         store_setup_response_credentials = cls(
-            authtoken=authtoken,
-            login=login,
+            authtoken,
+            login,
         )
 
-        store_setup_response_credentials.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_setup_response_credentials.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_setup_response_credentials
 
     @property
@@ -92,3 +80,12 @@ class StoreSetupResponseCredentials:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "authtoken",
+        "login",
+    }
+)

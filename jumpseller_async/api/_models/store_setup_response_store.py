@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,52 +69,26 @@ class StoreSetupResponseStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        admin_url = d.get("admin_url", UNSET)
 
-        def _parse_admin_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        code = d.get("code", UNSET)
 
-        admin_url = _parse_admin_url(d.pop("admin_url", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.get("url", UNSET)
 
         store_setup_response_store = cls(
-            admin_url=admin_url,
-            code=code,
-            name=name,
-            url=url,
+            admin_url,
+            code,
+            name,
+            url,
         )
 
-        store_setup_response_store.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_setup_response_store.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_setup_response_store
 
     @property
@@ -132,3 +106,14 @@ class StoreSetupResponseStore:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "admin_url",
+        "code",
+        "name",
+        "url",
+    }
+)

@@ -2,26 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.best_sold import BestSold
-    from .._models.daily_visits import DailyVisits
-    from .._models.payment_method_freq import PaymentMethodFreq
-    from .._models.referrer import Referrer
-    from .._models.shipping_method_freq import ShippingMethodFreq
-    from .._models.store_stats_conversions import StoreStatsConversions
-    from .._models.store_stats_new_vs_returning_customers import StoreStatsNewVsReturningCustomers
-    from .._models.store_stats_new_vs_returning_orders import StoreStatsNewVsReturningOrders
-    from .._models.store_stats_orders import StoreStatsOrders
-    from .._models.store_stats_region_orders import StoreStatsRegionOrders
-    from .._models.traffic_type import TrafficType
-
 
 T = TypeVar("T", bound="StoreStats")
 
@@ -71,20 +57,6 @@ class StoreStats:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.best_sold import BestSold  # noqa: PLC0415
-        from .._models.daily_visits import DailyVisits  # noqa: PLC0415
-        from .._models.payment_method_freq import PaymentMethodFreq  # noqa: PLC0415
-        from .._models.referrer import Referrer  # noqa: PLC0415
-        from .._models.shipping_method_freq import ShippingMethodFreq  # noqa: PLC0415
-        from .._models.store_stats_conversions import StoreStatsConversions  # noqa: PLC0415
-        from .._models.store_stats_new_vs_returning_customers import (
-            StoreStatsNewVsReturningCustomers,  # noqa: PLC0415
-        )
-        from .._models.store_stats_new_vs_returning_orders import StoreStatsNewVsReturningOrders  # noqa: PLC0415
-        from .._models.store_stats_orders import StoreStatsOrders  # noqa: PLC0415
-        from .._models.store_stats_region_orders import StoreStatsRegionOrders  # noqa: PLC0415
-        from .._models.traffic_type import TrafficType  # noqa: PLC0415
-
         best_sold: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.best_sold, Unset):
             best_sold = UNSET
@@ -305,440 +277,193 @@ class StoreStats:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.best_sold import BestSold  # noqa: PLC0415
-        from .._models.daily_visits import DailyVisits  # noqa: PLC0415
-        from .._models.payment_method_freq import PaymentMethodFreq  # noqa: PLC0415
-        from .._models.referrer import Referrer  # noqa: PLC0415
-        from .._models.shipping_method_freq import ShippingMethodFreq  # noqa: PLC0415
-        from .._models.store_stats_conversions import StoreStatsConversions  # noqa: PLC0415
-        from .._models.store_stats_new_vs_returning_customers import (
-            StoreStatsNewVsReturningCustomers,  # noqa: PLC0415
-        )
-        from .._models.store_stats_new_vs_returning_orders import StoreStatsNewVsReturningOrders  # noqa: PLC0415
-        from .._models.store_stats_orders import StoreStatsOrders  # noqa: PLC0415
-        from .._models.store_stats_region_orders import StoreStatsRegionOrders  # noqa: PLC0415
-        from .._models.traffic_type import TrafficType  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_best_sold(data: object) -> list[BestSold | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        best_sold = d.get("best_sold", UNSET)
+        if isinstance(best_sold, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                best_sold_type_0 = []
-                _best_sold_type_0 = data
-                for best_sold_type_0_item_data in _best_sold_type_0:
-
-                    def _parse_best_sold_type_0_item(data: object) -> BestSold | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in best_sold:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            best_sold_type_0_item_type_1 = BestSold.from_dict(data)
+                            _item0 = BestSold.from_dict(_item0)
 
-                            return best_sold_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(BestSold | None, data)
 
-                    best_sold_type_0_item = _parse_best_sold_type_0_item(best_sold_type_0_item_data)
+                    _list0.append(_item0)
+                best_sold = _list0
 
-                    best_sold_type_0.append(best_sold_type_0_item)
-
-                return best_sold_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[BestSold | None] | None | Unset, data)
 
-        best_sold = _parse_best_sold(d.pop("best_sold", UNSET))
-
-        def _parse_conversions(data: object) -> None | StoreStatsConversions | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        conversions = d.get("conversions", UNSET)
+        if isinstance(conversions, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                conversions_type_0 = StoreStatsConversions.from_dict(data)
+                conversions = StoreStatsConversions.from_dict(conversions)
 
-                return conversions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStatsConversions | Unset, data)
 
-        conversions = _parse_conversions(d.pop("conversions", UNSET))
+        currency = d.get("currency", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_daily_visits(data: object) -> list[DailyVisits | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        daily_visits = d.get("daily_visits", UNSET)
+        if isinstance(daily_visits, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                daily_visits_type_0 = []
-                _daily_visits_type_0 = data
-                for daily_visits_type_0_item_data in _daily_visits_type_0:
-
-                    def _parse_daily_visits_type_0_item(data: object) -> DailyVisits | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in daily_visits:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            daily_visits_type_0_item_type_1 = DailyVisits.from_dict(data)
+                            _item0 = DailyVisits.from_dict(_item0)
 
-                            return daily_visits_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(DailyVisits | None, data)
 
-                    daily_visits_type_0_item = _parse_daily_visits_type_0_item(
-                        daily_visits_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                daily_visits = _list0
 
-                    daily_visits_type_0.append(daily_visits_type_0_item)
-
-                return daily_visits_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[DailyVisits | None] | None | Unset, data)
 
-        daily_visits = _parse_daily_visits(d.pop("daily_visits", UNSET))
+        from_ = d.get("from", UNSET)
 
-        def _parse_from_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        from_ = _parse_from_(d.pop("from", UNSET))
-
-        def _parse_new_vs_returning_customers(
-            data: object,
-        ) -> None | StoreStatsNewVsReturningCustomers | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        new_vs_returning_customers = d.get("new_vs_returning_customers", UNSET)
+        if isinstance(new_vs_returning_customers, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                new_vs_returning_customers_type_0 = StoreStatsNewVsReturningCustomers.from_dict(
-                    data
+                new_vs_returning_customers = StoreStatsNewVsReturningCustomers.from_dict(
+                    new_vs_returning_customers
                 )
 
-                return new_vs_returning_customers_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStatsNewVsReturningCustomers | Unset, data)
 
-        new_vs_returning_customers = _parse_new_vs_returning_customers(
-            d.pop("new_vs_returning_customers", UNSET)
-        )
-
-        def _parse_new_vs_returning_orders(
-            data: object,
-        ) -> None | StoreStatsNewVsReturningOrders | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        new_vs_returning_orders = d.get("new_vs_returning_orders", UNSET)
+        if isinstance(new_vs_returning_orders, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                new_vs_returning_orders_type_0 = StoreStatsNewVsReturningOrders.from_dict(data)
+                new_vs_returning_orders = StoreStatsNewVsReturningOrders.from_dict(
+                    new_vs_returning_orders
+                )
 
-                return new_vs_returning_orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStatsNewVsReturningOrders | Unset, data)
 
-        new_vs_returning_orders = _parse_new_vs_returning_orders(
-            d.pop("new_vs_returning_orders", UNSET)
-        )
-
-        def _parse_orders(data: object) -> None | StoreStatsOrders | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        orders = d.get("orders", UNSET)
+        if isinstance(orders, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                orders_type_0 = StoreStatsOrders.from_dict(data)
+                orders = StoreStatsOrders.from_dict(orders)
 
-                return orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStatsOrders | Unset, data)
 
-        orders = _parse_orders(d.pop("orders", UNSET))
-
-        def _parse_payment_methods(data: object) -> list[None | PaymentMethodFreq] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        payment_methods = d.get("payment_methods", UNSET)
+        if isinstance(payment_methods, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                payment_methods_type_0 = []
-                _payment_methods_type_0 = data
-                for payment_methods_type_0_item_data in _payment_methods_type_0:
-
-                    def _parse_payment_methods_type_0_item(
-                        data: object,
-                    ) -> None | PaymentMethodFreq:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in payment_methods:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            payment_methods_type_0_item_type_1 = PaymentMethodFreq.from_dict(data)
+                            _item0 = PaymentMethodFreq.from_dict(_item0)
 
-                            return payment_methods_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | PaymentMethodFreq, data)
 
-                    payment_methods_type_0_item = _parse_payment_methods_type_0_item(
-                        payment_methods_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                payment_methods = _list0
 
-                    payment_methods_type_0.append(payment_methods_type_0_item)
-
-                return payment_methods_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | PaymentMethodFreq] | None | Unset, data)
 
-        payment_methods = _parse_payment_methods(d.pop("payment_methods", UNSET))
-
-        def _parse_referrers(data: object) -> list[None | Referrer] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        referrers = d.get("referrers", UNSET)
+        if isinstance(referrers, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                referrers_type_0 = []
-                _referrers_type_0 = data
-                for referrers_type_0_item_data in _referrers_type_0:
-
-                    def _parse_referrers_type_0_item(data: object) -> None | Referrer:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in referrers:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            referrers_type_0_item_type_1 = Referrer.from_dict(data)
+                            _item0 = Referrer.from_dict(_item0)
 
-                            return referrers_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Referrer, data)
 
-                    referrers_type_0_item = _parse_referrers_type_0_item(referrers_type_0_item_data)
+                    _list0.append(_item0)
+                referrers = _list0
 
-                    referrers_type_0.append(referrers_type_0_item)
-
-                return referrers_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Referrer] | None | Unset, data)
 
-        referrers = _parse_referrers(d.pop("referrers", UNSET))
-
-        def _parse_region_orders(data: object) -> None | StoreStatsRegionOrders | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        region_orders = d.get("region_orders", UNSET)
+        if isinstance(region_orders, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                region_orders_type_0 = StoreStatsRegionOrders.from_dict(data)
+                region_orders = StoreStatsRegionOrders.from_dict(region_orders)
 
-                return region_orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoreStatsRegionOrders | Unset, data)
 
-        region_orders = _parse_region_orders(d.pop("region_orders", UNSET))
+        search_frequencies_all = d.get("search_frequencies_all", UNSET)
 
-        def _parse_search_frequencies_all(data: object) -> list[Any] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        search_frequencies_without_results = d.get("search_frequencies_without_results", UNSET)
+
+        shipping_methods = d.get("shipping_methods", UNSET)
+        if isinstance(shipping_methods, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                search_frequencies_all_type_0 = cast(list[Any], data)
-
-                return search_frequencies_all_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None | Unset, data)
-
-        search_frequencies_all = _parse_search_frequencies_all(
-            d.pop("search_frequencies_all", UNSET)
-        )
-
-        def _parse_search_frequencies_without_results(data: object) -> list[Any] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                search_frequencies_without_results_type_0 = cast(list[Any], data)
-
-                return search_frequencies_without_results_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None | Unset, data)
-
-        search_frequencies_without_results = _parse_search_frequencies_without_results(
-            d.pop("search_frequencies_without_results", UNSET)
-        )
-
-        def _parse_shipping_methods(data: object) -> list[None | ShippingMethodFreq] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                shipping_methods_type_0 = []
-                _shipping_methods_type_0 = data
-                for shipping_methods_type_0_item_data in _shipping_methods_type_0:
-
-                    def _parse_shipping_methods_type_0_item(
-                        data: object,
-                    ) -> None | ShippingMethodFreq:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in shipping_methods:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            shipping_methods_type_0_item_type_1 = ShippingMethodFreq.from_dict(data)
+                            _item0 = ShippingMethodFreq.from_dict(_item0)
 
-                            return shipping_methods_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ShippingMethodFreq, data)
 
-                    shipping_methods_type_0_item = _parse_shipping_methods_type_0_item(
-                        shipping_methods_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                shipping_methods = _list0
 
-                    shipping_methods_type_0.append(shipping_methods_type_0_item)
-
-                return shipping_methods_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ShippingMethodFreq] | None | Unset, data)
 
-        shipping_methods = _parse_shipping_methods(d.pop("shipping_methods", UNSET))
+        to = d.get("to", UNSET)
 
-        def _parse_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to = _parse_to(d.pop("to", UNSET))
-
-        def _parse_traffic_type(data: object) -> list[None | TrafficType] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        traffic_type = d.get("traffic_type", UNSET)
+        if isinstance(traffic_type, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                traffic_type_type_0 = []
-                _traffic_type_type_0 = data
-                for traffic_type_type_0_item_data in _traffic_type_type_0:
-
-                    def _parse_traffic_type_type_0_item(data: object) -> None | TrafficType:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in traffic_type:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            traffic_type_type_0_item_type_1 = TrafficType.from_dict(data)
+                            _item0 = TrafficType.from_dict(_item0)
 
-                            return traffic_type_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | TrafficType, data)
 
-                    traffic_type_type_0_item = _parse_traffic_type_type_0_item(
-                        traffic_type_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                traffic_type = _list0
 
-                    traffic_type_type_0.append(traffic_type_type_0_item)
-
-                return traffic_type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | TrafficType] | None | Unset, data)
 
-        traffic_type = _parse_traffic_type(d.pop("traffic_type", UNSET))
-
-        def _parse_visits(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        visits = _parse_visits(d.pop("visits", UNSET))
+        visits = d.get("visits", UNSET)
 
         store_stats = cls(
-            best_sold=best_sold,
-            conversions=conversions,
-            currency=currency,
-            daily_visits=daily_visits,
-            from_=from_,
-            new_vs_returning_customers=new_vs_returning_customers,
-            new_vs_returning_orders=new_vs_returning_orders,
-            orders=orders,
-            payment_methods=payment_methods,
-            referrers=referrers,
-            region_orders=region_orders,
-            search_frequencies_all=search_frequencies_all,
-            search_frequencies_without_results=search_frequencies_without_results,
-            shipping_methods=shipping_methods,
-            to=to,
-            traffic_type=traffic_type,
-            visits=visits,
+            best_sold,
+            conversions,
+            currency,
+            daily_visits,
+            from_,
+            new_vs_returning_customers,
+            new_vs_returning_orders,
+            orders,
+            payment_methods,
+            referrers,
+            region_orders,
+            search_frequencies_all,
+            search_frequencies_without_results,
+            shipping_methods,
+            to,
+            traffic_type,
+            visits,
         )
 
-        store_stats.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_stats
 
     @property
@@ -756,3 +481,39 @@ class StoreStats:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "best_sold",
+        "conversions",
+        "currency",
+        "daily_visits",
+        "from",
+        "new_vs_returning_customers",
+        "new_vs_returning_orders",
+        "orders",
+        "payment_methods",
+        "referrers",
+        "region_orders",
+        "search_frequencies_all",
+        "search_frequencies_without_results",
+        "shipping_methods",
+        "to",
+        "traffic_type",
+        "visits",
+    }
+)
+
+from .._models.best_sold import BestSold  # noqa: E402
+from .._models.daily_visits import DailyVisits  # noqa: E402
+from .._models.payment_method_freq import PaymentMethodFreq  # noqa: E402
+from .._models.referrer import Referrer  # noqa: E402
+from .._models.shipping_method_freq import ShippingMethodFreq  # noqa: E402
+from .._models.store_stats_conversions import StoreStatsConversions  # noqa: E402
+from .._models.store_stats_new_vs_returning_customers import StoreStatsNewVsReturningCustomers  # noqa: E402
+from .._models.store_stats_new_vs_returning_orders import StoreStatsNewVsReturningOrders  # noqa: E402
+from .._models.store_stats_orders import StoreStatsOrders  # noqa: E402
+from .._models.store_stats_region_orders import StoreStatsRegionOrders  # noqa: E402
+from .._models.traffic_type import TrafficType  # noqa: E402

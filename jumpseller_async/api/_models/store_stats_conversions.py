@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,42 +59,23 @@ class StoreStatsConversions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        added_to_cart = d.get("added_to_cart", UNSET)
 
-        def _parse_added_to_cart(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        checkout = d.get("checkout", UNSET)
 
-        added_to_cart = _parse_added_to_cart(d.pop("added_to_cart", UNSET))
-
-        def _parse_checkout(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        checkout = _parse_checkout(d.pop("checkout", UNSET))
-
-        def _parse_paid(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        paid = _parse_paid(d.pop("paid", UNSET))
+        paid = d.get("paid", UNSET)
 
         store_stats_conversions = cls(
-            added_to_cart=added_to_cart,
-            checkout=checkout,
-            paid=paid,
+            added_to_cart,
+            checkout,
+            paid,
         )
 
-        store_stats_conversions.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_conversions.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_conversions
 
     @property
@@ -112,3 +93,13 @@ class StoreStatsConversions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "added_to_cart",
+        "checkout",
+        "paid",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.new_vs_returning import NewVsReturning
-
 
 T = TypeVar("T", bound="StoreStatsNewVsReturningOrders")
 
@@ -29,8 +25,6 @@ class StoreStatsNewVsReturningOrders:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.new_vs_returning import NewVsReturning  # noqa: PLC0415
-
         global_: int | None | Unset
         if isinstance(self.global_, Unset):
             global_ = UNSET
@@ -65,61 +59,36 @@ class StoreStatsNewVsReturningOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.new_vs_returning import NewVsReturning  # noqa: PLC0415
+        d = src_dict
+        global_ = d.get("global", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_global_(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        global_ = _parse_global_(d.pop("global", UNSET))
-
-        def _parse_per_day(data: object) -> list[NewVsReturning | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        per_day = d.get("per_day", UNSET)
+        if isinstance(per_day, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                per_day_type_0 = []
-                _per_day_type_0 = data
-                for per_day_type_0_item_data in _per_day_type_0:
-
-                    def _parse_per_day_type_0_item(data: object) -> NewVsReturning | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in per_day:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            per_day_type_0_item_type_1 = NewVsReturning.from_dict(data)
+                            _item0 = NewVsReturning.from_dict(_item0)
 
-                            return per_day_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(NewVsReturning | None, data)
 
-                    per_day_type_0_item = _parse_per_day_type_0_item(per_day_type_0_item_data)
+                    _list0.append(_item0)
+                per_day = _list0
 
-                    per_day_type_0.append(per_day_type_0_item)
-
-                return per_day_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[NewVsReturning | None] | None | Unset, data)
-
-        per_day = _parse_per_day(d.pop("per_day", UNSET))
 
         store_stats_new_vs_returning_orders = cls(
-            global_=global_,
-            per_day=per_day,
+            global_,
+            per_day,
         )
 
-        store_stats_new_vs_returning_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_new_vs_returning_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_new_vs_returning_orders
 
     @property
@@ -137,3 +106,14 @@ class StoreStatsNewVsReturningOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "global",
+        "per_day",
+    }
+)
+
+from .._models.new_vs_returning import NewVsReturning  # noqa: E402

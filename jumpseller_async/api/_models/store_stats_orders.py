@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.orders_data import OrdersData
-
 
 T = TypeVar("T", bound="StoreStatsOrders")
 
@@ -33,8 +29,6 @@ class StoreStatsOrders:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.orders_data import OrdersData  # noqa: PLC0415
-
         average: float | None | Unset
         if isinstance(self.average, Unset):
             average = UNSET
@@ -85,81 +79,42 @@ class StoreStatsOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.orders_data import OrdersData  # noqa: PLC0415
+        d = src_dict
+        average = d.get("average", UNSET)
 
-        d = dict(src_dict)
+        count = d.get("count", UNSET)
 
-        def _parse_average(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        average = _parse_average(d.pop("average", UNSET))
-
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        count = _parse_count(d.pop("count", UNSET))
-
-        def _parse_data(data: object) -> list[None | OrdersData] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        data = d.get("data", UNSET)
+        if isinstance(data, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                data_type_0 = []
-                _data_type_0 = data
-                for data_type_0_item_data in _data_type_0:
-
-                    def _parse_data_type_0_item(data: object) -> None | OrdersData:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in data:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            data_type_0_item_type_1 = OrdersData.from_dict(data)
+                            _item0 = OrdersData.from_dict(_item0)
 
-                            return data_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | OrdersData, data)
 
-                    data_type_0_item = _parse_data_type_0_item(data_type_0_item_data)
+                    _list0.append(_item0)
+                data = _list0
 
-                    data_type_0.append(data_type_0_item)
-
-                return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | OrdersData] | None | Unset, data)
 
-        data = _parse_data(d.pop("data", UNSET))
-
-        def _parse_total(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
+        total = d.get("total", UNSET)
 
         store_stats_orders = cls(
-            average=average,
-            count=count,
-            data=data,
-            total=total,
+            average,
+            count,
+            data,
+            total,
         )
 
-        store_stats_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_orders
 
     @property
@@ -177,3 +132,16 @@ class StoreStatsOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "average",
+        "count",
+        "data",
+        "total",
+    }
+)
+
+from .._models.orders_data import OrdersData  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.country_orders import CountryOrders
-
 
 T = TypeVar("T", bound="StoreStatsRegionOrders")
 
@@ -29,8 +25,6 @@ class StoreStatsRegionOrders:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.country_orders import CountryOrders  # noqa: PLC0415
-
         display_mode: None | str | Unset
         if isinstance(self.display_mode, Unset):
             display_mode = UNSET
@@ -65,63 +59,36 @@ class StoreStatsRegionOrders:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.country_orders import CountryOrders  # noqa: PLC0415
+        d = src_dict
+        display_mode = d.get("display_mode", UNSET)
 
-        d = dict(src_dict)
-
-        def _parse_display_mode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_mode = _parse_display_mode(d.pop("display_mode", UNSET))
-
-        def _parse_regions_orders(data: object) -> list[CountryOrders | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        regions_orders = d.get("regions_orders", UNSET)
+        if isinstance(regions_orders, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                regions_orders_type_0 = []
-                _regions_orders_type_0 = data
-                for regions_orders_type_0_item_data in _regions_orders_type_0:
-
-                    def _parse_regions_orders_type_0_item(data: object) -> CountryOrders | None:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in regions_orders:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            regions_orders_type_0_item_type_1 = CountryOrders.from_dict(data)
+                            _item0 = CountryOrders.from_dict(_item0)
 
-                            return regions_orders_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(CountryOrders | None, data)
 
-                    regions_orders_type_0_item = _parse_regions_orders_type_0_item(
-                        regions_orders_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                regions_orders = _list0
 
-                    regions_orders_type_0.append(regions_orders_type_0_item)
-
-                return regions_orders_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CountryOrders | None] | None | Unset, data)
-
-        regions_orders = _parse_regions_orders(d.pop("regions_orders", UNSET))
 
         store_stats_region_orders = cls(
-            display_mode=display_mode,
-            regions_orders=regions_orders,
+            display_mode,
+            regions_orders,
         )
 
-        store_stats_region_orders.additional_properties = d
+        if not d.keys() <= _KEYS:
+            store_stats_region_orders.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return store_stats_region_orders
 
     @property
@@ -139,3 +106,14 @@ class StoreStatsRegionOrders:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "display_mode",
+        "regions_orders",
+    }
+)
+
+from .._models.country_orders import CountryOrders  # noqa: E402

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.transactions import Transactions
-
 
 T = TypeVar("T", bound="Subscription")
 
@@ -43,8 +39,6 @@ class Subscription:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.transactions import Transactions  # noqa: PLC0415
-
         amount: float | None | Unset
         if isinstance(self.amount, Unset):
             amount = UNSET
@@ -135,133 +129,55 @@ class Subscription:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.transactions import Transactions  # noqa: PLC0415
+        d = src_dict
+        amount = d.get("amount", UNSET)
 
-        d = dict(src_dict)
+        currency = d.get("currency", UNSET)
 
-        def _parse_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        payment_method = d.get("payment_method", UNSET)
 
-        amount = _parse_amount(d.pop("amount", UNSET))
+        plan = d.get("plan", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        recurring_period = d.get("recurring_period", UNSET)
 
-        currency = _parse_currency(d.pop("currency", UNSET))
+        status = d.get("status", UNSET)
 
-        def _parse_payment_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tax_amount = d.get("tax_amount", UNSET)
 
-        payment_method = _parse_payment_method(d.pop("payment_method", UNSET))
-
-        def _parse_plan(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        plan = _parse_plan(d.pop("plan", UNSET))
-
-        def _parse_recurring_period(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recurring_period = _parse_recurring_period(d.pop("recurring_period", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_tax_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_transactions(data: object) -> list[None | Transactions] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        transactions = d.get("transactions", UNSET)
+        if isinstance(transactions, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                transactions_type_0 = []
-                _transactions_type_0 = data
-                for transactions_type_0_item_data in _transactions_type_0:
-
-                    def _parse_transactions_type_0_item(data: object) -> None | Transactions:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in transactions:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            transactions_type_0_item_type_1 = Transactions.from_dict(data)
+                            _item0 = Transactions.from_dict(_item0)
 
-                            return transactions_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | Transactions, data)
 
-                    transactions_type_0_item = _parse_transactions_type_0_item(
-                        transactions_type_0_item_data
-                    )
+                    _list0.append(_item0)
+                transactions = _list0
 
-                    transactions_type_0.append(transactions_type_0_item)
-
-                return transactions_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | Transactions] | None | Unset, data)
 
-        transactions = _parse_transactions(d.pop("transactions", UNSET))
-
-        def _parse_trial_period(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        trial_period = _parse_trial_period(d.pop("trial_period", UNSET))
+        trial_period = d.get("trial_period", UNSET)
 
         subscription = cls(
-            amount=amount,
-            currency=currency,
-            payment_method=payment_method,
-            plan=plan,
-            recurring_period=recurring_period,
-            status=status,
-            tax_amount=tax_amount,
-            transactions=transactions,
-            trial_period=trial_period,
+            amount,
+            currency,
+            payment_method,
+            plan,
+            recurring_period,
+            status,
+            tax_amount,
+            transactions,
+            trial_period,
         )
 
-        subscription.additional_properties = d
+        if not d.keys() <= _KEYS:
+            subscription.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return subscription
 
     @property
@@ -279,3 +195,21 @@ class Subscription:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "amount",
+        "currency",
+        "payment_method",
+        "plan",
+        "recurring_period",
+        "status",
+        "tax_amount",
+        "transactions",
+        "trial_period",
+    }
+)
+
+from .._models.transactions import Transactions  # noqa: E402

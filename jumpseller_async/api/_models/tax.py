@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.tax_fields import TaxFields
-
 
 T = TypeVar("T", bound="Tax")
 
@@ -27,8 +23,6 @@ class Tax:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.tax_fields import TaxFields  # noqa: PLC0415
-
         tax: dict[str, Any] | None | Unset
         if isinstance(self.tax, Unset):
             tax = UNSET
@@ -47,32 +41,21 @@ class Tax:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.tax_fields import TaxFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_tax(data: object) -> None | TaxFields | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        tax = d.get("tax", UNSET)
+        if isinstance(tax, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tax_type_1 = TaxFields.from_dict(data)
+                tax = TaxFields.from_dict(tax)
 
-                return tax_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TaxFields | Unset, data)
-
-        tax = _parse_tax(d.pop("tax", UNSET))
 
         tax = cls(
-            tax=tax,
+            tax,
         )
 
-        tax.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax
 
     @property
@@ -90,3 +73,13 @@ class Tax:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "tax",
+    }
+)
+
+from .._models.tax_fields import TaxFields  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -99,82 +99,33 @@ class TaxEditFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        category_id = d.get("category_id", UNSET)
 
-        def _parse_category_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        country = d.get("country", UNSET)
 
-        category_id = _parse_category_id(d.pop("category_id", UNSET))
+        fixed = d.get("fixed", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("name", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        region = d.get("region", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        shipping = d.get("shipping", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_shipping(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping = _parse_shipping(d.pop("shipping", UNSET))
-
-        def _parse_tax(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        tax = _parse_tax(d.pop("tax", UNSET))
+        tax = d.get("tax", UNSET)
 
         tax_edit_fields = cls(
-            category_id=category_id,
-            country=country,
-            fixed=fixed,
-            name=name,
-            region=region,
-            shipping=shipping,
-            tax=tax,
+            category_id,
+            country,
+            fixed,
+            name,
+            region,
+            shipping,
+            tax,
         )
 
-        tax_edit_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_edit_fields
 
     @property
@@ -192,3 +143,17 @@ class TaxEditFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category_id",
+        "country",
+        "fixed",
+        "name",
+        "region",
+        "shipping",
+        "tax",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -109,92 +109,36 @@ class TaxFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        category_id = d.get("category_id", UNSET)
 
-        def _parse_category_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        country = d.get("country", UNSET)
 
-        category_id = _parse_category_id(d.pop("category_id", UNSET))
+        fixed = d.get("fixed", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("id", UNSET)
 
-        country = _parse_country(d.pop("country", UNSET))
+        name = d.get("name", UNSET)
 
-        def _parse_fixed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        region = d.get("region", UNSET)
 
-        fixed = _parse_fixed(d.pop("fixed", UNSET))
+        shipping = d.get("shipping", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_shipping(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shipping = _parse_shipping(d.pop("shipping", UNSET))
-
-        def _parse_tax_amount(data: object) -> float | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | str | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
+        tax_amount = d.get("tax_amount", UNSET)
 
         tax_fields = cls(
-            category_id=category_id,
-            country=country,
-            fixed=fixed,
-            id=id,
-            name=name,
-            region=region,
-            shipping=shipping,
-            tax_amount=tax_amount,
+            category_id,
+            country,
+            fixed,
+            id,
+            name,
+            region,
+            shipping,
+            tax_amount,
         )
 
-        tax_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            tax_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_fields
 
     @property
@@ -212,3 +156,18 @@ class TaxFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "category_id",
+        "country",
+        "fixed",
+        "id",
+        "name",
+        "region",
+        "shipping",
+        "tax_amount",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -141,122 +141,45 @@ class TrafficSource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        campaign = d.get("campaign", UNSET)
 
-        def _parse_campaign(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_from = d.get("created_from", UNSET)
 
-        campaign = _parse_campaign(d.pop("campaign", UNSET))
+        created_from_app_code = d.get("created_from_app_code", UNSET)
 
-        def _parse_created_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        first_page_visited = d.get("first_page_visited", UNSET)
 
-        created_from = _parse_created_from(d.pop("created_from", UNSET))
+        first_page_visited_at = d.get("first_page_visited_at", UNSET)
 
-        def _parse_created_from_app_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        medium = d.get("medium", UNSET)
 
-        created_from_app_code = _parse_created_from_app_code(d.pop("created_from_app_code", UNSET))
+        referral_code = d.get("referral_code", UNSET)
 
-        def _parse_first_page_visited(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        referral_source = d.get("referral_source", UNSET)
 
-        first_page_visited = _parse_first_page_visited(d.pop("first_page_visited", UNSET))
+        referral_url = d.get("referral_url", UNSET)
 
-        def _parse_first_page_visited_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        source_name = d.get("source_name", UNSET)
 
-        first_page_visited_at = _parse_first_page_visited_at(d.pop("first_page_visited_at", UNSET))
-
-        def _parse_medium(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        medium = _parse_medium(d.pop("medium", UNSET))
-
-        def _parse_referral_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_code = _parse_referral_code(d.pop("referral_code", UNSET))
-
-        def _parse_referral_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_source = _parse_referral_source(d.pop("referral_source", UNSET))
-
-        def _parse_referral_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        referral_url = _parse_referral_url(d.pop("referral_url", UNSET))
-
-        def _parse_source_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_name = _parse_source_name(d.pop("source_name", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("user_agent", UNSET))
+        user_agent = d.get("user_agent", UNSET)
 
         traffic_source = cls(
-            campaign=campaign,
-            created_from=created_from,
-            created_from_app_code=created_from_app_code,
-            first_page_visited=first_page_visited,
-            first_page_visited_at=first_page_visited_at,
-            medium=medium,
-            referral_code=referral_code,
-            referral_source=referral_source,
-            referral_url=referral_url,
-            source_name=source_name,
-            user_agent=user_agent,
+            campaign,
+            created_from,
+            created_from_app_code,
+            first_page_visited,
+            first_page_visited_at,
+            medium,
+            referral_code,
+            referral_source,
+            referral_url,
+            source_name,
+            user_agent,
         )
 
-        traffic_source.additional_properties = d
+        if not d.keys() <= _KEYS:
+            traffic_source.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return traffic_source
 
     @property
@@ -274,3 +197,21 @@ class TrafficSource:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "campaign",
+        "created_from",
+        "created_from_app_code",
+        "first_page_visited",
+        "first_page_visited_at",
+        "medium",
+        "referral_code",
+        "referral_source",
+        "referral_url",
+        "source_name",
+        "user_agent",
+    }
+)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -139,122 +139,45 @@ class Transactions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        amount = d.get("amount", UNSET)
 
-        def _parse_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        credit_amount = d.get("credit_amount", UNSET)
 
-        amount = _parse_amount(d.pop("amount", UNSET))
+        currency = d.get("currency", UNSET)
 
-        def _parse_credit_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        date = d.get("date", UNSET)
 
-        credit_amount = _parse_credit_amount(d.pop("credit_amount", UNSET))
+        discount_amount = d.get("discount_amount", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        paid_amount = d.get("paid_amount", UNSET)
 
-        currency = _parse_currency(d.pop("currency", UNSET))
+        payment_method = d.get("payment_method", UNSET)
 
-        def _parse_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        recurring_period = d.get("recurring_period", UNSET)
 
-        date = _parse_date(d.pop("date", UNSET))
+        status = d.get("status", UNSET)
 
-        def _parse_discount_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        tax_amount = d.get("tax_amount", UNSET)
 
-        discount_amount = _parse_discount_amount(d.pop("discount_amount", UNSET))
-
-        def _parse_paid_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        paid_amount = _parse_paid_amount(d.pop("paid_amount", UNSET))
-
-        def _parse_payment_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        payment_method = _parse_payment_method(d.pop("payment_method", UNSET))
-
-        def _parse_recurring_period(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recurring_period = _parse_recurring_period(d.pop("recurring_period", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
-        def _parse_tax_amount(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        tax_amount = _parse_tax_amount(d.pop("tax_amount", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.get("type", UNSET)
 
         transactions = cls(
-            amount=amount,
-            credit_amount=credit_amount,
-            currency=currency,
-            date=date,
-            discount_amount=discount_amount,
-            paid_amount=paid_amount,
-            payment_method=payment_method,
-            recurring_period=recurring_period,
-            status=status,
-            tax_amount=tax_amount,
-            type_=type_,
+            amount,
+            credit_amount,
+            currency,
+            date,
+            discount_amount,
+            paid_amount,
+            payment_method,
+            recurring_period,
+            status,
+            tax_amount,
+            type_,
         )
 
-        transactions.additional_properties = d
+        if not d.keys() <= _KEYS:
+            transactions.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return transactions
 
     @property
@@ -272,3 +195,21 @@ class Transactions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "amount",
+        "credit_amount",
+        "currency",
+        "date",
+        "discount_amount",
+        "paid_amount",
+        "payment_method",
+        "recurring_period",
+        "status",
+        "tax_amount",
+        "type",
+    }
+)

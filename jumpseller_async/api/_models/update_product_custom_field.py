@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.update_product_custom_field_field import UpdateProductCustomFieldField
-
 
 T = TypeVar("T", bound="UpdateProductCustomField")
 
@@ -27,8 +23,6 @@ class UpdateProductCustomField:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.update_product_custom_field_field import UpdateProductCustomFieldField  # noqa: PLC0415
-
         field: dict[str, Any] | None | Unset
         if isinstance(self.field, Unset):
             field = UNSET
@@ -47,32 +41,23 @@ class UpdateProductCustomField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.update_product_custom_field_field import UpdateProductCustomFieldField  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_field(data: object) -> None | Unset | UpdateProductCustomFieldField:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        field = d.get("field", UNSET)
+        if isinstance(field, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                field_type_0 = UpdateProductCustomFieldField.from_dict(data)
+                field = UpdateProductCustomFieldField.from_dict(field)
 
-                return field_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UpdateProductCustomFieldField, data)
-
-        field = _parse_field(d.pop("field", UNSET))
 
         update_product_custom_field = cls(
-            field=field,
+            field,
         )
 
-        update_product_custom_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            update_product_custom_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return update_product_custom_field
 
     @property
@@ -90,3 +75,13 @@ class UpdateProductCustomField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "field",
+    }
+)
+
+from .._models.update_product_custom_field_field import UpdateProductCustomFieldField  # noqa: E402

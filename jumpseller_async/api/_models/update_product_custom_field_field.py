@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -39,22 +39,17 @@ class UpdateProductCustomFieldField:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        value = _parse_value(d.pop("value", UNSET))
+        d = src_dict
+        value = d.get("value", UNSET)
 
         update_product_custom_field_field = cls(
-            value=value,
+            value,
         )
 
-        update_product_custom_field_field.additional_properties = d
+        if not d.keys() <= _KEYS:
+            update_product_custom_field_field.additional_properties = {
+                k: v for k, v in d.items() if k not in _KEYS
+            }
         return update_product_custom_field_field
 
     @property
@@ -72,3 +67,11 @@ class UpdateProductCustomFieldField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "value",
+    }
+)

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.variant_fields import VariantFields
-
 
 T = TypeVar("T", bound="Variant")
 
@@ -27,8 +23,6 @@ class Variant:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
-
         variant: dict[str, Any] | None | Unset
         if isinstance(self.variant, Unset):
             variant = UNSET
@@ -47,32 +41,21 @@ class Variant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.variant_fields import VariantFields  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_variant(data: object) -> None | Unset | VariantFields:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        d = src_dict
+        variant = d.get("variant", UNSET)
+        if isinstance(variant, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                variant_type_1 = VariantFields.from_dict(data)
+                variant = VariantFields.from_dict(variant)
 
-                return variant_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | VariantFields, data)
-
-        variant = _parse_variant(d.pop("variant", UNSET))
 
         variant = cls(
-            variant=variant,
+            variant,
         )
 
-        variant.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant
 
     @property
@@ -90,3 +73,13 @@ class Variant:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "variant",
+    }
+)
+
+from .._models.variant_fields import VariantFields  # noqa: E402

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .._types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .._models.image_fields import ImageFields
-    from .._models.product_option_variant_edit import ProductOptionVariantEdit
-
 
 T = TypeVar("T", bound="VariantFields")
 
@@ -50,9 +45,6 @@ class VariantFields:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
-
         barcode: None | str | Unset
         if isinstance(self.barcode, Unset):
             barcode = UNSET
@@ -169,170 +161,70 @@ class VariantFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from .._models.image_fields import ImageFields  # noqa: PLC0415
-        from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: PLC0415
+        d = src_dict
+        barcode = d.get("barcode", UNSET)
 
-        d = dict(src_dict)
+        compare_at_price = d.get("compare_at_price", UNSET)
 
-        def _parse_barcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        cost_per_item = d.get("cost_per_item", UNSET)
 
-        barcode = _parse_barcode(d.pop("barcode", UNSET))
+        id = d.get("id", UNSET)
 
-        def _parse_compare_at_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        compare_at_price = _parse_compare_at_price(d.pop("compare_at_price", UNSET))
-
-        def _parse_cost_per_item(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        cost_per_item = _parse_cost_per_item(d.pop("cost_per_item", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        def _parse_image(data: object) -> ImageFields | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        image = d.get("image", UNSET)
+        if isinstance(image, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                image_type_1 = ImageFields.from_dict(data)
+                image = ImageFields.from_dict(image)
 
-                return image_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ImageFields | None | Unset, data)
 
-        image = _parse_image(d.pop("image", UNSET))
-
-        def _parse_options(data: object) -> list[None | ProductOptionVariantEdit] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        options = d.get("options", UNSET)
+        if isinstance(options, list):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                options_type_0 = []
-                _options_type_0 = data
-                for options_type_0_item_data in _options_type_0:
-
-                    def _parse_options_type_0_item(data: object) -> None | ProductOptionVariantEdit:
-                        if data is None:
-                            return data
+                _list0 = []
+                for _item0 in options:
+                    if isinstance(_item0, dict):
                         try:
-                            if not isinstance(data, dict):
-                                raise TypeError()
-                            options_type_0_item_type_1 = ProductOptionVariantEdit.from_dict(data)
+                            _item0 = ProductOptionVariantEdit.from_dict(_item0)
 
-                            return options_type_0_item_type_1
                         except (TypeError, ValueError, AttributeError, KeyError):
                             pass
-                        return cast(None | ProductOptionVariantEdit, data)
 
-                    options_type_0_item = _parse_options_type_0_item(options_type_0_item_data)
+                    _list0.append(_item0)
+                options = _list0
 
-                    options_type_0.append(options_type_0_item)
-
-                return options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[None | ProductOptionVariantEdit] | None | Unset, data)
 
-        options = _parse_options(d.pop("options", UNSET))
+        price = d.get("price", UNSET)
 
-        def _parse_price(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        sku = d.get("sku", UNSET)
 
-        price = _parse_price(d.pop("price", UNSET))
+        stock = d.get("stock", UNSET)
 
-        def _parse_sku(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stock_notification = d.get("stock_notification", UNSET)
 
-        sku = _parse_sku(d.pop("sku", UNSET))
+        stock_threshold = d.get("stock_threshold", UNSET)
 
-        def _parse_stock(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock = _parse_stock(d.pop("stock", UNSET))
-
-        def _parse_stock_notification(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_notification = _parse_stock_notification(d.pop("stock_notification", UNSET))
-
-        def _parse_stock_threshold(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stock_threshold = _parse_stock_threshold(d.pop("stock_threshold", UNSET))
-
-        def _parse_stock_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stock_unlimited = _parse_stock_unlimited(d.pop("stock_unlimited", UNSET))
+        stock_unlimited = d.get("stock_unlimited", UNSET)
 
         variant_fields = cls(
-            barcode=barcode,
-            compare_at_price=compare_at_price,
-            cost_per_item=cost_per_item,
-            id=id,
-            image=image,
-            options=options,
-            price=price,
-            sku=sku,
-            stock=stock,
-            stock_notification=stock_notification,
-            stock_threshold=stock_threshold,
-            stock_unlimited=stock_unlimited,
+            barcode,
+            compare_at_price,
+            cost_per_item,
+            id,
+            image,
+            options,
+            price,
+            sku,
+            stock,
+            stock_notification,
+            stock_threshold,
+            stock_unlimited,
         )
 
-        variant_fields.additional_properties = d
+        if not d.keys() <= _KEYS:
+            variant_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant_fields
 
     @property
@@ -350,3 +242,25 @@ class VariantFields:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The keys from_dict reads as fields; any other key is kept in additional_properties.
+_KEYS = frozenset(
+    {
+        "barcode",
+        "compare_at_price",
+        "cost_per_item",
+        "id",
+        "image",
+        "options",
+        "price",
+        "sku",
+        "stock",
+        "stock_notification",
+        "stock_threshold",
+        "stock_unlimited",
+    }
+)
+
+from .._models.image_fields import ImageFields  # noqa: E402
+from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402

@@ -3,22 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.js_app_edit import JSAppEdit
-from .._models.js_app_response import JSAppResponse
-from .._models.message_object import MessageObject
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_jsapps_code_json,
-    get_jsapps_code_json,
-    get_jsapps_json,
-    post_jsapps_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.js_app_edit import JSAppEdit
+    from .._models.js_app_response import JSAppResponse
+    from .._models.message_object import MessageObject
+    from .._models.not_found import NotFound
 
 
 class AppsNamespace:
@@ -33,6 +27,8 @@ class AppsNamespace:
         self,
     ) -> list[JSAppResponse | None]:
         """apps.getJsappsJson: Retrieve all the Store's JSApps."""
+        from . import get_jsapps_json  # noqa: PLC0415 - loaded on first call
+
         return await get_jsapps_json.asyncio(
             client=self._client,
         )
@@ -43,6 +39,8 @@ class AppsNamespace:
         body: JSAppEdit,
     ) -> JSAppResponse:
         """apps.postJsappsJson: Create a Store JSApp."""
+        from . import post_jsapps_json  # noqa: PLC0415 - loaded on first call
+
         return await post_jsapps_json.asyncio(
             client=self._client,
             body=body,
@@ -53,6 +51,8 @@ class AppsNamespace:
         code: str,
     ) -> list[JSAppResponse | None]:
         """apps.getJsappsCodeJson: Retrieve a JSApp."""
+        from . import get_jsapps_code_json  # noqa: PLC0415 - loaded on first call
+
         return await get_jsapps_code_json.asyncio(
             code=code,
             client=self._client,
@@ -61,8 +61,10 @@ class AppsNamespace:
     async def delete_jsapps_code_json(
         self,
         code: str,
-    ) -> MessageObject:
+    ) -> MessageObject | None:
         """apps.deleteJsappsCodeJson: Delete an existing JSApp."""
+        from . import delete_jsapps_code_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_jsapps_code_json.asyncio(
             code=code,
             client=self._client,

@@ -85,7 +85,7 @@ async def asyncio(
     code: str,
     *,
     client: JumpsellerClient,
-) -> MessageObject:
+) -> MessageObject | None:
     """Delete an existing JSApp.
 
     Args:
@@ -94,13 +94,14 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON
 
     Returns:
-        MessageObject
+        MessageObject | None
     """
 
     return cast(
-        "MessageObject",
+        "MessageObject | None",
         unwrap(
             await asyncio_detailed(
                 code=code,

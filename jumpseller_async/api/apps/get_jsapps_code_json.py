@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, path_segment, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap_required
 from .._models.js_app_response import JSAppResponse
 
 if TYPE_CHECKING:
@@ -38,29 +38,20 @@ def _parse_response(response: httpx.Response) -> list[JSAppResponse | None] | No
     if 200 <= response.status_code <= 299:
         if not isinstance(response.json(), list):
             raise TypeError("expected a JSON array")
-        response_2xx = []
-        _response_2xx = response.json()
-        for response_2xx_item_data in _response_2xx:
-
-            def _parse_response_2xx_item(data: object) -> JSAppResponse | None:
-                if data is None:
-                    return data
+        response_2xx = response.json()
+        _list0 = []
+        for _item0 in response_2xx:
+            if isinstance(_item0, dict):
                 try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    response_2xx_item_type_1 = JSAppResponse.from_dict(data)
+                    _item0 = JSAppResponse.from_dict(_item0)
 
-                    return response_2xx_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                return cast(JSAppResponse | None, data)
 
-            response_2xx_item = _parse_response_2xx_item(response_2xx_item_data)
-
-            response_2xx.append(response_2xx_item)
+            _list0.append(_item0)
+        response_2xx = _list0
 
         return response_2xx
-
     return None
 
 
@@ -105,6 +96,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         list[JSAppResponse | None]
@@ -112,7 +104,7 @@ async def asyncio(
 
     return cast(
         "list[JSAppResponse | None]",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 code=code,
                 client=client,

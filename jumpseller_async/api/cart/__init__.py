@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.order import Order
 from .._types import UNSET, Unset
-from . import (
-    get_carts_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.order import Order
 
 
 class CartNamespace:
@@ -31,6 +28,8 @@ class CartNamespace:
         locale: str | Unset = UNSET,
     ) -> list[None | Order]:
         """cart.getCartsIdJson: Obtain information for a cart."""
+        from . import get_carts_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_carts_id_json.asyncio(
             id=id,
             client=self._client,

@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.category import Category
-from .._models.category_edit import CategoryEdit
-from .._models.count import Count
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_categories_id_json,
-    get_categories_count_json,
-    get_categories_id_json,
-    get_categories_json,
-    post_categories_json,
-    put_categories_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.category import Category
+    from .._models.category_edit import CategoryEdit
+    from .._models.count import Count
+    from .._models.not_found import NotFound
 
 
 class CategoriesNamespace:
@@ -35,6 +27,8 @@ class CategoriesNamespace:
         self,
     ) -> list[Category | None]:
         """categories.getCategoriesJson: Retrieve all Categories."""
+        from . import get_categories_json  # noqa: PLC0415 - loaded on first call
+
         return await get_categories_json.asyncio(
             client=self._client,
         )
@@ -45,6 +39,8 @@ class CategoriesNamespace:
         body: CategoryEdit,
     ) -> Category:
         """categories.postCategoriesJson: Create a new Category."""
+        from . import post_categories_json  # noqa: PLC0415 - loaded on first call
+
         return await post_categories_json.asyncio(
             client=self._client,
             body=body,
@@ -54,6 +50,8 @@ class CategoriesNamespace:
         self,
     ) -> Count:
         """categories.getCategoriesCountJson: Count all Categories."""
+        from . import get_categories_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_categories_count_json.asyncio(
             client=self._client,
         )
@@ -63,6 +61,8 @@ class CategoriesNamespace:
         id: int,
     ) -> Category:
         """categories.getCategoriesIdJson: Retrieve a single Category."""
+        from . import get_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_categories_id_json.asyncio(
             id=id,
             client=self._client,
@@ -75,6 +75,8 @@ class CategoriesNamespace:
         body: CategoryEdit,
     ) -> Category:
         """categories.putCategoriesIdJson: Modify an existing Category."""
+        from . import put_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_categories_id_json.asyncio(
             id=id,
             client=self._client,
@@ -86,6 +88,8 @@ class CategoriesNamespace:
         id: int,
     ) -> Any:
         """categories.deleteCategoriesIdJson: Delete an existing Category."""
+        from . import delete_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_categories_id_json.asyncio(
             id=id,
             client=self._client,

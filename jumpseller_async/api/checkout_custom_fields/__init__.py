@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.checkout_custom_field import CheckoutCustomField
-from .._models.checkout_custom_field_edit import CheckoutCustomFieldEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_checkout_custom_fields_id_json,
-    get_checkout_custom_fields_id_json,
-    get_checkout_custom_fields_json,
-    post_checkout_custom_fields_json,
-    put_checkout_custom_fields_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.checkout_custom_field import CheckoutCustomField
+    from .._models.checkout_custom_field_edit import CheckoutCustomFieldEdit
+    from .._models.not_found import NotFound
 
 
 class CheckoutCustomFieldsNamespace:
@@ -36,6 +29,8 @@ class CheckoutCustomFieldsNamespace:
         page: int | Unset = UNSET,
     ) -> list[CheckoutCustomField | None]:
         """checkoutCustomFields.getCheckoutCustomFieldsJson: Retrieve all Checkout Custom Fields."""
+        from . import get_checkout_custom_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await get_checkout_custom_fields_json.asyncio(
             client=self._client,
             limit=limit,
@@ -48,6 +43,8 @@ class CheckoutCustomFieldsNamespace:
         body: CheckoutCustomFieldEdit,
     ) -> CheckoutCustomField:
         """checkoutCustomFields.postCheckoutCustomFieldsJson: Create a new CheckoutCustomField."""
+        from . import post_checkout_custom_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await post_checkout_custom_fields_json.asyncio(
             client=self._client,
             body=body,
@@ -58,6 +55,8 @@ class CheckoutCustomFieldsNamespace:
         id: int,
     ) -> CheckoutCustomField:
         """checkoutCustomFields.getCheckoutCustomFieldsIdJson: Retrieve a single CheckoutCustomField."""
+        from . import get_checkout_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_checkout_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +69,8 @@ class CheckoutCustomFieldsNamespace:
         body: CheckoutCustomFieldEdit,
     ) -> CheckoutCustomField:
         """checkoutCustomFields.putCheckoutCustomFieldsIdJson: Update a CheckoutCustomField."""
+        from . import put_checkout_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_checkout_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,
@@ -81,6 +82,8 @@ class CheckoutCustomFieldsNamespace:
         id: int,
     ) -> Any:
         """checkoutCustomFields.deleteCheckoutCustomFieldsIdJson: Delete an existing CheckoutCustomField."""
+        from . import delete_checkout_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_checkout_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,

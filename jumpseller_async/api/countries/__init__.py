@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.country import Country
-from .._models.municipality import Municipality
-from .._models.not_found import NotFound
-from .._models.region import Region
 from .._types import UNSET, Unset
-from . import (
-    get_countries_country_code_json,
-    get_countries_country_code_regions_json,
-    get_countries_country_code_regions_region_code_json,
-    get_countries_country_code_regions_region_code_municipalities_json,
-    get_countries_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.country import Country
+    from .._models.municipality import Municipality
+    from .._models.not_found import NotFound
+    from .._models.region import Region
 
 
 class CountriesNamespace:
@@ -34,6 +27,8 @@ class CountriesNamespace:
         self,
     ) -> list[Country | None]:
         """countries.getCountriesJson: Retrieve all Countries."""
+        from . import get_countries_json  # noqa: PLC0415 - loaded on first call
+
         return await get_countries_json.asyncio(
             client=self._client,
         )
@@ -43,6 +38,8 @@ class CountriesNamespace:
         country_code: str,
     ) -> Country:
         """countries.getCountriesCountryCodeJson: Retrieve a single Country information."""
+        from . import get_countries_country_code_json  # noqa: PLC0415 - loaded on first call
+
         return await get_countries_country_code_json.asyncio(
             country_code=country_code,
             client=self._client,
@@ -53,6 +50,8 @@ class CountriesNamespace:
         country_code: str,
     ) -> list[None | Region]:
         """countries.getCountriesCountryCodeRegionsJson: Retrieve all Regions from a single Country."""
+        from . import get_countries_country_code_regions_json  # noqa: PLC0415 - loaded on first call
+
         return await get_countries_country_code_regions_json.asyncio(
             country_code=country_code,
             client=self._client,
@@ -64,6 +63,8 @@ class CountriesNamespace:
         region_code: str,
     ) -> Region:
         """countries.getCountriesCountryCodeRegionsRegionCodeJson: Retrieve a single Region information object."""
+        from . import get_countries_country_code_regions_region_code_json  # noqa: PLC0415 - loaded on first call
+
         return await get_countries_country_code_regions_region_code_json.asyncio(
             country_code=country_code,
             region_code=region_code,
@@ -76,6 +77,8 @@ class CountriesNamespace:
         region_code: str,
     ) -> list[Municipality | None]:
         """countries.getCountriesCountryCodeRegionsRegionCodeMunicipalitiesJson: Retrieve all Municipalities from a single Region."""
+        from . import get_countries_country_code_regions_region_code_municipalities_json  # noqa: PLC0415 - loaded on first call
+
         return await get_countries_country_code_regions_region_code_municipalities_json.asyncio(
             country_code=country_code,
             region_code=region_code,

@@ -3,21 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.custom_field_select_option import CustomFieldSelectOption
-from .._models.custom_field_select_option_edit import CustomFieldSelectOptionEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    get_custom_fields_id_select_options_custom_field_select_option_id_json,
-    get_custom_fields_id_select_options_json,
-    post_custom_fields_id_select_options_json,
-    put_custom_fields_id_select_options_custom_field_select_option_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.custom_field_select_option import CustomFieldSelectOption
+    from .._models.custom_field_select_option_edit import CustomFieldSelectOptionEdit
+    from .._models.not_found import NotFound
 
 
 class CustomFieldSelectOptionsNamespace:
@@ -33,6 +27,8 @@ class CustomFieldSelectOptionsNamespace:
         id: int,
     ) -> list[CustomFieldSelectOption | None]:
         """customFieldSelectOptions.getCustomFieldsIdSelectOptionsJson: Retrieve all Store's Custom Fields."""
+        from . import get_custom_fields_id_select_options_json  # noqa: PLC0415 - loaded on first call
+
         return await get_custom_fields_id_select_options_json.asyncio(
             id=id,
             client=self._client,
@@ -45,6 +41,8 @@ class CustomFieldSelectOptionsNamespace:
         body: CustomFieldSelectOptionEdit,
     ) -> CustomFieldSelectOption:
         """customFieldSelectOptions.postCustomFieldsIdSelectOptionsJson: Create a new Custom Field Select Option."""
+        from . import post_custom_fields_id_select_options_json  # noqa: PLC0415 - loaded on first call
+
         return await post_custom_fields_id_select_options_json.asyncio(
             id=id,
             client=self._client,
@@ -57,6 +55,8 @@ class CustomFieldSelectOptionsNamespace:
         custom_field_select_option_id: int,
     ) -> CustomFieldSelectOption:
         """customFieldSelectOptions.getCustomFieldsIdSelectOptionsCustomFieldSelectOptionIdJson: Retrieve a single SelectOption from a CustomField."""
+        from . import get_custom_fields_id_select_options_custom_field_select_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_custom_fields_id_select_options_custom_field_select_option_id_json.asyncio(
             id=id,
             custom_field_select_option_id=custom_field_select_option_id,
@@ -71,6 +71,8 @@ class CustomFieldSelectOptionsNamespace:
         body: CustomFieldSelectOptionEdit,
     ) -> CustomFieldSelectOption:
         """customFieldSelectOptions.putCustomFieldsIdSelectOptionsCustomFieldSelectOptionIdJson: Update a SelectOption from a CustomField."""
+        from . import put_custom_fields_id_select_options_custom_field_select_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_custom_fields_id_select_options_custom_field_select_option_id_json.asyncio(
             id=id,
             custom_field_select_option_id=custom_field_select_option_id,

@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.custom_field import CustomField
-from .._models.custom_field_edit import CustomFieldEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_custom_fields_id_json,
-    delete_custom_fields_id_select_options_custom_field_select_option_id_json,
-    get_custom_fields_id_json,
-    get_custom_fields_json,
-    post_custom_fields_json,
-    put_custom_fields_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.custom_field import CustomField
+    from .._models.custom_field_edit import CustomFieldEdit
+    from .._models.not_found import NotFound
 
 
 class CustomFieldsNamespace:
@@ -34,6 +26,8 @@ class CustomFieldsNamespace:
         self,
     ) -> list[CustomField | None]:
         """customFields.getCustomFieldsJson: Retrieve all Store's Custom Fields."""
+        from . import get_custom_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await get_custom_fields_json.asyncio(
             client=self._client,
         )
@@ -44,6 +38,8 @@ class CustomFieldsNamespace:
         body: CustomFieldEdit,
     ) -> CustomField:
         """customFields.postCustomFieldsJson: Create a new Custom Field."""
+        from . import post_custom_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await post_custom_fields_json.asyncio(
             client=self._client,
             body=body,
@@ -54,6 +50,8 @@ class CustomFieldsNamespace:
         id: int,
     ) -> CustomField:
         """customFields.getCustomFieldsIdJson: Retrieve a single CustomField."""
+        from . import get_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,
@@ -66,6 +64,8 @@ class CustomFieldsNamespace:
         body: CustomFieldEdit,
     ) -> CustomField:
         """customFields.putCustomFieldsIdJson: Update a CustomField."""
+        from . import put_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,
@@ -77,6 +77,8 @@ class CustomFieldsNamespace:
         id: int,
     ) -> Any:
         """customFields.deleteCustomFieldsIdJson: Delete an existing CustomField."""
+        from . import delete_custom_fields_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_custom_fields_id_json.asyncio(
             id=id,
             client=self._client,
@@ -88,6 +90,8 @@ class CustomFieldsNamespace:
         custom_field_select_option_id: int,
     ) -> Any:
         """customFields.deleteCustomFieldsIdSelectOptionsCustomFieldSelectOptionIdJson: Delete an existing CustomFieldSelectOption."""
+        from . import delete_custom_fields_id_select_options_custom_field_select_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return (
             await delete_custom_fields_id_select_options_custom_field_select_option_id_json.asyncio(
                 id=id,

@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.bad_params import BadParams
-from .._models.customer_additional_field import CustomerAdditionalField
-from .._models.customer_additional_field_edit import CustomerAdditionalFieldEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_customers_id_fields_field_id,
-    get_customers_id_fields,
-    get_customers_id_fields_field_id,
-    post_customers_id_fields,
-    put_customers_id_fields_field_id,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.bad_params import BadParams
+    from .._models.customer_additional_field import CustomerAdditionalField
+    from .._models.customer_additional_field_edit import CustomerAdditionalFieldEdit
+    from .._models.not_found import NotFound
 
 
 class CustomerAdditionalFieldsNamespace:
@@ -35,6 +28,8 @@ class CustomerAdditionalFieldsNamespace:
         id: int,
     ) -> list[CustomerAdditionalField | None]:
         """customerAdditionalFields.getCustomersIdFields: Retrieves the Customer Additional Field of a Customer."""
+        from . import get_customers_id_fields  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_fields.asyncio(
             id=id,
             client=self._client,
@@ -47,6 +42,8 @@ class CustomerAdditionalFieldsNamespace:
         body: CustomerAdditionalFieldEdit,
     ) -> CustomerAdditionalField:
         """customerAdditionalFields.postCustomersIdFields: Adds Customer Additional Fields to a Customer."""
+        from . import post_customers_id_fields  # noqa: PLC0415 - loaded on first call
+
         return await post_customers_id_fields.asyncio(
             id=id,
             client=self._client,
@@ -59,6 +56,8 @@ class CustomerAdditionalFieldsNamespace:
         field_id: int,
     ) -> CustomerAdditionalField:
         """customerAdditionalFields.getCustomersIdFieldsFieldId: Retrieve a single Customer Additional Field."""
+        from . import get_customers_id_fields_field_id  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_fields_field_id.asyncio(
             id=id,
             field_id=field_id,
@@ -73,6 +72,8 @@ class CustomerAdditionalFieldsNamespace:
         body: CustomerAdditionalFieldEdit,
     ) -> CustomerAdditionalField:
         """customerAdditionalFields.putCustomersIdFieldsFieldId: Update a Customer Additional Field."""
+        from . import put_customers_id_fields_field_id  # noqa: PLC0415 - loaded on first call
+
         return await put_customers_id_fields_field_id.asyncio(
             id=id,
             field_id=field_id,
@@ -86,6 +87,8 @@ class CustomerAdditionalFieldsNamespace:
         field_id: int,
     ) -> Any:
         """customerAdditionalFields.deleteCustomersIdFieldsFieldId: Delete a Customer Additional Field."""
+        from . import delete_customers_id_fields_field_id  # noqa: PLC0415 - loaded on first call
+
         return await delete_customers_id_fields_field_id.asyncio(
             id=id,
             field_id=field_id,

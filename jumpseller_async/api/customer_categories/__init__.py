@@ -3,28 +3,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.customer import Customer
-from .._models.customer_category import CustomerCategory
-from .._models.customer_category_edit import CustomerCategoryEdit
-from .._models.customers_to_customer_category import CustomersToCustomerCategory
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_customer_categories_id_customers_customer_id_json,
-    delete_customer_categories_id_customers_json,
-    delete_customer_categories_id_json,
-    get_customer_categories_id_customers_json,
-    get_customer_categories_id_json,
-    get_customer_categories_json,
-    post_customer_categories_id_customers_json,
-    post_customer_categories_json,
-    put_customer_categories_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.customer import Customer
+    from .._models.customer_category import CustomerCategory
+    from .._models.customer_category_edit import CustomerCategoryEdit
+    from .._models.customers_to_customer_category import CustomersToCustomerCategory
+    from .._models.not_found import NotFound
 
 
 class CustomerCategoriesNamespace:
@@ -42,6 +31,8 @@ class CustomerCategoriesNamespace:
         page: int | Unset = UNSET,
     ) -> list[CustomerCategory | None]:
         """customerCategories.getCustomerCategoriesJson: Retrieve all Customer Categories."""
+        from . import get_customer_categories_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customer_categories_json.asyncio(
             client=self._client,
             limit=limit,
@@ -54,6 +45,8 @@ class CustomerCategoriesNamespace:
         body: CustomerCategoryEdit,
     ) -> CustomerCategory:
         """customerCategories.postCustomerCategoriesJson: Create a new CustomerCategory."""
+        from . import post_customer_categories_json  # noqa: PLC0415 - loaded on first call
+
         return await post_customer_categories_json.asyncio(
             client=self._client,
             body=body,
@@ -64,6 +57,8 @@ class CustomerCategoriesNamespace:
         id: int,
     ) -> CustomerCategory:
         """customerCategories.getCustomerCategoriesIdJson: Retrieve a single CustomerCategory."""
+        from . import get_customer_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customer_categories_id_json.asyncio(
             id=id,
             client=self._client,
@@ -76,6 +71,8 @@ class CustomerCategoriesNamespace:
         body: CustomerCategoryEdit,
     ) -> CustomerCategory:
         """customerCategories.putCustomerCategoriesIdJson: Update a CustomerCategory."""
+        from . import put_customer_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_customer_categories_id_json.asyncio(
             id=id,
             client=self._client,
@@ -87,6 +84,8 @@ class CustomerCategoriesNamespace:
         id: int,
     ) -> Any:
         """customerCategories.deleteCustomerCategoriesIdJson: Delete an existing CustomerCategory."""
+        from . import delete_customer_categories_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_customer_categories_id_json.asyncio(
             id=id,
             client=self._client,
@@ -97,6 +96,8 @@ class CustomerCategoriesNamespace:
         id: int,
     ) -> list[Customer | None]:
         """customerCategories.getCustomerCategoriesIdCustomersJson: Retrieves the customers in a CustomerCategory."""
+        from . import get_customer_categories_id_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customer_categories_id_customers_json.asyncio(
             id=id,
             client=self._client,
@@ -109,6 +110,8 @@ class CustomerCategoriesNamespace:
         body: CustomersToCustomerCategory,
     ) -> list[Customer | None]:
         """customerCategories.postCustomerCategoriesIdCustomersJson: Adds Customers to a CustomerCategory."""
+        from . import post_customer_categories_id_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await post_customer_categories_id_customers_json.asyncio(
             id=id,
             client=self._client,
@@ -122,6 +125,8 @@ class CustomerCategoriesNamespace:
         body: CustomersToCustomerCategory,
     ) -> Any:
         """customerCategories.deleteCustomerCategoriesIdCustomersJson: Delete Customers from an existing CustomerCategory."""
+        from . import delete_customer_categories_id_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_customer_categories_id_customers_json.asyncio(
             id=id,
             client=self._client,
@@ -134,6 +139,8 @@ class CustomerCategoriesNamespace:
         customer_id: int,
     ) -> Any:
         """customerCategories.deleteCustomerCategoriesIdCustomersCustomerIdJson: Delete Customer from an existing CustomerCategory."""
+        from . import delete_customer_categories_id_customers_customer_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_customer_categories_id_customers_customer_id_json.asyncio(
             id=id,
             customer_id=customer_id,

@@ -3,32 +3,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.customer import Customer
-from .._models.customer_with_password_no_id import CustomerWithPasswordNoID
-from .._models.get_customers_id_orders_status_status_json_status import (
-    GetCustomersIdOrdersStatusStatusJsonStatus,
-)
-from .._models.not_found import NotFound
-from .._models.order import Order
 from .._types import UNSET, Unset
-from . import (
-    delete_customers_id_json,
-    get_customers_count_json,
-    get_customers_email_email_json,
-    get_customers_id_json,
-    get_customers_id_orders_json,
-    get_customers_id_orders_status_status_json,
-    get_customers_json,
-    get_customers_search_json,
-    post_customers_json,
-    put_customers_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.customer import Customer
+    from .._models.customer_with_password_no_id import CustomerWithPasswordNoID
+    from .._models.get_customers_id_orders_status_status_json_status import (
+        GetCustomersIdOrdersStatusStatusJsonStatus,
+    )
+    from .._models.not_found import NotFound
+    from .._models.order import Order
 
 
 class CustomersNamespace:
@@ -46,6 +34,8 @@ class CustomersNamespace:
         page: int | Unset = UNSET,
     ) -> list[Customer | None]:
         """customers.getCustomersJson: Retrieve all Customers."""
+        from . import get_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_json.asyncio(
             client=self._client,
             limit=limit,
@@ -58,6 +48,8 @@ class CustomersNamespace:
         body: CustomerWithPasswordNoID,
     ) -> Customer:
         """customers.postCustomersJson: Create a new Customer."""
+        from . import post_customers_json  # noqa: PLC0415 - loaded on first call
+
         return await post_customers_json.asyncio(
             client=self._client,
             body=body,
@@ -67,6 +59,8 @@ class CustomersNamespace:
         self,
     ) -> Count:
         """customers.getCustomersCountJson: Count all Customers."""
+        from . import get_customers_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_count_json.asyncio(
             client=self._client,
         )
@@ -76,6 +70,8 @@ class CustomersNamespace:
         email: str,
     ) -> Customer:
         """customers.getCustomersEmailEmailJson: Retrieve a single Customer by email."""
+        from . import get_customers_email_email_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_email_email_json.asyncio(
             email=email,
             client=self._client,
@@ -90,6 +86,8 @@ class CustomersNamespace:
         page: int | Unset = UNSET,
     ) -> list[Customer | None]:
         """customers.getCustomersSearchJson: Retrieve a Customer List from a query."""
+        from . import get_customers_search_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_search_json.asyncio(
             client=self._client,
             query=query,
@@ -103,6 +101,8 @@ class CustomersNamespace:
         id: int,
     ) -> Customer:
         """customers.getCustomersIdJson: Retrieve a single Customer by id."""
+        from . import get_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_json.asyncio(
             id=id,
             client=self._client,
@@ -115,6 +115,8 @@ class CustomersNamespace:
         body: CustomerWithPasswordNoID,
     ) -> Customer:
         """customers.putCustomersIdJson: Update a new Customer."""
+        from . import put_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_customers_id_json.asyncio(
             id=id,
             client=self._client,
@@ -126,6 +128,8 @@ class CustomersNamespace:
         id: int,
     ) -> Any:
         """customers.deleteCustomersIdJson: Delete an existing Customer."""
+        from . import delete_customers_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_customers_id_json.asyncio(
             id=id,
             client=self._client,
@@ -139,6 +143,8 @@ class CustomersNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Order]:
         """customers.getCustomersIdOrdersJson: Retrieve all orders of single Customer"""
+        from . import get_customers_id_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_orders_json.asyncio(
             id=id,
             client=self._client,
@@ -155,6 +161,8 @@ class CustomersNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Order]:
         """customers.getCustomersIdOrdersStatusStatusJson: Retrieve all orders of single Customer"""
+        from . import get_customers_id_orders_status_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_customers_id_orders_status_status_json.asyncio(
             id=id,
             status=status,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, path_segment, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap_required
 from .._models.not_found import NotFound
 from .._models.order import Order
 from .._types import UNSET, Unset
@@ -59,29 +59,20 @@ def _parse_response(response: httpx.Response) -> NotFound | list[None | Order] |
     if 200 <= response.status_code <= 299:
         if not isinstance(response.json(), list):
             raise TypeError("expected a JSON array")
-        response_2xx = []
-        _response_2xx = response.json()
-        for response_2xx_item_data in _response_2xx:
-
-            def _parse_response_2xx_item(data: object) -> None | Order:
-                if data is None:
-                    return data
+        response_2xx = response.json()
+        _list0 = []
+        for _item0 in response_2xx:
+            if isinstance(_item0, dict):
                 try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    response_2xx_item_type_1 = Order.from_dict(data)
+                    _item0 = Order.from_dict(_item0)
 
-                    return response_2xx_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                return cast(None | Order, data)
 
-            response_2xx_item = _parse_response_2xx_item(response_2xx_item_data)
-
-            response_2xx.append(response_2xx_item)
+            _list0.append(_item0)
+        response_2xx = _list0
 
         return response_2xx
-
     return None
 
 
@@ -136,6 +127,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         list[None | Order]
@@ -143,7 +135,7 @@ async def asyncio(
 
     return cast(
         "list[None | Order]",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 id=id,
                 client=client,

@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.document import Document
 from .._types import UNSET, Unset
-from . import (
-    get_documents_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.document import Document
 
 
 class DocumentsNamespace:
@@ -30,6 +27,8 @@ class DocumentsNamespace:
         page: int | Unset = UNSET,
     ) -> list[Document | None]:
         """documents.getDocumentsJson: Retrieve all Documents from a Store."""
+        from . import get_documents_json  # noqa: PLC0415 - loaded on first call
+
         return await get_documents_json.asyncio(
             client=self._client,
             limit=limit,

@@ -3,31 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.error import Error
-from .._models.fulfillment import Fulfillment
-from .._models.fulfillment_create import FulfillmentCreate
-from .._models.fulfillment_edit import FulfillmentEdit
-from .._models.fulfillment_label_response import FulfillmentLabelResponse
-from .._models.fulfillment_rates import FulfillmentRates
-from .._models.not_found import NotFound
-from .._models.rate import Rate
 from .._types import UNSET, Unset
-from . import (
-    get_fulfillments_count_json,
-    get_fulfillments_id_json,
-    get_fulfillments_id_label_json,
-    get_fulfillments_json,
-    get_order_id_fulfillments_json,
-    post_fulfillments_json,
-    post_fulfillments_rates_json,
-    put_fulfillments_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.error import Error
+    from .._models.fulfillment import Fulfillment
+    from .._models.fulfillment_create import FulfillmentCreate
+    from .._models.fulfillment_edit import FulfillmentEdit
+    from .._models.fulfillment_label_response import FulfillmentLabelResponse
+    from .._models.fulfillment_rates import FulfillmentRates
+    from .._models.not_found import NotFound
+    from .._models.rate import Rate
 
 
 class FulfillmentsNamespace:
@@ -45,6 +35,8 @@ class FulfillmentsNamespace:
         page: int | Unset = UNSET,
     ) -> list[Fulfillment | None]:
         """fulfillments.getFulfillmentsJson: Retrieve all Fulfillments."""
+        from . import get_fulfillments_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_json.asyncio(
             client=self._client,
             limit=limit,
@@ -57,6 +49,8 @@ class FulfillmentsNamespace:
         body: FulfillmentCreate,
     ) -> Fulfillment:
         """fulfillments.postFulfillmentsJson: Create a new Fulfillment."""
+        from . import post_fulfillments_json  # noqa: PLC0415 - loaded on first call
+
         return await post_fulfillments_json.asyncio(
             client=self._client,
             body=body,
@@ -66,6 +60,8 @@ class FulfillmentsNamespace:
         self,
     ) -> Count:
         """fulfillments.getFulfillmentsCountJson: Count all Fulfillments."""
+        from . import get_fulfillments_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_count_json.asyncio(
             client=self._client,
         )
@@ -76,6 +72,8 @@ class FulfillmentsNamespace:
         body: FulfillmentRates,
     ) -> list[None | Rate]:
         """fulfillments.postFulfillmentsRatesJson: Rates for fulfillment."""
+        from . import post_fulfillments_rates_json  # noqa: PLC0415 - loaded on first call
+
         return await post_fulfillments_rates_json.asyncio(
             client=self._client,
             body=body,
@@ -86,6 +84,8 @@ class FulfillmentsNamespace:
         id: int,
     ) -> Fulfillment:
         """fulfillments.getFulfillmentsIdJson: Retrieve a single Fulfillment."""
+        from . import get_fulfillments_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_id_json.asyncio(
             id=id,
             client=self._client,
@@ -98,6 +98,8 @@ class FulfillmentsNamespace:
         body: FulfillmentEdit,
     ) -> Fulfillment:
         """fulfillments.putFulfillmentsIdJson: Modify an existing Fulfillment."""
+        from . import put_fulfillments_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_fulfillments_id_json.asyncio(
             id=id,
             client=self._client,
@@ -109,6 +111,8 @@ class FulfillmentsNamespace:
         id: int,
     ) -> FulfillmentLabelResponse:
         """fulfillments.getFulfillmentsIdLabelJson: Retrieve a presigned URL for the Fulfillment label"""
+        from . import get_fulfillments_id_label_json  # noqa: PLC0415 - loaded on first call
+
         return await get_fulfillments_id_label_json.asyncio(
             id=id,
             client=self._client,
@@ -119,6 +123,8 @@ class FulfillmentsNamespace:
         id: int,
     ) -> list[Fulfillment | None]:
         """fulfillments.getOrderIdFulfillmentsJson: Retrieve the Fulfillments associated with the Order."""
+        from . import get_order_id_fulfillments_json  # noqa: PLC0415 - loaded on first call
+
         return await get_order_id_fulfillments_json.asyncio(
             id=id,
             client=self._client,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, path_segment, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap_required
 from .._models.fulfillment import Fulfillment
 from .._models.not_found import NotFound
 
@@ -94,6 +94,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         Fulfillment
@@ -101,7 +102,7 @@ async def asyncio(
 
     return cast(
         "Fulfillment",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 id=id,
                 client=client,

@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.hook import Hook
-from .._models.hook_edit import HookEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_hooks_id_json,
-    get_hooks_id_json,
-    get_hooks_json,
-    post_hooks_json,
-    put_hooks_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.hook import Hook
+    from .._models.hook_edit import HookEdit
+    from .._models.not_found import NotFound
 
 
 class HooksNamespace:
@@ -36,6 +29,8 @@ class HooksNamespace:
         page: int | Unset = UNSET,
     ) -> list[Hook | None]:
         """hooks.getHooksJson: Retrieve all Hooks."""
+        from . import get_hooks_json  # noqa: PLC0415 - loaded on first call
+
         return await get_hooks_json.asyncio(
             client=self._client,
             limit=limit,
@@ -48,6 +43,8 @@ class HooksNamespace:
         body: HookEdit,
     ) -> Hook:
         """hooks.postHooksJson: Create a new Hook."""
+        from . import post_hooks_json  # noqa: PLC0415 - loaded on first call
+
         return await post_hooks_json.asyncio(
             client=self._client,
             body=body,
@@ -58,6 +55,8 @@ class HooksNamespace:
         id: int,
     ) -> Hook:
         """hooks.getHooksIdJson: Retrieve a single Hook."""
+        from . import get_hooks_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_hooks_id_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +69,8 @@ class HooksNamespace:
         body: HookEdit,
     ) -> Hook:
         """hooks.putHooksIdJson: Update a Hook."""
+        from . import put_hooks_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_hooks_id_json.asyncio(
             id=id,
             client=self._client,
@@ -81,6 +82,8 @@ class HooksNamespace:
         id: int,
     ) -> Any:
         """hooks.deleteHooksIdJson: Delete an existing Hook."""
+        from . import delete_hooks_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_hooks_id_json.asyncio(
             id=id,
             client=self._client,

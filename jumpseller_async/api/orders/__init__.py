@@ -3,42 +3,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.document import Document
-from .._models.document_fields_to_update import DocumentFieldsToUpdate
-from .._models.get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
-from .._models.get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
-from .._models.get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
-from .._models.get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
-from .._models.not_found import NotFound
-from .._models.order import Order
-from .._models.order_create import OrderCreate
-from .._models.order_edit import OrderEdit
-from .._models.order_history import OrderHistory
-from .._models.order_history_edit import OrderHistoryEdit
-from .._models.status_invalid import StatusInvalid
 from .._types import UNSET, Unset
-from . import (
-    delete_orders_id_documents_public_id_json,
-    get_orders_after_id_json,
-    get_orders_count_json,
-    get_orders_id_documents_json,
-    get_orders_id_history_json,
-    get_orders_id_json,
-    get_orders_json,
-    get_orders_search_json,
-    get_orders_status_status_json,
-    post_orders_id_documents_json,
-    post_orders_id_history_json,
-    post_orders_json,
-    put_orders_id_documents_public_id_json,
-    put_orders_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.document import Document
+    from .._models.document_fields_to_update import DocumentFieldsToUpdate
+    from .._models.get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
+    from .._models.get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
+    from .._models.get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
+    from .._models.get_orders_status_status_json_status import GetOrdersStatusStatusJsonStatus
+    from .._models.not_found import NotFound
+    from .._models.order import Order
+    from .._models.order_create import OrderCreate
+    from .._models.order_edit import OrderEdit
+    from .._models.order_history import OrderHistory
+    from .._models.order_history_edit import OrderHistoryEdit
+    from .._models.status_invalid import StatusInvalid
 
 
 class OrdersNamespace:
@@ -56,6 +40,8 @@ class OrdersNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Order]:
         """orders.getOrdersJson: Retrieve all Orders."""
+        from . import get_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_json.asyncio(
             client=self._client,
             limit=limit,
@@ -68,6 +54,8 @@ class OrdersNamespace:
         body: OrderCreate,
     ) -> Order:
         """orders.postOrdersJson: Create a new Order."""
+        from . import post_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await post_orders_json.asyncio(
             client=self._client,
             body=body,
@@ -78,6 +66,8 @@ class OrdersNamespace:
         id: int,
     ) -> list[None | Order]:
         """orders.getOrdersAfterIdJson: Retrieve orders filtered by Order Id."""
+        from . import get_orders_after_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_after_id_json.asyncio(
             id=id,
             client=self._client,
@@ -87,6 +77,8 @@ class OrdersNamespace:
         self,
     ) -> Count:
         """orders.getOrdersCountJson: Count all Orders."""
+        from . import get_orders_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_count_json.asyncio(
             client=self._client,
         )
@@ -106,6 +98,8 @@ class OrdersNamespace:
         page: int | Unset = UNSET,
     ) -> GetOrdersSearchJsonResponse2XX:
         """orders.getOrdersSearchJson: Retrieve an Orders List from a query."""
+        from . import get_orders_search_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_search_json.asyncio(
             client=self._client,
             locale=locale,
@@ -125,6 +119,8 @@ class OrdersNamespace:
         status: GetOrdersStatusStatusJsonStatus,
     ) -> list[None | Order]:
         """orders.getOrdersStatusStatusJson: Retrieve orders filtered by status."""
+        from . import get_orders_status_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_status_status_json.asyncio(
             status=status,
             client=self._client,
@@ -135,6 +131,8 @@ class OrdersNamespace:
         id: int,
     ) -> Order:
         """orders.getOrdersIdJson: Retrieve a single Order."""
+        from . import get_orders_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_id_json.asyncio(
             id=id,
             client=self._client,
@@ -147,6 +145,8 @@ class OrdersNamespace:
         body: OrderEdit,
     ) -> Order:
         """orders.putOrdersIdJson: Modify an existing Order."""
+        from . import put_orders_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_orders_id_json.asyncio(
             id=id,
             client=self._client,
@@ -158,6 +158,8 @@ class OrdersNamespace:
         id: int,
     ) -> list[Document | None]:
         """orders.getOrdersIdDocumentsJson: Retrieve all Documents from an  Order."""
+        from . import get_orders_id_documents_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_id_documents_json.asyncio(
             id=id,
             client=self._client,
@@ -170,6 +172,8 @@ class OrdersNamespace:
         body: Document,
     ) -> Document:
         """orders.postOrdersIdDocumentsJson: Create a new Order Document Entry."""
+        from . import post_orders_id_documents_json  # noqa: PLC0415 - loaded on first call
+
         return await post_orders_id_documents_json.asyncio(
             id=id,
             client=self._client,
@@ -184,6 +188,8 @@ class OrdersNamespace:
         body: DocumentFieldsToUpdate,
     ) -> Document:
         """orders.putOrdersIdDocumentsPublicIdJson: Update a Document from an Order."""
+        from . import put_orders_id_documents_public_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_orders_id_documents_public_id_json.asyncio(
             id=id,
             public_id=public_id,
@@ -197,6 +203,8 @@ class OrdersNamespace:
         public_id: str,
     ) -> Any:
         """orders.deleteOrdersIdDocumentsPublicIdJson: Delete a Document from an Order."""
+        from . import delete_orders_id_documents_public_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_orders_id_documents_public_id_json.asyncio(
             id=id,
             public_id=public_id,
@@ -208,6 +216,8 @@ class OrdersNamespace:
         id: int,
     ) -> list[None | OrderHistory]:
         """orders.getOrdersIdHistoryJson: Retrieve all Order History."""
+        from . import get_orders_id_history_json  # noqa: PLC0415 - loaded on first call
+
         return await get_orders_id_history_json.asyncio(
             id=id,
             client=self._client,
@@ -220,6 +230,8 @@ class OrdersNamespace:
         body: OrderHistoryEdit,
     ) -> OrderHistory:
         """orders.postOrdersIdHistoryJson: Create a new Order History Entry."""
+        from . import post_orders_id_history_json  # noqa: PLC0415 - loaded on first call
+
         return await post_orders_id_history_json.asyncio(
             id=id,
             client=self._client,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, send, unwrap_required
 from .._models.get_orders_search_json_date_filter import GetOrdersSearchJsonDateFilter
 from .._models.get_orders_search_json_response_2xx import GetOrdersSearchJsonResponse2XX
 from .._models.get_orders_search_json_status_filters import GetOrdersSearchJsonStatusFilters
@@ -197,6 +197,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         GetOrdersSearchJsonResponse2XX
@@ -204,7 +205,7 @@ async def asyncio(
 
     return cast(
         "GetOrdersSearchJsonResponse2XX",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 client=client,
                 locale=locale,

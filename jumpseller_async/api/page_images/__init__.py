@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.not_found import NotFound
-from .._models.page_image import PageImage
-from .._models.page_image_edit import PageImageEdit
 from .._types import UNSET, Unset
-from . import (
-    delete_pages_id_images_image_id_json,
-    get_pages_id_images_count_json,
-    get_pages_id_images_image_id_json,
-    get_pages_id_images_json,
-    post_pages_id_images_json,
-    put_pages_id_images_image_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.not_found import NotFound
+    from .._models.page_image import PageImage
+    from .._models.page_image_edit import PageImageEdit
 
 
 class PageImagesNamespace:
@@ -36,6 +28,8 @@ class PageImagesNamespace:
         id: int,
     ) -> list[None | PageImage]:
         """pageImages.getPagesIdImagesJson: Retrieve all Page Images."""
+        from . import get_pages_id_images_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_id_images_json.asyncio(
             id=id,
             client=self._client,
@@ -48,6 +42,8 @@ class PageImagesNamespace:
         body: PageImageEdit,
     ) -> PageImage:
         """pageImages.postPagesIdImagesJson: Create a new Page Image."""
+        from . import post_pages_id_images_json  # noqa: PLC0415 - loaded on first call
+
         return await post_pages_id_images_json.asyncio(
             id=id,
             client=self._client,
@@ -59,6 +55,8 @@ class PageImagesNamespace:
         id: int,
     ) -> Count:
         """pageImages.getPagesIdImagesCountJson: Count all Page Images."""
+        from . import get_pages_id_images_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_id_images_count_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +68,8 @@ class PageImagesNamespace:
         image_id: int,
     ) -> PageImage:
         """pageImages.getPagesIdImagesImageIdJson: Retrieve a single Page Image."""
+        from . import get_pages_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_id_images_image_id_json.asyncio(
             id=id,
             image_id=image_id,
@@ -84,6 +84,8 @@ class PageImagesNamespace:
         body: PageImageEdit,
     ) -> PageImage:
         """pageImages.putPagesIdImagesImageIdJson: Update a Page Image url."""
+        from . import put_pages_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_pages_id_images_image_id_json.asyncio(
             id=id,
             image_id=image_id,
@@ -97,6 +99,8 @@ class PageImagesNamespace:
         image_id: int,
     ) -> Any:
         """pageImages.deletePagesIdImagesImageIdJson: Delete a Page Image."""
+        from . import delete_pages_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_pages_id_images_image_id_json.asyncio(
             id=id,
             image_id=image_id,

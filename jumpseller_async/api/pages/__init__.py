@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.not_found import NotFound
-from .._models.page import Page
-from .._models.page_modify import PageModify
 from .._types import UNSET, Unset
-from . import (
-    delete_pages_id_json,
-    get_pages_count_json,
-    get_pages_id_json,
-    get_pages_json,
-    post_pages_json,
-    put_pages_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.not_found import NotFound
+    from .._models.page import Page
+    from .._models.page_modify import PageModify
 
 
 class PagesNamespace:
@@ -38,6 +30,8 @@ class PagesNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Page]:
         """pages.getPagesJson: Retrieve all Pages."""
+        from . import get_pages_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_json.asyncio(
             client=self._client,
             limit=limit,
@@ -50,6 +44,8 @@ class PagesNamespace:
         body: PageModify,
     ) -> Page:
         """pages.postPagesJson: Create a new Page."""
+        from . import post_pages_json  # noqa: PLC0415 - loaded on first call
+
         return await post_pages_json.asyncio(
             client=self._client,
             body=body,
@@ -59,6 +55,8 @@ class PagesNamespace:
         self,
     ) -> Count:
         """pages.getPagesCountJson: Count all Pages."""
+        from . import get_pages_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_count_json.asyncio(
             client=self._client,
         )
@@ -68,6 +66,8 @@ class PagesNamespace:
         id: int,
     ) -> Page:
         """pages.getPagesIdJson: Retrieve a single Page by id."""
+        from . import get_pages_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_pages_id_json.asyncio(
             id=id,
             client=self._client,
@@ -80,6 +80,8 @@ class PagesNamespace:
         body: PageModify,
     ) -> Page:
         """pages.putPagesIdJson: Update a Page."""
+        from . import put_pages_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_pages_id_json.asyncio(
             id=id,
             client=self._client,
@@ -91,6 +93,8 @@ class PagesNamespace:
         id: int,
     ) -> Any:
         """pages.deletePagesIdJson: Delete an existing Page."""
+        from . import delete_pages_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_pages_id_json.asyncio(
             id=id,
             client=self._client,

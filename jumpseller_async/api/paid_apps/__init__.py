@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.paid_app_billing_cycle import PaidAppBillingCycle
-from .._models.paid_app_billing_cycle_order import PaidAppBillingCycleOrder
-from .._models.paid_app_billing_cycle_orders import PaidAppBillingCycleOrders
-from .._models.paid_app_install_status import PaidAppInstallStatus
 from .._types import UNSET, Unset
-from . import (
-    get_apps_code_billing_cycle_dates_json,
-    get_apps_code_billing_cycle_orders_json,
-    get_apps_code_check_billing_cycle_order_json,
-    get_apps_code_install_status_by_store_id_json,
-    get_apps_code_install_status_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.paid_app_billing_cycle import PaidAppBillingCycle
+    from .._models.paid_app_billing_cycle_order import PaidAppBillingCycleOrder
+    from .._models.paid_app_billing_cycle_orders import PaidAppBillingCycleOrders
+    from .._models.paid_app_install_status import PaidAppInstallStatus
 
 
 class PaidAppsNamespace:
@@ -37,6 +30,8 @@ class PaidAppsNamespace:
         date: str | Unset = UNSET,
     ) -> PaidAppBillingCycle:
         """paidApps.getAppsCodeBillingCycleDatesJson: Retrieve billing cycle start and billing cycle end for an OauthApplication."""
+        from . import get_apps_code_billing_cycle_dates_json  # noqa: PLC0415 - loaded on first call
+
         return await get_apps_code_billing_cycle_dates_json.asyncio(
             code=code,
             client=self._client,
@@ -50,6 +45,8 @@ class PaidAppsNamespace:
         date: str | Unset = UNSET,
     ) -> PaidAppBillingCycleOrders:
         """paidApps.getAppsCodeBillingCycleOrdersJson: Retrieve billing cycle orders for an OauthApplication."""
+        from . import get_apps_code_billing_cycle_orders_json  # noqa: PLC0415 - loaded on first call
+
         return await get_apps_code_billing_cycle_orders_json.asyncio(
             code=code,
             client=self._client,
@@ -63,6 +60,8 @@ class PaidAppsNamespace:
         date: str | Unset = UNSET,
     ) -> PaidAppBillingCycleOrder:
         """paidApps.getAppsCodeCheckBillingCycleOrderJson: Retrieve a billing cycle order information for an OauthApplication."""
+        from . import get_apps_code_check_billing_cycle_order_json  # noqa: PLC0415 - loaded on first call
+
         return await get_apps_code_check_billing_cycle_order_json.asyncio(
             code=code,
             client=self._client,
@@ -74,6 +73,8 @@ class PaidAppsNamespace:
         code: str,
     ) -> PaidAppInstallStatus:
         """paidApps.getAppsCodeInstallStatusJson: Retrieve an OauthApplication installation status."""
+        from . import get_apps_code_install_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_apps_code_install_status_json.asyncio(
             code=code,
             client=self._client,
@@ -86,6 +87,8 @@ class PaidAppsNamespace:
         store_id: int,
     ) -> PaidAppInstallStatus:
         """paidApps.getAppsCodeInstallStatusByStoreIdJson: Retrieve an OauthApplication installation status for a specific Store."""
+        from . import get_apps_code_install_status_by_store_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_apps_code_install_status_by_store_id_json.asyncio(
             code=code,
             client=self._client,

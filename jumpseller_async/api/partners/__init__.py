@@ -3,22 +3,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.partner_error import PartnerError
-from .._models.partner_store_code import PartnerStoreCode
-from .._models.partner_store_create import PartnerStoreCreate
-from .._models.store_check_status import StoreCheckStatus
-from .._models.type_ import Type
 from .._types import UNSET, Unset
-from . import (
-    get_partners_stores_json,
-    get_store_check_status_json,
-    post_store_create_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.partner_error import PartnerError
+    from .._models.partner_store_code import PartnerStoreCode
+    from .._models.partner_store_create import PartnerStoreCreate
+    from .._models.store_check_status import StoreCheckStatus
+    from .._models.type_ import Type
 
 
 class PartnersNamespace:
@@ -37,6 +32,8 @@ class PartnersNamespace:
         to: str,
     ) -> list[None | Type]:
         """partners.getPartnersStoresJson: Retrieve statistics."""
+        from . import get_partners_stores_json  # noqa: PLC0415 - loaded on first call
+
         return await get_partners_stores_json.asyncio(
             client=self._client,
             page=page,
@@ -51,6 +48,8 @@ class PartnersNamespace:
         locale: str | Unset = UNSET,
     ) -> StoreCheckStatus:
         """partners.getStoreCheckStatusJson: Retrive store creation status."""
+        from . import get_store_check_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_store_check_status_json.asyncio(
             client=self._client,
             store_code=store_code,
@@ -63,6 +62,8 @@ class PartnersNamespace:
         body: PartnerStoreCreate,
     ) -> PartnerStoreCode:
         """partners.postStoreCreateJson: Create a Partnered Store"""
+        from . import post_store_create_json  # noqa: PLC0415 - loaded on first call
+
         return await post_store_create_json.asyncio(
             client=self._client,
             body=body,

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.payment_method import PaymentMethod
-from .._models.payment_method_edit import PaymentMethodEdit
 from .._types import UNSET, Unset
-from . import (
-    get_payment_methods_id_json,
-    get_payment_methods_json,
-    post_payment_methods_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.payment_method import PaymentMethod
+    from .._models.payment_method_edit import PaymentMethodEdit
 
 
 class PaymentMethodsNamespace:
@@ -31,6 +26,8 @@ class PaymentMethodsNamespace:
         self,
     ) -> list[None | PaymentMethod]:
         """paymentMethods.getPaymentMethodsJson: Retrieve all Store's Payment Methods."""
+        from . import get_payment_methods_json  # noqa: PLC0415 - loaded on first call
+
         return await get_payment_methods_json.asyncio(
             client=self._client,
         )
@@ -41,6 +38,8 @@ class PaymentMethodsNamespace:
         body: PaymentMethodEdit,
     ) -> PaymentMethod:
         """paymentMethods.postPaymentMethodsJson: Creates an External Payment Method."""
+        from . import post_payment_methods_json  # noqa: PLC0415 - loaded on first call
+
         return await post_payment_methods_json.asyncio(
             client=self._client,
             body=body,
@@ -51,6 +50,8 @@ class PaymentMethodsNamespace:
         id: int,
     ) -> PaymentMethod:
         """paymentMethods.getPaymentMethodsIdJson: Retrieve a single Payment Method."""
+        from . import get_payment_methods_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_payment_methods_id_json.asyncio(
             id=id,
             client=self._client,

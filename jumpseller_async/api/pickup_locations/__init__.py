@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.location_create_fields import LocationCreateFields
-from .._models.not_found import NotFound
-from .._models.pickup_location import PickupLocation
 from .._types import UNSET, Unset
-from . import (
-    delete_locations_id_json,
-    get_locations_id_json,
-    get_locations_json,
-    post_locations_json,
-    put_locations_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.location_create_fields import LocationCreateFields
+    from .._models.not_found import NotFound
+    from .._models.pickup_location import PickupLocation
 
 
 class PickupLocationsNamespace:
@@ -33,6 +26,8 @@ class PickupLocationsNamespace:
         self,
     ) -> list[None | PickupLocation]:
         """pickupLocations.getLocationsJson: Retrieve all Store's Locations"""
+        from . import get_locations_json  # noqa: PLC0415 - loaded on first call
+
         return await get_locations_json.asyncio(
             client=self._client,
         )
@@ -43,6 +38,8 @@ class PickupLocationsNamespace:
         body: LocationCreateFields,
     ) -> PickupLocation:
         """pickupLocations.postLocationsJson: Create a Pickup Location"""
+        from . import post_locations_json  # noqa: PLC0415 - loaded on first call
+
         return await post_locations_json.asyncio(
             client=self._client,
             body=body,
@@ -53,6 +50,8 @@ class PickupLocationsNamespace:
         id: int,
     ) -> list[None | PickupLocation]:
         """pickupLocations.getLocationsIdJson: Retrieve a Store's Locations by ID"""
+        from . import get_locations_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_locations_id_json.asyncio(
             id=id,
             client=self._client,
@@ -65,6 +64,8 @@ class PickupLocationsNamespace:
         body: LocationCreateFields,
     ) -> PickupLocation:
         """pickupLocations.putLocationsIdJson: Update a Pickup Location"""
+        from . import put_locations_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_locations_id_json.asyncio(
             id=id,
             client=self._client,
@@ -76,6 +77,8 @@ class PickupLocationsNamespace:
         id: int,
     ) -> Any:
         """pickupLocations.deleteLocationsIdJson: Delete a Store's Locations by ID"""
+        from . import delete_locations_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_locations_id_json.asyncio(
             id=id,
             client=self._client,

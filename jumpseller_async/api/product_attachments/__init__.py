@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.attachment import Attachment
-from .._models.attachment_edit import AttachmentEdit
-from .._models.count import Count
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_attachments_attachment_id_json,
-    get_products_id_attachments_attachment_id_json,
-    get_products_id_attachments_count_json,
-    get_products_id_attachments_json,
-    post_products_id_attachments_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.attachment import Attachment
+    from .._models.attachment_edit import AttachmentEdit
+    from .._models.count import Count
+    from .._models.not_found import NotFound
 
 
 class ProductAttachmentsNamespace:
@@ -35,6 +28,8 @@ class ProductAttachmentsNamespace:
         id: int,
     ) -> list[Attachment | None]:
         """productAttachments.getProductsIdAttachmentsJson: Retrieve all Product Attachments."""
+        from . import get_products_id_attachments_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_attachments_json.asyncio(
             id=id,
             client=self._client,
@@ -47,6 +42,8 @@ class ProductAttachmentsNamespace:
         body: AttachmentEdit,
     ) -> Attachment:
         """productAttachments.postProductsIdAttachmentsJson: Create a new Product Attachment."""
+        from . import post_products_id_attachments_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_attachments_json.asyncio(
             id=id,
             client=self._client,
@@ -58,6 +55,8 @@ class ProductAttachmentsNamespace:
         id: int,
     ) -> Count:
         """productAttachments.getProductsIdAttachmentsCountJson: Count all Product Attachments."""
+        from . import get_products_id_attachments_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_attachments_count_json.asyncio(
             id=id,
             client=self._client,
@@ -69,6 +68,8 @@ class ProductAttachmentsNamespace:
         attachment_id: int,
     ) -> Attachment:
         """productAttachments.getProductsIdAttachmentsAttachmentIdJson: Retrieve a single Product Attachment."""
+        from . import get_products_id_attachments_attachment_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_attachments_attachment_id_json.asyncio(
             id=id,
             attachment_id=attachment_id,
@@ -81,6 +82,8 @@ class ProductAttachmentsNamespace:
         attachment_id: int,
     ) -> Any:
         """productAttachments.deleteProductsIdAttachmentsAttachmentIdJson: Delete a Product Attachment."""
+        from . import delete_products_id_attachments_attachment_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_attachments_attachment_id_json.asyncio(
             id=id,
             attachment_id=attachment_id,

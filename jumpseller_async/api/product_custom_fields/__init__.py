@@ -3,26 +3,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.add_product_custom_field import AddProductCustomField
-from .._models.count import Count
-from .._models.message_object import MessageObject
-from .._models.not_found import NotFound
-from .._models.product import Product
-from .._models.product_custom_field import ProductCustomField
-from .._models.update_product_custom_field import UpdateProductCustomField
 from .._types import UNSET, Unset
-from . import (
-    delete_products_product_id_fields_field_id_json,
-    get_products_id_fields_count_json,
-    get_products_id_fields_json,
-    post_products_id_fields_json,
-    put_products_product_id_fields_field_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.add_product_custom_field import AddProductCustomField
+    from .._models.count import Count
+    from .._models.message_object import MessageObject
+    from .._models.not_found import NotFound
+    from .._models.product import Product
+    from .._models.product_custom_field import ProductCustomField
+    from .._models.update_product_custom_field import UpdateProductCustomField
 
 
 class ProductCustomFieldsNamespace:
@@ -38,6 +31,8 @@ class ProductCustomFieldsNamespace:
         id: int,
     ) -> list[None | ProductCustomField]:
         """productCustomFields.getProductsIdFieldsJson: Retrieve all Product Custom Fields"""
+        from . import get_products_id_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_fields_json.asyncio(
             id=id,
             client=self._client,
@@ -50,6 +45,8 @@ class ProductCustomFieldsNamespace:
         body: AddProductCustomField,
     ) -> Product:
         """productCustomFields.postProductsIdFieldsJson: Add an existing Custom Field to a Product."""
+        from . import post_products_id_fields_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_fields_json.asyncio(
             id=id,
             client=self._client,
@@ -61,6 +58,8 @@ class ProductCustomFieldsNamespace:
         id: int,
     ) -> Count:
         """productCustomFields.getProductsIdFieldsCountJson: Count all Product Custom Fields."""
+        from . import get_products_id_fields_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_fields_count_json.asyncio(
             id=id,
             client=self._client,
@@ -74,6 +73,8 @@ class ProductCustomFieldsNamespace:
         body: UpdateProductCustomField,
     ) -> ProductCustomField:
         """productCustomFields.putProductsProductIdFieldsFieldIdJson: Update value of Product Custom Field"""
+        from . import put_products_product_id_fields_field_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_product_id_fields_field_id_json.asyncio(
             product_id=product_id,
             field_id=field_id,
@@ -85,8 +86,10 @@ class ProductCustomFieldsNamespace:
         self,
         product_id: int,
         field_id: int,
-    ) -> MessageObject:
+    ) -> MessageObject | None:
         """productCustomFields.deleteProductsProductIdFieldsFieldIdJson: Delete value of Product Custom Field"""
+        from . import delete_products_product_id_fields_field_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_product_id_fields_field_id_json.asyncio(
             product_id=product_id,
             field_id=field_id,

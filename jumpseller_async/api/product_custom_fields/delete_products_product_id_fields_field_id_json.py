@@ -91,7 +91,7 @@ async def asyncio(
     field_id: int,
     *,
     client: JumpsellerClient,
-) -> MessageObject:
+) -> MessageObject | None:
     """Delete value of Product Custom Field
 
     Args:
@@ -101,13 +101,14 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON
 
     Returns:
-        MessageObject
+        MessageObject | None
     """
 
     return cast(
-        "MessageObject",
+        "MessageObject | None",
         unwrap(
             await asyncio_detailed(
                 product_id=product_id,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, path_segment, send, unwrap
+from ..._operation import Operation, Response, path_segment, send, unwrap_required
 from .._models.add_product_custom_field import AddProductCustomField
 from .._models.not_found import NotFound
 from .._models.product import Product
@@ -108,6 +108,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         Product
@@ -115,7 +116,7 @@ async def asyncio(
 
     return cast(
         "Product",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 id=id,
                 client=client,

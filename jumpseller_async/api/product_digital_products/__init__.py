@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.digital_product import DigitalProduct
-from .._models.digital_product_edit import DigitalProductEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_digital_products_digital_product_id_json,
-    get_products_id_digital_products_count_json,
-    get_products_id_digital_products_digital_product_id_json,
-    get_products_id_digital_products_json,
-    post_products_id_digital_products_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.digital_product import DigitalProduct
+    from .._models.digital_product_edit import DigitalProductEdit
+    from .._models.not_found import NotFound
 
 
 class ProductDigitalProductsNamespace:
@@ -35,6 +28,8 @@ class ProductDigitalProductsNamespace:
         id: int,
     ) -> list[DigitalProduct | None]:
         """productDigitalProducts.getProductsIdDigitalProductsJson: Retrieve all Product DigitalProducts."""
+        from . import get_products_id_digital_products_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_digital_products_json.asyncio(
             id=id,
             client=self._client,
@@ -47,6 +42,8 @@ class ProductDigitalProductsNamespace:
         body: DigitalProductEdit,
     ) -> DigitalProduct:
         """productDigitalProducts.postProductsIdDigitalProductsJson: Create a new Product DigitalProduct."""
+        from . import post_products_id_digital_products_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_digital_products_json.asyncio(
             id=id,
             client=self._client,
@@ -58,6 +55,8 @@ class ProductDigitalProductsNamespace:
         id: int,
     ) -> Count:
         """productDigitalProducts.getProductsIdDigitalProductsCountJson: Count all Product DigitalProducts."""
+        from . import get_products_id_digital_products_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_digital_products_count_json.asyncio(
             id=id,
             client=self._client,
@@ -69,6 +68,8 @@ class ProductDigitalProductsNamespace:
         digital_product_id: int,
     ) -> DigitalProduct:
         """productDigitalProducts.getProductsIdDigitalProductsDigitalProductIdJson: Retrieve a single Product DigitalProduct."""
+        from . import get_products_id_digital_products_digital_product_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_digital_products_digital_product_id_json.asyncio(
             id=id,
             digital_product_id=digital_product_id,
@@ -81,6 +82,8 @@ class ProductDigitalProductsNamespace:
         digital_product_id: int,
     ) -> Any:
         """productDigitalProducts.deleteProductsIdDigitalProductsDigitalProductIdJson: Delete a Product DigitalProduct."""
+        from . import delete_products_id_digital_products_digital_product_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_digital_products_digital_product_id_json.asyncio(
             id=id,
             digital_product_id=digital_product_id,

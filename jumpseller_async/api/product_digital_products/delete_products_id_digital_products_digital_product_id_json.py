@@ -97,6 +97,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON
 
     Returns:
         Any

@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.image import Image
-from .._models.image_edit import ImageEdit
-from .._models.not_found import NotFound
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_images_image_id_json,
-    get_products_id_images_count_json,
-    get_products_id_images_image_id_json,
-    get_products_id_images_json,
-    post_products_id_images_json,
-    put_products_product_id_images_image_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.image import Image
+    from .._models.image_edit import ImageEdit
+    from .._models.not_found import NotFound
 
 
 class ProductImagesNamespace:
@@ -36,6 +28,8 @@ class ProductImagesNamespace:
         id: int,
     ) -> list[Image | None]:
         """productImages.getProductsIdImagesJson: Retrieve all Product Images."""
+        from . import get_products_id_images_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_images_json.asyncio(
             id=id,
             client=self._client,
@@ -48,6 +42,8 @@ class ProductImagesNamespace:
         body: ImageEdit,
     ) -> Image:
         """productImages.postProductsIdImagesJson: Create a new Product Image."""
+        from . import post_products_id_images_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_images_json.asyncio(
             id=id,
             client=self._client,
@@ -59,6 +55,8 @@ class ProductImagesNamespace:
         id: int,
     ) -> Count:
         """productImages.getProductsIdImagesCountJson: Count all Product Images."""
+        from . import get_products_id_images_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_images_count_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +68,8 @@ class ProductImagesNamespace:
         image_id: int,
     ) -> Image:
         """productImages.getProductsIdImagesImageIdJson: Retrieve a single Product Image."""
+        from . import get_products_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_images_image_id_json.asyncio(
             id=id,
             image_id=image_id,
@@ -82,6 +82,8 @@ class ProductImagesNamespace:
         image_id: int,
     ) -> Any:
         """productImages.deleteProductsIdImagesImageIdJson: Delete a Product Image."""
+        from . import delete_products_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_images_image_id_json.asyncio(
             id=id,
             image_id=image_id,
@@ -96,6 +98,8 @@ class ProductImagesNamespace:
         position: int,
     ) -> Image:
         """productImages.putProductsProductIdImagesImageIdJson: Update a Product Image position."""
+        from . import put_products_product_id_images_image_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_product_id_images_image_id_json.asyncio(
             product_id=product_id,
             image_id=image_id,

@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.not_found import NotFound
-from .._models.product_option_value import ProductOptionValue
-from .._models.product_option_value_edit import ProductOptionValueEdit
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_options_option_id_values_value_id_json,
-    get_products_id_options_option_id_values_count_json,
-    get_products_id_options_option_id_values_json,
-    get_products_id_options_option_id_values_value_id_json,
-    post_products_id_options_option_id_values_json,
-    put_products_id_options_option_id_values_value_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.not_found import NotFound
+    from .._models.product_option_value import ProductOptionValue
+    from .._models.product_option_value_edit import ProductOptionValueEdit
 
 
 class ProductOptionValuesNamespace:
@@ -37,6 +29,8 @@ class ProductOptionValuesNamespace:
         option_id: int,
     ) -> list[None | ProductOptionValue]:
         """productOptionValues.getProductsIdOptionsOptionIdValuesJson: Retrieve all Product Option Values."""
+        from . import get_products_id_options_option_id_values_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_option_id_values_json.asyncio(
             id=id,
             option_id=option_id,
@@ -51,6 +45,8 @@ class ProductOptionValuesNamespace:
         body: ProductOptionValueEdit,
     ) -> ProductOptionValue:
         """productOptionValues.postProductsIdOptionsOptionIdValuesJson: Create a new Product Option Value."""
+        from . import post_products_id_options_option_id_values_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_options_option_id_values_json.asyncio(
             id=id,
             option_id=option_id,
@@ -64,6 +60,8 @@ class ProductOptionValuesNamespace:
         option_id: int,
     ) -> Count:
         """productOptionValues.getProductsIdOptionsOptionIdValuesCountJson: Count all Product Option Values."""
+        from . import get_products_id_options_option_id_values_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_option_id_values_count_json.asyncio(
             id=id,
             option_id=option_id,
@@ -77,6 +75,8 @@ class ProductOptionValuesNamespace:
         value_id: int,
     ) -> ProductOptionValue:
         """productOptionValues.getProductsIdOptionsOptionIdValuesValueIdJson: Retrieve a single Product Option Value."""
+        from . import get_products_id_options_option_id_values_value_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_option_id_values_value_id_json.asyncio(
             id=id,
             option_id=option_id,
@@ -93,6 +93,8 @@ class ProductOptionValuesNamespace:
         body: ProductOptionValueEdit,
     ) -> ProductOptionValue:
         """productOptionValues.putProductsIdOptionsOptionIdValuesValueIdJson: Modify an existing Product Option Value."""
+        from . import put_products_id_options_option_id_values_value_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_id_options_option_id_values_value_id_json.asyncio(
             id=id,
             option_id=option_id,
@@ -108,6 +110,8 @@ class ProductOptionValuesNamespace:
         value_id: int,
     ) -> Any:
         """productOptionValues.deleteProductsIdOptionsOptionIdValuesValueIdJson: Delete a Product Option Value."""
+        from . import delete_products_id_options_option_id_values_value_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_options_option_id_values_value_id_json.asyncio(
             id=id,
             option_id=option_id,

@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.not_found import NotFound
-from .._models.product_option import ProductOption
-from .._models.product_option_edit import ProductOptionEdit
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_options_option_id_json,
-    get_products_id_options_count_json,
-    get_products_id_options_json,
-    get_products_id_options_option_id_json,
-    post_products_id_options_json,
-    put_products_id_options_option_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.not_found import NotFound
+    from .._models.product_option import ProductOption
+    from .._models.product_option_edit import ProductOptionEdit
 
 
 class ProductOptionsNamespace:
@@ -36,6 +28,8 @@ class ProductOptionsNamespace:
         id: int,
     ) -> list[None | ProductOption]:
         """productOptions.getProductsIdOptionsJson: Retrieve all Product Options."""
+        from . import get_products_id_options_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_json.asyncio(
             id=id,
             client=self._client,
@@ -48,6 +42,8 @@ class ProductOptionsNamespace:
         body: ProductOptionEdit,
     ) -> ProductOption:
         """productOptions.postProductsIdOptionsJson: Create a new Product Option."""
+        from . import post_products_id_options_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_options_json.asyncio(
             id=id,
             client=self._client,
@@ -59,6 +55,8 @@ class ProductOptionsNamespace:
         id: int,
     ) -> Count:
         """productOptions.getProductsIdOptionsCountJson: Count all Product Options."""
+        from . import get_products_id_options_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_count_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +68,8 @@ class ProductOptionsNamespace:
         option_id: int,
     ) -> ProductOption:
         """productOptions.getProductsIdOptionsOptionIdJson: Retrieve a single Product Option."""
+        from . import get_products_id_options_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_options_option_id_json.asyncio(
             id=id,
             option_id=option_id,
@@ -84,6 +84,8 @@ class ProductOptionsNamespace:
         body: ProductOptionEdit,
     ) -> ProductOption:
         """productOptions.putProductsIdOptionsOptionIdJson: Modify an existing Product Option."""
+        from . import put_products_id_options_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_id_options_option_id_json.asyncio(
             id=id,
             option_id=option_id,
@@ -97,6 +99,8 @@ class ProductOptionsNamespace:
         option_id: int,
     ) -> Any:
         """productOptions.deleteProductsIdOptionsOptionIdJson: Delete a Product Option."""
+        from . import delete_products_id_options_option_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_options_option_id_json.asyncio(
             id=id,
             option_id=option_id,

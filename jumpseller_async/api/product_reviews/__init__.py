@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.product_review import ProductReview
 from .._types import UNSET, Unset
-from . import (
-    get_products_id_reviews_json,
-    get_products_reviews_json,
-    get_products_reviews_review_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.product_review import ProductReview
 
 
 class ProductReviewsNamespace:
@@ -33,6 +28,8 @@ class ProductReviewsNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | ProductReview]:
         """productReviews.getProductsReviewsJson: Retrieve all Product Reviews."""
+        from . import get_products_reviews_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_reviews_json.asyncio(
             client=self._client,
             limit=limit,
@@ -44,6 +41,8 @@ class ProductReviewsNamespace:
         review_id: int,
     ) -> ProductReview:
         """productReviews.getProductsReviewsReviewIdJson: Retrieve a single Product Review."""
+        from . import get_products_reviews_review_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_reviews_review_id_json.asyncio(
             review_id=review_id,
             client=self._client,
@@ -57,6 +56,8 @@ class ProductReviewsNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | ProductReview]:
         """productReviews.getProductsIdReviewsJson: Retrieve all reviews for a specific Product."""
+        from . import get_products_id_reviews_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_reviews_json.asyncio(
             id=id,
             client=self._client,

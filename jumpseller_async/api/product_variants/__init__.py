@@ -3,23 +3,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.not_found import NotFound
-from .._models.variant import Variant
-from .._models.variant_edit import VariantEdit
 from .._types import UNSET, Unset
-from . import (
-    get_products_id_variants_count_json,
-    get_products_id_variants_json,
-    get_products_id_variants_variant_id_json,
-    post_products_id_variants_json,
-    put_products_id_variants_variant_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.not_found import NotFound
+    from .._models.variant import Variant
+    from .._models.variant_edit import VariantEdit
 
 
 class ProductVariantsNamespace:
@@ -35,6 +28,8 @@ class ProductVariantsNamespace:
         id: int,
     ) -> list[None | Variant]:
         """productVariants.getProductsIdVariantsJson: Retrieve all Product Variants."""
+        from . import get_products_id_variants_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_variants_json.asyncio(
             id=id,
             client=self._client,
@@ -47,6 +42,8 @@ class ProductVariantsNamespace:
         body: VariantEdit,
     ) -> Variant:
         """productVariants.postProductsIdVariantsJson: Create a new Product Variant."""
+        from . import post_products_id_variants_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_id_variants_json.asyncio(
             id=id,
             client=self._client,
@@ -58,6 +55,8 @@ class ProductVariantsNamespace:
         id: int,
     ) -> Count:
         """productVariants.getProductsIdVariantsCountJson: Count all Product Variants."""
+        from . import get_products_id_variants_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_variants_count_json.asyncio(
             id=id,
             client=self._client,
@@ -69,6 +68,8 @@ class ProductVariantsNamespace:
         variant_id: int,
     ) -> Variant:
         """productVariants.getProductsIdVariantsVariantIdJson: Retrieve a single Product Variant."""
+        from . import get_products_id_variants_variant_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_variants_variant_id_json.asyncio(
             id=id,
             variant_id=variant_id,
@@ -83,6 +84,8 @@ class ProductVariantsNamespace:
         body: VariantEdit,
     ) -> Variant:
         """productVariants.putProductsIdVariantsVariantIdJson: Modify an existing Product Variant."""
+        from . import put_products_id_variants_variant_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_id_variants_variant_id_json.asyncio(
             id=id,
             variant_id=variant_id,

@@ -3,36 +3,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.count import Count
-from .._models.get_products_search_json_fields import GetProductsSearchJsonFields
-from .._models.get_products_status_status_count_json_status import (
-    GetProductsStatusStatusCountJsonStatus,
-)
-from .._models.get_products_status_status_json_status import GetProductsStatusStatusJsonStatus
-from .._models.not_found import NotFound
-from .._models.product import Product
-from .._models.product_edit import ProductEdit
-from .._models.status_invalid import StatusInvalid
 from .._types import UNSET, Unset
-from . import (
-    delete_products_id_json,
-    get_products_after_id_json,
-    get_products_category_category_id_count_json,
-    get_products_category_category_id_json,
-    get_products_count_json,
-    get_products_id_json,
-    get_products_json,
-    get_products_search_json,
-    get_products_status_status_count_json,
-    get_products_status_status_json,
-    post_products_json,
-    put_products_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.count import Count
+    from .._models.get_products_search_json_fields import GetProductsSearchJsonFields
+    from .._models.get_products_status_status_count_json_status import (
+        GetProductsStatusStatusCountJsonStatus,
+    )
+    from .._models.get_products_status_status_json_status import GetProductsStatusStatusJsonStatus
+    from .._models.not_found import NotFound
+    from .._models.product import Product
+    from .._models.product_edit import ProductEdit
+    from .._models.status_invalid import StatusInvalid
 
 
 class ProductsNamespace:
@@ -51,6 +37,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> list[None | Product]:
         """products.getProductsJson: Retrieve all Products."""
+        from . import get_products_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_json.asyncio(
             client=self._client,
             limit=limit,
@@ -65,6 +53,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> Product:
         """products.postProductsJson: Create a new Product."""
+        from . import post_products_json  # noqa: PLC0415 - loaded on first call
+
         return await post_products_json.asyncio(
             client=self._client,
             body=body,
@@ -78,6 +68,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> list[None | Product]:
         """products.getProductsAfterIdJson: Retrieves Products after the given id."""
+        from . import get_products_after_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_after_id_json.asyncio(
             id=id,
             client=self._client,
@@ -91,6 +83,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> list[None | Product]:
         """products.getProductsCategoryCategoryIdJson: Retrieve Products filtered by category."""
+        from . import get_products_category_category_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_category_category_id_json.asyncio(
             category_id=category_id,
             client=self._client,
@@ -104,6 +98,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> Count:
         """products.getProductsCategoryCategoryIdCountJson: Count Products filtered by category."""
+        from . import get_products_category_category_id_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_category_category_id_count_json.asyncio(
             category_id=category_id,
             client=self._client,
@@ -114,6 +110,8 @@ class ProductsNamespace:
         self,
     ) -> Count:
         """products.getProductsCountJson: Count all Products."""
+        from . import get_products_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_count_json.asyncio(
             client=self._client,
         )
@@ -126,6 +124,8 @@ class ProductsNamespace:
         fields: GetProductsSearchJsonFields | Unset = UNSET,
     ) -> list[None | Product]:
         """products.getProductsSearchJson: Retrieve a Product List from a query."""
+        from . import get_products_search_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_search_json.asyncio(
             client=self._client,
             locale=locale,
@@ -140,6 +140,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> list[None | Product]:
         """products.getProductsStatusStatusJson: Retrieve Products filtered by status."""
+        from . import get_products_status_status_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_status_status_json.asyncio(
             status=status,
             client=self._client,
@@ -153,6 +155,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> Count:
         """products.getProductsStatusStatusCountJson: Count Products filtered by status."""
+        from . import get_products_status_status_count_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_status_status_count_json.asyncio(
             status=status,
             client=self._client,
@@ -166,6 +170,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> Product:
         """products.getProductsIdJson: Retrieve a single Product."""
+        from . import get_products_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_products_id_json.asyncio(
             id=id,
             client=self._client,
@@ -180,6 +186,8 @@ class ProductsNamespace:
         locale: str | Unset = UNSET,
     ) -> Product:
         """products.putProductsIdJson: Modify an existing Product."""
+        from . import put_products_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_products_id_json.asyncio(
             id=id,
             client=self._client,
@@ -192,6 +200,8 @@ class ProductsNamespace:
         id: int,
     ) -> Any:
         """products.deleteProductsIdJson: Delete an existing Product."""
+        from . import delete_products_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_products_id_json.asyncio(
             id=id,
             client=self._client,

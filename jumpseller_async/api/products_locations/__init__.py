@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.bad_params import BadParams
-from .._models.products_locations import ProductsLocations
-from .._models.products_locations_without_stock_unlimited import (
-    ProductsLocationsWithoutStockUnlimited,
-)
 from .._types import UNSET, Unset
-from . import (
-    get_products_locations,
-    put_products_locations,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.bad_params import BadParams
+    from .._models.products_locations import ProductsLocations
+    from .._models.products_locations_without_stock_unlimited import (
+        ProductsLocationsWithoutStockUnlimited,
+    )
 
 
 class ProductsLocationsNamespace:
@@ -36,6 +32,8 @@ class ProductsLocationsNamespace:
         variant_ids: str | Unset = UNSET,
     ) -> list[None | ProductsLocationsWithoutStockUnlimited]:
         """productsLocations.getProductsLocations: Stock by Product and Location"""
+        from . import get_products_locations  # noqa: PLC0415 - loaded on first call
+
         return await get_products_locations.asyncio(
             client=self._client,
             location_ids=location_ids,
@@ -49,6 +47,8 @@ class ProductsLocationsNamespace:
         body: ProductsLocations,
     ) -> Any:
         """productsLocations.putProductsLocations: Update Stock by Product and Location"""
+        from . import put_products_locations  # noqa: PLC0415 - loaded on first call
+
         return await put_products_locations.asyncio(
             client=self._client,
             body=body,

@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.promotion import Promotion
-from .._models.promotion_edit import PromotionEdit
 from .._types import UNSET, Unset
-from . import (
-    delete_promotions_id_json,
-    get_promotions_id_json,
-    get_promotions_json,
-    post_promotions_json,
-    put_promotions_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.promotion import Promotion
+    from .._models.promotion_edit import PromotionEdit
 
 
 class PromotionsNamespace:
@@ -36,6 +29,8 @@ class PromotionsNamespace:
         page: int | Unset = UNSET,
     ) -> list[None | Promotion]:
         """promotions.getPromotionsJson: Retrieve all Promotions."""
+        from . import get_promotions_json  # noqa: PLC0415 - loaded on first call
+
         return await get_promotions_json.asyncio(
             client=self._client,
             limit=limit,
@@ -48,6 +43,8 @@ class PromotionsNamespace:
         body: PromotionEdit,
     ) -> Promotion:
         """promotions.postPromotionsJson: Create a new Promotion."""
+        from . import post_promotions_json  # noqa: PLC0415 - loaded on first call
+
         return await post_promotions_json.asyncio(
             client=self._client,
             body=body,
@@ -58,6 +55,8 @@ class PromotionsNamespace:
         id: int,
     ) -> Promotion:
         """promotions.getPromotionsIdJson: Retrieve a single Promotion."""
+        from . import get_promotions_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_promotions_id_json.asyncio(
             id=id,
             client=self._client,
@@ -70,6 +69,8 @@ class PromotionsNamespace:
         body: PromotionEdit,
     ) -> Promotion:
         """promotions.putPromotionsIdJson: Update a Promotion."""
+        from . import put_promotions_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_promotions_id_json.asyncio(
             id=id,
             client=self._client,
@@ -81,6 +82,8 @@ class PromotionsNamespace:
         id: int,
     ) -> Any:
         """promotions.deletePromotionsIdJson: Delete an existing Promotion."""
+        from . import delete_promotions_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_promotions_id_json.asyncio(
             id=id,
             client=self._client,

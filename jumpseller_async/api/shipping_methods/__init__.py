@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.shipping_method import ShippingMethod
-from .._models.shipping_method_edit import ShippingMethodEdit
 from .._types import UNSET, Unset
-from . import (
-    delete_shipping_methods_id_json,
-    get_shipping_methods_id_json,
-    get_shipping_methods_json,
-    post_shipping_methods_json,
-    put_shipping_methods_id_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.shipping_method import ShippingMethod
+    from .._models.shipping_method_edit import ShippingMethodEdit
 
 
 class ShippingMethodsNamespace:
@@ -33,6 +26,8 @@ class ShippingMethodsNamespace:
         self,
     ) -> list[None | ShippingMethod]:
         """shippingMethods.getShippingMethodsJson: Retrieve all Store's Shipping Methods."""
+        from . import get_shipping_methods_json  # noqa: PLC0415 - loaded on first call
+
         return await get_shipping_methods_json.asyncio(
             client=self._client,
         )
@@ -43,6 +38,8 @@ class ShippingMethodsNamespace:
         body: ShippingMethodEdit,
     ) -> ShippingMethod:
         """shippingMethods.postShippingMethodsJson: Creates a Shipping Method."""
+        from . import post_shipping_methods_json  # noqa: PLC0415 - loaded on first call
+
         return await post_shipping_methods_json.asyncio(
             client=self._client,
             body=body,
@@ -53,6 +50,8 @@ class ShippingMethodsNamespace:
         id: int,
     ) -> ShippingMethod:
         """shippingMethods.getShippingMethodsIdJson: Retrieve a single Shipping Method."""
+        from . import get_shipping_methods_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_shipping_methods_id_json.asyncio(
             id=id,
             client=self._client,
@@ -65,6 +64,8 @@ class ShippingMethodsNamespace:
         body: ShippingMethodEdit,
     ) -> ShippingMethod:
         """shippingMethods.putShippingMethodsIdJson: Update a Shipping Method."""
+        from . import put_shipping_methods_id_json  # noqa: PLC0415 - loaded on first call
+
         return await put_shipping_methods_id_json.asyncio(
             id=id,
             client=self._client,
@@ -76,6 +77,8 @@ class ShippingMethodsNamespace:
         id: int,
     ) -> Any:
         """shippingMethods.deleteShippingMethodsIdJson: Delete an existing Shipping Method."""
+        from . import delete_shipping_methods_id_json  # noqa: PLC0415 - loaded on first call
+
         return await delete_shipping_methods_id_json.asyncio(
             id=id,
             client=self._client,

@@ -3,23 +3,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.language import Language
-from .._models.store import Store
-from .._models.store_balance import StoreBalance
-from .._models.store_setup_create import StoreSetupCreate
-from .._models.store_setup_response import StoreSetupResponse
 from .._types import UNSET, Unset
-from . import (
-    get_store_info_json,
-    get_store_languages_json,
-    get_transaction_ledger_balance_json,
-    post_store_setup_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.language import Language
+    from .._models.store import Store
+    from .._models.store_balance import StoreBalance
+    from .._models.store_setup_create import StoreSetupCreate
+    from .._models.store_setup_response import StoreSetupResponse
 
 
 class StoresNamespace:
@@ -34,6 +28,8 @@ class StoresNamespace:
         self,
     ) -> Store:
         """stores.getStoreInfoJson: Retrieve Store Information."""
+        from . import get_store_info_json  # noqa: PLC0415 - loaded on first call
+
         return await get_store_info_json.asyncio(
             client=self._client,
         )
@@ -42,6 +38,8 @@ class StoresNamespace:
         self,
     ) -> list[Language | None]:
         """stores.getStoreLanguagesJson: Retrieve Store Languages."""
+        from . import get_store_languages_json  # noqa: PLC0415 - loaded on first call
+
         return await get_store_languages_json.asyncio(
             client=self._client,
         )
@@ -52,6 +50,8 @@ class StoresNamespace:
         body: StoreSetupCreate,
     ) -> StoreSetupResponse:
         """stores.postStoreSetupJson: Create a new store."""
+        from . import post_store_setup_json  # noqa: PLC0415 - loaded on first call
+
         return await post_store_setup_json.asyncio(
             client=self._client,
             body=body,
@@ -61,6 +61,8 @@ class StoresNamespace:
         self,
     ) -> list[None | StoreBalance]:
         """stores.getTransactionLedgerBalanceJson: Retrieve Store Balance."""
+        from . import get_transaction_ledger_balance_json  # noqa: PLC0415 - loaded on first call
+
         return await get_transaction_ledger_balance_json.asyncio(
             client=self._client,
         )

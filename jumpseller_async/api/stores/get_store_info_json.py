@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from ..._operation import Operation, Response, send, unwrap
+from ..._operation import Operation, Response, send, unwrap_required
 from .._models.store import Store
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ async def asyncio(
     Raises:
         jumpseller_async.errors.APIError: any non-2xx answer (a subclass per status).
         jumpseller_async.errors.APIConnectionError: no answer after the client's retries.
+        jumpseller_async.errors.ResponseParseError: a 2xx body that is not the expected JSON, or an empty one
 
     Returns:
         Store
@@ -79,7 +80,7 @@ async def asyncio(
 
     return cast(
         "Store",
-        unwrap(
+        unwrap_required(
             await asyncio_detailed(
                 client=client,
             )

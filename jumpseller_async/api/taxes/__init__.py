@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .._models.not_found import NotFound
-from .._models.tax import Tax
-from .._models.tax_edit import TaxEdit
 from .._types import UNSET, Unset
-from . import (
-    get_taxes_id_json,
-    get_taxes_json,
-    post_taxes_json,
-)
 
 if TYPE_CHECKING:
     from ..._client import JumpsellerClient
+    from .._models.not_found import NotFound
+    from .._models.tax import Tax
+    from .._models.tax_edit import TaxEdit
 
 
 class TaxesNamespace:
@@ -31,6 +26,8 @@ class TaxesNamespace:
         self,
     ) -> list[None | Tax]:
         """taxes.getTaxesJson: Retrieve all Taxes."""
+        from . import get_taxes_json  # noqa: PLC0415 - loaded on first call
+
         return await get_taxes_json.asyncio(
             client=self._client,
         )
@@ -41,6 +38,8 @@ class TaxesNamespace:
         body: TaxEdit,
     ) -> Tax:
         """taxes.postTaxesJson: Create a new Tax."""
+        from . import post_taxes_json  # noqa: PLC0415 - loaded on first call
+
         return await post_taxes_json.asyncio(
             client=self._client,
             body=body,
@@ -51,6 +50,8 @@ class TaxesNamespace:
         id: int,
     ) -> Tax:
         """taxes.getTaxesIdJson: Retrieve a single Tax information."""
+        from . import get_taxes_id_json  # noqa: PLC0415 - loaded on first call
+
         return await get_taxes_id_json.asyncio(
             id=id,
             client=self._client,

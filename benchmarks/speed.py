@@ -1,0 +1,393 @@
+"""(f) Speed of the client itself: parse ratio, import time, stores one process can serve.
+
+Everything runs against one in-memory transport (``httpx.MockTransport``) that answers every
+``GET /products.json`` / ``/orders.json`` page with the 100-item page FakeJumpseller
+(seed 1) served once, its ids moved per page number, so the network and the server cost nothing and the figures speak of
+the client alone:
+
+* **parse ratio**: ``PAGES`` pages through the public operation, ``async for item in
+  client.paginate(get_products_json, known_total=…)`` (the limiter disabled), against a raw
+  ``httpx.AsyncClient`` on the same transport that gets the same pages and ``json.loads``
+  each body. Alternating rounds; the ratio is the median of the per-round ratios.
+* **import time**: a fresh interpreter imports ``httpx``, then times ``import
+  jumpseller_async`` (bytecode cached: one warm-up interpreter first); median of the runs.
+* **stores per process**: CPU seconds (``time.process_time``) per page through ``paginate``
+  with an active (never limiting) limiter, turned into how many stores one process can serve
+  at the live rate of 20 pages/s each; then that many stores (at least the target) are run
+  at once, each paced at 20 pages/s for a few seconds, and the pages each achieved are
+  reported against those asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from jumpseller_async import JumpsellerClient
+from jumpseller_async.api.orders import get_orders_json
+from jumpseller_async.api.products import get_products_json
+from jumpseller_async.testing import FakeJumpseller
+
+from ._common import Check, Section, fmt, median, miss, progress
+
+BASE_URL = "http://fake/v1"
+PAGE = 100
+LIVE_RATE = 20.0  # pages per second per store
+PARSE_TARGET = 1.3
+IMPORT_TARGET_MS = 50.0
+STORES_TARGET = {"products": 10, "orders": 6}
+OPERATIONS = {"products": get_products_json, "orders": get_orders_json}
+
+
+async def _pages() -> dict[str, bytes]:
+    fake = FakeJumpseller(seed=1, products=PAGE, orders=PAGE, limits=None)
+    bodies: dict[str, bytes] = {}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fake),
+        base_url=BASE_URL,
+        auth=(fake.login, fake.authtoken),
+    ) as http:
+        for resource in OPERATIONS:
+            response = await http.get(f"/{resource}.json", params={"limit": PAGE})
+            response.raise_for_status()
+            assert len(json.loads(response.content)) == PAGE
+            bodies[resource] = response.content
+    return bodies
+
+
+def _numbered(body: bytes, page: int) -> bytes:
+    """The page with its items' ids moved to ``page`` (a paginator refuses a repeated page)."""
+    items = json.loads(body)
+    for item in items:
+        for inner in item.values():
+            if isinstance(inner, dict) and isinstance(inner.get("id"), int):
+                inner["id"] += page * 1_000_000
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _transport(bodies: dict[str, bytes], pages: int) -> httpx.MockTransport:
+    by_path = {
+        f"/v1/{resource}.json": {page: _numbered(body, page) for page in range(1, pages + 1)}
+        for resource, body in bodies.items()
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        body = by_path[request.url.path].get(page, b"[]")
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(handler)
+
+
+def _client(
+    transport: httpx.AsyncBaseTransport, limits: tuple[tuple[int, float], ...] | None
+) -> JumpsellerClient:
+    return JumpsellerClient(
+        "bench", "bench-token", base_url=BASE_URL, transport=transport, rate_limits=limits
+    )
+
+
+async def _ours(client: JumpsellerClient, resource: str, pages: int) -> int:
+    items = 0
+    async for _ in client.paginate(OPERATIONS[resource], known_total=pages * PAGE):
+        items += 1
+    return items
+
+
+async def _raw(http: httpx.AsyncClient, resource: str, pages: int) -> int:
+    items = 0
+    for page in range(1, pages + 1):
+        response = await http.get(f"/{resource}.json", params={"page": page, "limit": PAGE})
+        items += len(json.loads(response.content))
+    return items
+
+
+async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
+    pages = 10 if quick else 20
+    rounds = 5 if quick else 11
+    transport = _transport(bodies, pages)
+    section = Section(
+        title=f"(f1) Paging {pages} pages of {PAGE} through the public operation vs raw httpx + "
+        f"json.loads, same in-memory transport, {rounds} alternating rounds",
+        columns=["resource", "raw ms / page", "ours ms / page", "ours / raw", "target"],
+    )
+    client = _client(transport, None)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http, client:
+        for resource in OPERATIONS:
+            assert await _ours(client, resource, pages) == await _raw(http, resource, pages)
+            progress(f"speed: parse ratio, {resource}")
+            ours: list[float] = []
+            raw: list[float] = []
+            for i in range(rounds):
+                order: list[Callable[[], Awaitable[int]]] = [
+                    functools.partial(_ours, client, resource, pages),
+                    functools.partial(_raw, http, resource, pages),
+                ]
+                timings: list[float] = []
+                for fn in order if i % 2 == 0 else reversed(order):
+                    started = time.perf_counter()
+                    await fn()
+                    timings.append(time.perf_counter() - started)
+                if i % 2:
+                    timings.reverse()
+                ours.append(timings[0] / pages * 1e3)
+                raw.append(timings[1] / pages * 1e3)
+            ratio = median([o / r for o, r in zip(ours, raw, strict=True)])
+            met = ratio <= PARSE_TARGET
+            if not met:
+                miss(f"{resource} parse ratio {ratio:.2f} > {PARSE_TARGET}")
+            section.rows.append(
+                [resource, fmt(median(raw), 2), fmt(median(ours), 2), fmt(ratio, 2), "<= 1.3"]
+            )
+            section.checks.append(
+                Check(
+                    "speed",
+                    f"{resource}: paginate / raw httpx+json.loads",
+                    fmt(ratio, 2),
+                    f"<= {PARSE_TARGET}",
+                    met,
+                )
+            )
+    section.notes.append(
+        "ours: client.paginate(op, known_total=…) with rate_limits=None; raw: httpx get + "
+        "json.loads per page; both on the same httpx.MockTransport"
+    )
+    return section
+
+
+def _decoder() -> Callable[[bytes], Any]:
+    try:  # the library's decoder where it has one (orjson when installed), else json
+        from jumpseller_async._json import loads
+
+        return loads
+    except ImportError:
+        return json.loads
+
+
+async def _steps(bodies: dict[str, bytes], quick: bool) -> Section:
+    """Where a page's time goes: each step adds one layer, all in alternating rounds."""
+    from jumpseller_async import models
+
+    pages = 10 if quick else 20
+    rounds = 5 if quick else 9
+    transport = _transport(bodies, pages)
+    loads = _decoder()
+    section = Section(
+        title=f"(f1b) Where a page goes: ms per {PAGE}-item page, median of {rounds} rotating rounds",
+        columns=["step", "products ms", "orders ms", "products / raw", "orders / raw"],
+    )
+    client = _client(transport, None)
+    results: dict[str, dict[str, float]] = {}
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http, client:
+        for resource, model in (("products", models.Product), ("orders", models.Order)):
+            progress(f"speed: steps, {resource}")
+            url = f"/{resource}.json"
+            op = OPERATIONS[resource]
+
+            async def get(page: int, url: str = url) -> bytes:
+                response = await http.get(url, params={"page": page, "limit": PAGE})
+                return response.content
+
+            async def httpx_only() -> None:
+                for page in range(1, pages + 1):
+                    await get(page)
+
+            async def raw() -> None:
+                for page in range(1, pages + 1):
+                    json.loads(await get(page))
+
+            async def decode() -> None:
+                for page in range(1, pages + 1):
+                    loads(await get(page))
+
+            async def models_too(model: Any = model) -> None:
+                for page in range(1, pages + 1):
+                    [model.from_dict(x) for x in loads(await get(page))]
+
+            async def operation(op: Any = op) -> None:
+                for page in range(1, pages + 1):
+                    await op.asyncio(client=client, page=page, limit=PAGE)
+
+            async def paginate(resource: str = resource) -> None:
+                await _ours(client, resource, pages)
+
+            steps: dict[str, Callable[[], Awaitable[None]]] = {
+                "httpx get only": httpx_only,
+                "raw: httpx + json.loads": raw,
+                "httpx + the library's decoder": decode,
+                "+ Model.from_dict per item": models_too,
+                "the operation, page by page": operation,
+                "client.paginate": paginate,
+            }
+            samples: dict[str, list[float]] = {name: [] for name in steps}
+            names = list(steps)
+            for i in range(rounds):
+                for name in names[i % len(names) :] + names[: i % len(names)]:
+                    started = time.perf_counter()
+                    await steps[name]()
+                    samples[name].append((time.perf_counter() - started) / pages * 1e3)
+            results[resource] = {name: median(v) for name, v in samples.items()}
+    raw_name = "raw: httpx + json.loads"
+    for name in results["products"]:
+        p, o = results["products"][name], results["orders"][name]
+        section.rows.append(
+            [
+                name,
+                fmt(p, 2),
+                fmt(o, 2),
+                fmt(p / results["products"][raw_name], 2),
+                fmt(o / results["orders"][raw_name], 2),
+            ]
+        )
+    section.notes.append(
+        "the library's decoder: jumpseller_async._json.loads (orjson with json's answers) where "
+        "the tree has it, else json.loads; the operation and paginate: rate_limits=None"
+    )
+    return section
+
+
+_IMPORT_PROBE = (
+    "import time, httpx\n"
+    "t = time.perf_counter()\n"
+    "import jumpseller_async\n"
+    "print(time.perf_counter() - t)\n"
+)
+
+
+def _import_time(quick: bool) -> Section:
+    runs = 7 if quick else 15
+    progress(f"speed: import time, {runs} interpreters")
+    subprocess.run([sys.executable, "-c", _IMPORT_PROBE], check=True, capture_output=True)
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE], check=True, capture_output=True, text=True
+        )
+        samples.append(float(out.stdout.strip()) * 1e3)
+    value = median(samples)
+    met = value <= IMPORT_TARGET_MS
+    if not met:
+        miss(f"import jumpseller_async adds {value:.0f} ms over httpx > {IMPORT_TARGET_MS:.0f}")
+    section = Section(
+        title=f"(f2) `import jumpseller_async` after `import httpx`, {runs} fresh interpreters",
+        columns=["median ms", "min ms", "max ms", "target"],
+        rows=[[fmt(value, 1), fmt(min(samples), 1), fmt(max(samples), 1), "<= 50"]],
+    )
+    section.checks.append(
+        Check("speed", "import jumpseller_async over httpx (ms)", fmt(value, 1), "<= 50", met)
+    )
+    section.notes.append("bytecode cached (one warm-up interpreter first); -X importtime off")
+    return section
+
+
+async def _cpu_per_page(client: JumpsellerClient, resource: str, pages: int) -> float:
+    await _ours(client, resource, pages)  # warm: first-use imports are not the steady state
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        await _ours(client, resource, pages)
+        best = min(best, (time.process_time() - started) / pages)
+    return best
+
+
+async def _paced_store(client: JumpsellerClient, resource: str, seconds: float) -> int:
+    """Pages answered within ``seconds`` when asking one every 1/LIVE_RATE s, never early."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    deadline = start + seconds
+    operation = OPERATIONS[resource]
+    done = 0
+    k = 0
+    while (due := start + k / LIVE_RATE) < deadline:
+        if (delay := due - loop.time()) > 0:
+            await asyncio.sleep(delay)
+        await operation.asyncio(client=client, page=1, limit=PAGE)
+        if loop.time() <= deadline:
+            done += 1
+        k += 1
+    return done
+
+
+async def _stores(bodies: dict[str, bytes], quick: bool) -> Section:
+    pages = 10 if quick else 20
+    seconds = 3.0 if quick else 5.0
+    transport = _transport(bodies, pages)
+    section = Section(
+        title=f"(f3) Stores one process serves at {LIVE_RATE:.0f} pages/s each "
+        f"(pages of {PAGE}, in-memory transport)",
+        columns=[
+            "resource",
+            "CPU ms / page",
+            "stores (CPU bound)",
+            "paced run: stores",
+            "pages asked",
+            "pages done",
+            "done / asked",
+            "target stores",
+        ],
+    )
+    for resource in OPERATIONS:
+        progress(f"speed: stores, {resource}")
+        client = _client(transport, ((1_000_000, 1.0),))
+        async with client:
+            cpu = await _cpu_per_page(client, resource, pages)
+        capacity = 1.0 / (cpu * LIVE_RATE)
+        target = STORES_TARGET[resource]
+        n = max(target, int(capacity))
+        clients = [_client(transport, ((1_000_000, 1.0),)) for _ in range(n)]
+        for c in clients:  # warm each client's first-use paths outside the paced window
+            await OPERATIONS[resource].asyncio(client=c, page=1, limit=PAGE)
+        done = await asyncio.gather(*(_paced_store(c, resource, seconds) for c in clients))
+        for c in clients:
+            await c.aclose()
+        asked = int(seconds * LIVE_RATE) * n
+        share = sum(done) / asked
+        met = capacity >= target
+        if not met:
+            miss(f"{resource}: {capacity:.1f} stores per process < {target}")
+        section.rows.append(
+            [
+                resource,
+                fmt(cpu * 1e3, 2),
+                fmt(capacity, 1),
+                str(n),
+                str(asked),
+                str(sum(done)),
+                fmt(share, 3),
+                f">= {target}",
+            ]
+        )
+        section.checks.append(
+            Check(
+                "speed",
+                f"{resource}: stores per process at 20 pages/s",
+                fmt(capacity, 1),
+                f">= {target}",
+                met,
+            )
+        )
+    section.notes += [
+        "stores (CPU bound) = 1 / (CPU seconds per page x 20): best of 3 runs of "
+        f"{pages} pages through paginate with a never-limiting limiter",
+        f"paced run: that many clients (at least the target) at once, each asking one page every "
+        f"{1 / LIVE_RATE:.2f} s for {seconds:.0f} s; done / asked < 1 means the process fell behind",
+    ]
+    return section
+
+
+async def run(quick: bool) -> list[Section]:
+    bodies = await _pages()
+    return [
+        await _parse_ratios(bodies, quick),
+        await _steps(bodies, quick),
+        _import_time(quick),
+        await _stores(bodies, quick),
+    ]
