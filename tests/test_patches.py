@@ -278,3 +278,21 @@ async def test_store_info_parses_bare_or_wrapped(
     store = info.store if "store" in payload else info
     assert (store.code, store.name) == ("shop", "Shop")
     assert not info.additional_properties and info.to_dict() == payload
+
+
+def test_credentials_in_models_never_show_in_reprs() -> None:
+    from jumpseller_async.models import (
+        CustomerFieldsWithPassword,
+        Store,
+        StoreSetupResponseCredentials,
+    )
+
+    secret = "s3cr3t-token-0123456789abcdef"
+    models = [
+        StoreSetupResponseCredentials.from_dict({"login": "new-store", "authtoken": secret}),
+        Store.from_dict({"code": "shop", "hooks_token": secret}),
+        CustomerFieldsWithPassword.from_dict({"email": "a@b.c", "password": secret}),
+    ]
+    for model in models:
+        assert secret not in repr(model), type(model).__name__
+        assert secret in str(model.to_dict())  # nothing lost: only the repr hides it

@@ -32,7 +32,7 @@ class CustomerFieldsWithPassword:
     billing_address: BillingAddress | None | Unset = UNSET
     email: None | str | Unset = UNSET
     id: int | None | Unset = UNSET
-    password: None | str | Unset = UNSET
+    password: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     phone: None | str | Unset = UNSET
     shipping_address: None | ShippingAddress | Unset = UNSET
     status: CustomerFieldsWithPasswordStatus | None | Unset = UNSET

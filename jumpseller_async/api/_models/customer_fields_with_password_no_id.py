@@ -34,7 +34,7 @@ class CustomerFieldsWithPasswordNoID:
     billing_address: BillingAddress | None | Unset = UNSET
     customer_category: list[int | None] | None | Unset = UNSET
     email: None | str | Unset = UNSET
-    password: None | str | Unset = UNSET
+    password: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     phone: None | str | Unset = UNSET
     shipping_address: None | ShippingAddress | Unset = UNSET
     status: CustomerFieldsWithPasswordNoIDStatus | None | Unset = UNSET

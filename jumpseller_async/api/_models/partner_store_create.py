@@ -33,7 +33,7 @@ class PartnerStoreCreate:
     aff: None | str | Unset = UNSET
     email: None | str | Unset = UNSET
     locale: None | str | Unset = UNSET
-    password: None | str | Unset = UNSET
+    password: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     plan_name: None | PartnerStoreCreatePlanName | Unset = UNSET
     reject_duplicates: bool | None | Unset = UNSET
     store_name: None | str | Unset = UNSET

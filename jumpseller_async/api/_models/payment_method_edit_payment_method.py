@@ -32,7 +32,7 @@ class PaymentMethodEditPaymentMethod:
     key: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     payment_method_url: None | str | Unset = UNSET
-    secret: None | str | Unset = UNSET
+    secret: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     show_review: bool | None | Unset = UNSET
     use_new_version: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

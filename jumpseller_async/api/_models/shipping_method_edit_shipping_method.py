@@ -36,7 +36,7 @@ class ShippingMethodEditShippingMethod:
     name: None | str | Unset = UNSET
     postal: None | str | Unset = UNSET
     state: None | str | Unset = UNSET
-    token: None | str | Unset = UNSET
+    token: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     type_: None | ShippingMethodEditShippingMethodType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

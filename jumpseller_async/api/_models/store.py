@@ -40,7 +40,7 @@ class Store:
     currency: None | str | Unset = UNSET
     email: None | str | Unset = UNSET
     fb_pixel_id: None | str | Unset = UNSET
-    hooks_token: None | str | Unset = UNSET
+    hooks_token: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     logo: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     store: None | Store | Unset = UNSET

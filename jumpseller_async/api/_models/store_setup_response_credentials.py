@@ -20,7 +20,7 @@ class StoreSetupResponseCredentials:
         login (None | str | Unset): API login key for the new store.
     """
 
-    authtoken: None | str | Unset = UNSET
+    authtoken: None | str | Unset = _attrs_field(default=UNSET, repr=False)
     login: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
