@@ -90,6 +90,10 @@ Limits: TypeAlias = Sequence[tuple[int, float]]
 DEFAULT_LIMITS: tuple[tuple[int, float], ...] = ((8, 1.0), (240, 60.0))
 """The documented limits. The live API advertises higher ones, which ``observe`` adopts."""
 
+SHARE_GROWTH_WINDOWS = 4
+"""A share cut by a refusal grows back by an eighth of the limit (at least one request) every
+this many window lengths."""
+
 MAX_ADVERTISED_LIMIT = 10_000
 """No store allows more per window; a larger advertised value is clamped (a hostile header
 must not make the limiter allocate or admit without bound)."""
@@ -262,6 +266,8 @@ class RateLimiter:
         self._warn = ThrottledLog(logger, logging.WARNING, every=10.0, clock=self._clock)
         self.banned_until: dt.datetime | None = None
         """The end of the store's rate-limit ban, while one is known."""
+        self._share_cut_at: dict[float, float] = {}
+        self._share_grow_at: dict[float, float] = {}
         if limits is not None:
             validated = validate_limits(limits)
             if explicit:
@@ -334,6 +340,7 @@ class RateLimiter:
         """
         if not self._enabled:
             return
+        self._grow_shares()
         limits, remaining = advertised(headers)
         current = {w: n for n, w in self._backend.limits}
         changed = False
@@ -366,6 +373,7 @@ class RateLimiter:
                 )
                 self._backend.add_phantoms(missing, now, window)
                 self.stats.phantoms += missing
+                self._share_with_strangers(window, current[window], ours, missing, now)
         self._pump()
 
     def on_rate_limited(
@@ -389,6 +397,60 @@ class RateLimiter:
         for limit, window in spent or [min(self._backend.limits, key=lambda pair: pair[1])]:
             self._backend.add_phantoms(limit, now, window, backoff)
         self._pump()
+
+    def _cut_shares(self, remaining: Mapping[float, int], sent_at: float | None) -> None:
+        """Halve this process's share of each spent window (once per lesson, like TCP)."""
+        backend = self._backend
+        if not isinstance(backend, MemoryWindowBackend):
+            return
+        now = self._clock.monotonic()
+        for limit, window in backend.limits:
+            if remaining.get(window, 1) > 0:
+                continue
+            # A burst's later refusals were sent before the cut and say nothing new.
+            if sent_at is not None and sent_at < self._share_cut_at.get(window, -math.inf):
+                continue
+            current = backend.share(window) or limit
+            backend.set_share(window, current // 2)
+            self._share_cut_at[window] = now
+            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
+            logger.debug("share of the %gs window cut to %d", window, backend.share(window))
+
+    def _share_with_strangers(
+        self, window: float, limit: int, ours: int, missing: int, now: float
+    ) -> None:
+        """Take only our part of a window others spend too, before a refusal says so."""
+        backend = self._backend
+        if not isinstance(backend, MemoryWindowBackend):
+            return
+        if now - self._share_cut_at.get(window, -math.inf) < window:
+            return  # one adjustment per window length
+        part = max(1, math.ceil(limit * ours / (ours + missing)))
+        current = backend.share(window) or limit
+        if part < current:
+            backend.set_share(window, part)
+            self._share_cut_at[window] = now
+            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
+
+    def _grow_shares(self) -> None:
+        """Give back part of each cut share every few windows without a refusal."""
+        backend = self._backend
+        if not self._share_grow_at or not isinstance(backend, MemoryWindowBackend):
+            return
+        now = self._clock.monotonic()
+        limits = {w: n for n, w in backend.limits}
+        for window, due in list(self._share_grow_at.items()):
+            if now < due:
+                continue
+            share = backend.share(window)
+            limit = limits.get(window, 0)
+            grown = None if share is None else share + max(1, limit // 8)
+            if grown is None or grown >= limit:
+                backend.set_share(window, None)
+                del self._share_grow_at[window]
+                continue
+            backend.set_share(window, grown)
+            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
 
     def _fill_spent(self, remaining: Mapping[float, int], backoff: float | None) -> None:
         """Fill the windows whose ``-Remaining`` is spent (the shortest if none says so)."""
@@ -425,6 +487,7 @@ class RateLimiter:
             # The server says which windows are spent: believe it.
             self.observe(headers, sent_at=sent_at)
             self._warn.log("rate limited (HTTP 429/403); windows left: %s", remaining or "?")
+            self._cut_shares(remaining, sent_at)
             self._fill_spent(remaining, backoff)
             return None
         lesson = False if handle is None else self._backend.learn_refusal(handle, self._now())

@@ -222,7 +222,8 @@ if cmd == 'reserve' then
   redis.call('ZREM', WAITERS, waiter)
   redis.call('HDEL', SEEN, waiter)
   expire_all(wins, horizon + lease + 60000)
-  redis.call('PUBLISH', EVENTS, 'admitted')
+  -- Only when a younger process waits behind this one: its turn may have come.
+  if redis.call('ZCARD', WAITERS) > 0 then redis.call('PUBLISH', EVENTS, 'admitted') end
   return {1, 0, 0, now, table.concat(limits, ','), -1}
 
 elseif cmd == 'complete' then

@@ -10,6 +10,10 @@ module keeps the state that rule reads, plus what the limiter has *learned* abou
   requests (probes) may be in flight at once — half the proven count, like TCP's slow start, or
   one at a time once the window has been refused — so a belief that is too high costs a few
   refusals, not a burst of them, and ramps up in a handful of round trips;
+* a **share**: uncoordinated consumers of one store (processes without a shared limiter) each
+  cap what they admit per window; the limiter halves it on a refusal the headers blame on that
+  window and adds one back every few windows without one (AIMD, like TCP), so together they
+  settle near the store's limit instead of all bursting to it;
 * a header-less refusal **lowers** the belief of the window it most plausibly came from to what
   the server really admitted, and the belief then creeps back up one request at a time, slowly,
   never above what it was (which the limiter keeps within the caller's explicit ceiling).
@@ -103,6 +107,17 @@ class WindowBackend(Protocol):
         """Treat these windows' limits as unconfirmed: probe above the proven count."""
         ...
 
+    def share(self, window: float) -> int | None:
+        """This process's cap on the window, below the store's limit (None: no cap)."""
+        return self._shares.get(window)
+
+    def set_share(self, window: float, share: int | None) -> None:
+        """Cap what this process admits in the window (others spend the rest), or lift it."""
+        if share is None:
+            self._shares.pop(window, None)
+        else:
+            self._shares[window] = max(1, share)
+
     def confirm(self, window: float) -> None:
         """The server advertised this window's limit: trust it, stop probing and creeping."""
         ...
@@ -142,6 +157,7 @@ class MemoryWindowBackend:
         self._raise_at: dict[float, float] = {}
         self._lowered_at: dict[float, float] = {}
         self._last_lowering = -math.inf
+        self._shares: dict[float, int] = {}
 
     # -- introspection (tests, stats) ------------------------------------------------------
 
@@ -180,6 +196,17 @@ class MemoryWindowBackend:
 
     def gate(self, windows: Sequence[float]) -> None:
         self._gated.update(float(w) for w in windows)
+
+    def share(self, window: float) -> int | None:
+        """This process's cap on the window, below the store's limit (None: no cap)."""
+        return self._shares.get(window)
+
+    def set_share(self, window: float, share: int | None) -> None:
+        """Cap what this process admits in the window (others spend the rest), or lift it."""
+        if share is None:
+            self._shares.pop(window, None)
+        else:
+            self._shares[window] = max(1, share)
 
     def confirm(self, window: float) -> None:
         self._gated.discard(window)
@@ -268,7 +295,10 @@ class MemoryWindowBackend:
         wait = 0.0
         counts: dict[float, int] = {}
         for limit, window in self._limits:
-            occupied, window_wait = self._occupancy(limit, window, now)
+            share = self._shares.get(window)
+            occupied, window_wait = self._occupancy(
+                limit if share is None else min(limit, share), window, now
+            )
             if (
                 window_wait == 0.0
                 and window in self._gated
