@@ -373,7 +373,6 @@ class RateLimiter:
                 )
                 self._backend.add_phantoms(missing, now, window)
                 self.stats.phantoms += missing
-                self._share_with_strangers(window, current[window], ours, missing, now)
         self._pump()
 
     def on_rate_limited(
@@ -415,22 +414,6 @@ class RateLimiter:
             self._share_cut_at[window] = now
             self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
             logger.debug("share of the %gs window cut to %d", window, backend.share(window))
-
-    def _share_with_strangers(
-        self, window: float, limit: int, ours: int, missing: int, now: float
-    ) -> None:
-        """Take only our part of a window others spend too, before a refusal says so."""
-        backend = self._backend
-        if not isinstance(backend, MemoryWindowBackend):
-            return
-        if now - self._share_cut_at.get(window, -math.inf) < window:
-            return  # one adjustment per window length
-        part = max(1, math.ceil(limit * ours / (ours + missing)))
-        current = backend.share(window) or limit
-        if part < current:
-            backend.set_share(window, part)
-            self._share_cut_at[window] = now
-            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
 
     def _grow_shares(self) -> None:
         """Give back part of each cut share every few windows without a refusal."""

@@ -109,14 +109,11 @@ class WindowBackend(Protocol):
 
     def share(self, window: float) -> int | None:
         """This process's cap on the window, below the store's limit (None: no cap)."""
-        return self._shares.get(window)
+        ...
 
     def set_share(self, window: float, share: int | None) -> None:
         """Cap what this process admits in the window (others spend the rest), or lift it."""
-        if share is None:
-            self._shares.pop(window, None)
-        else:
-            self._shares[window] = max(1, share)
+        ...
 
     def confirm(self, window: float) -> None:
         """The server advertised this window's limit: trust it, stop probing and creeping."""
