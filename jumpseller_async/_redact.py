@@ -83,10 +83,16 @@ def _variants(secret: str) -> set[str]:
     return {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
 
 
+MIN_SECRET_LENGTH = 4
+"""Shorter values are not hidden in free text: a one-letter "token" (a test's placeholder) would
+mask that letter in every later log line of the process. Query credentials are hidden by name in
+URLs whatever their length; real tokens are 32 characters."""
+
+
 def register_secret(value: str | None) -> None:
     """Remember ``value`` so :func:`redact_secrets` and the log filter hide it everywhere."""
     global _registered_bytes
-    if not value:
+    if not value or len(value) < MIN_SECRET_LENGTH:
         return
     with _secrets_lock:
         _registered_secrets.update(_variants(value))

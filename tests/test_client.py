@@ -346,3 +346,12 @@ async def test_undecodable_answer_is_wrapped_not_retried() -> None:
         with pytest.raises(APIConnectionError, match="DecodingError"):
             await clock.run(get_products_id_json.asyncio(5, client=client))
     assert len(script.sent) == 1
+
+
+def test_a_placeholder_token_does_not_mask_letters_in_every_later_message() -> None:
+    from jumpseller_async._redact import redact_secrets
+
+    JumpsellerClient("s", "t", rate_limits=None)  # a one-letter stand-in, as tests write
+    assert redact_secrets("Not found") == "Not found"
+    JumpsellerClient("s", TOKEN, rate_limits=None)
+    assert redact_secrets(f"echo {TOKEN}") == "echo ***"
