@@ -77,6 +77,18 @@ class WindowBackend(Protocol):
         """Admit one request at ``now`` if every window has room (recording it in flight)."""
         ...
 
+    def _own_wait(self, share: int, window: float, now: float) -> float:
+        """0.0 if our own requests in the window are fewer than ``share``, else how long."""
+        ends = self._ends
+        first_end = bisect_right(ends, now, key=lambda end: end + window)
+        own = len(self._in_flight) + len(ends) - first_end
+        if own < share:
+            return 0.0
+        needed = own - share + 1
+        if needed > len(ends) - first_end:
+            return math.inf  # only a completion can make room
+        return ends[first_end + needed - 1] + window - now
+
     def complete(self, handle: int, now: float, accepted: bool | None = None) -> None:
         """The request ended at ``now``; ``accepted``: the server processed it (not a refusal)."""
         ...
@@ -292,10 +304,12 @@ class MemoryWindowBackend:
         wait = 0.0
         counts: dict[float, int] = {}
         for limit, window in self._limits:
+            occupied, window_wait = self._occupancy(limit, window, now)
             share = self._shares.get(window)
-            occupied, window_wait = self._occupancy(
-                limit if share is None else min(limit, share), window, now
-            )
+            if share is not None and window_wait == 0.0:
+                # The share caps our own requests; others' are already counted against the
+                # limit as placeholders.
+                window_wait = self._own_wait(share, window, now)
             if (
                 window_wait == 0.0
                 and window in self._gated
@@ -347,6 +361,18 @@ class MemoryWindowBackend:
             if freed >= needed:
                 return occupied, opens_at - now
         return occupied, math.inf  # unreachable: needed <= expiring
+
+    def _own_wait(self, share: int, window: float, now: float) -> float:
+        """0.0 if our own requests in the window are fewer than ``share``, else how long."""
+        ends = self._ends
+        first_end = bisect_right(ends, now, key=lambda end: end + window)
+        own = len(self._in_flight) + len(ends) - first_end
+        if own < share:
+            return 0.0
+        needed = own - share + 1
+        if needed > len(ends) - first_end:
+            return math.inf  # only a completion can make room
+        return ends[first_end + needed - 1] + window - now
 
     def complete(self, handle: int, now: float, accepted: bool | None = None) -> None:
         if self._in_flight.pop(handle, None) is None:
