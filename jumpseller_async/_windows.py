@@ -77,18 +77,6 @@ class WindowBackend(Protocol):
         """Admit one request at ``now`` if every window has room (recording it in flight)."""
         ...
 
-    def _own_wait(self, share: int, window: float, now: float) -> float:
-        """0.0 if our own requests in the window are fewer than ``share``, else how long."""
-        ends = self._ends
-        first_end = bisect_right(ends, now, key=lambda end: end + window)
-        own = len(self._in_flight) + len(ends) - first_end
-        if own < share:
-            return 0.0
-        needed = own - share + 1
-        if needed > len(ends) - first_end:
-            return math.inf  # only a completion can make room
-        return ends[first_end + needed - 1] + window - now
-
     def complete(self, handle: int, now: float, accepted: bool | None = None) -> None:
         """The request ended at ``now``; ``accepted``: the server processed it (not a refusal)."""
         ...
