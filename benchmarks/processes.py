@@ -205,7 +205,7 @@ async def _processes_section(redis: RedisServer, quick: bool) -> Section:
         "refusals = HTTP 429 the store sent (share of every request it received); every item "
         "once = every process's file holds every product exactly once",
         "fell back = processes that logged that Redis was unreachable and used their "
-        "in-process limiter for a while (Redis calls time out after 0.25 s)",
+        "in-process limiter for a while (Redis calls time out after 1 s)",
     ]
     return section
 
