@@ -90,8 +90,9 @@ class _RedisSlot(Slot):
         self.server_ms = server_ms
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Not available synchronously here: use ``await feedback(headers)``."""
-        raise TypeError("a Redis-shared slot reports through `await slot.feedback(headers)`")
+        """Report an accepted answer's headers (sent to Redis in the background)."""
+        self._outcome = True
+        self._redis_limiter._spawn(self._redis_limiter._feedback(self, headers, False))
 
     async def feedback(
         self,

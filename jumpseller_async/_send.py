@@ -23,7 +23,7 @@ from ._clock import Clock
 from ._operation import Operation, is_rate_limit_answer
 from ._ratelimit import Limiter, SlotWaitExceeded
 from ._redact import get_logger, redact_url
-from ._retry import Attempt, RetryPolicy, parse_ban_reset, parse_retry_after
+from ._retry import Attempt, Decision, RetryPolicy, parse_ban_reset, parse_retry_after
 from .errors import APIConnectionError, APITimeoutError, RateLimitError, RateLimitWaitError
 
 logger = get_logger()
@@ -101,7 +101,7 @@ class Sender:
             self._log_attempt(operation, request_kwargs, response, error, elapsed, retries, slot)
             decision = self._policy.decide(attempt, retries, self._rng)
             if decision.retry and clock.monotonic() + decision.delay >= deadline:
-                decision = decision.__class__(False, reason="total_timeout")
+                decision = Decision(False, reason="total_timeout")
             if not decision.retry:
                 if error is not None:
                     raise self._no_answer(operation, request_kwargs, error, retries)

@@ -217,3 +217,16 @@ async def test_outage_mid_run_completes_everything_and_comes_back(
         await limiter.aclose()
     finally:
         server.close()
+
+
+async def test_a_redis_slot_observes_synchronously_too(redis_url: str) -> None:
+    key = uuid.uuid4().hex
+    live = ((8, 1.0), (240, 60.0))
+    limiter = make(redis_url, key, live, explicit=False)
+    async with limiter.slot() as slot:
+        slot.observe({"Jumpseller-PerSecondRateLimit-Limit": "20"})  # written in the background
+        await asyncio.sleep(0.1)
+    async with limiter.slot() as slot:
+        await slot.feedback({})
+    assert limiter.limits == ((20, 1.0), (240, 60.0))
+    await limiter.aclose()
