@@ -446,6 +446,44 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reject-status", type=int, choices=(429, 403), default=429)
 
 
+def _add_connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Credentials and the server, before the command or after it (``export products --login x``).
+
+    The subcommands' copies default to SUPPRESS so they never overwrite the top-level value.
+    """
+
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--login", default=default(None), help="store API login (or JUMPSELLER_LOGIN)"
+    )
+    parser.add_argument(
+        "--authtoken", default=default(None), help="store API token (or JUMPSELLER_AUTHTOKEN)"
+    )
+    parser.add_argument(
+        "--auth",
+        choices=("basic", "query"),
+        default=default("basic"),
+        help="how to send credentials",
+    )
+    parser.add_argument(
+        "--base-url", default=default(os.environ.get("JUMPSELLER_BASE_URL", DEFAULT_BASE_URL))
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=default(3),
+        help="re-sends of a failed request (default 3)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=default(30.0),
+        help="seconds to wait for an answer (default 30)",
+    )
+
+
 def _add_budget_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """How the store's rate budget is shared and how long a call may wait for it.
 
@@ -473,20 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jumpseller-async", description="Jumpseller API from the command line."
     )
-    parser.add_argument("--login", help="store API login (or JUMPSELLER_LOGIN)")
-    parser.add_argument("--authtoken", help="store API token (or JUMPSELLER_AUTHTOKEN)")
-    parser.add_argument(
-        "--auth", choices=("basic", "query"), default="basic", help="how to send credentials"
-    )
-    parser.add_argument(
-        "--base-url", default=os.environ.get("JUMPSELLER_BASE_URL", DEFAULT_BASE_URL)
-    )
-    parser.add_argument(
-        "--max-retries", type=int, default=3, help="re-sends of a failed request (default 3)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds to wait for an answer (default 30)"
-    )
+    _add_connection_options(parser, top=True)
     _add_budget_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -496,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("tool", help="e.g. products.getProductsIdJson")
     call.add_argument("params", nargs="*", help="key=value parameters")
     call.add_argument("--body", help="JSON body, or @file.json")
+    _add_connection_options(call, top=False)
     _add_budget_options(call, top=False)
     call.set_defaults(func=cmd_call)
 
@@ -507,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--mode", choices=("after", "page"), help="walk by id (products, orders) or by page"
     )
+    _add_connection_options(export, top=False)
     _add_budget_options(export, top=False)
     export.set_defaults(func=cmd_export)
 

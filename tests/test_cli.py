@@ -434,3 +434,26 @@ def test_demo_processes_shares_the_budget_through_redis(
         "products-0.jsonl",
         "products-1.jsonl",
     ]
+
+
+def test_connection_options_work_after_the_command(server: ServerThread, tmp_path: Path) -> None:
+    out = tmp_path / "customers.jsonl"
+    after = [
+        "--base-url",
+        server.base_url,
+        "--login",
+        server.fake.login,
+        "--authtoken",
+        server.fake.authtoken,
+        "--max-retries",
+        "1",
+    ]
+    assert main(["export", "customers", "--out", str(out), *after]) == 0
+    assert read_ids(out) == list(server.fake.store.customers.ids)
+    # Before the command still works, and a value given before is not reset by the default after.
+    from jumpseller_async._cli import build_parser
+
+    args = build_parser().parse_args(["--timeout", "7", "call", "stores.getStoreInfoJson"])
+    assert args.timeout == 7.0 and args.auth == "basic"
+    args = build_parser().parse_args(["call", "stores.getStoreInfoJson", "--auth", "query"])
+    assert args.auth == "query" and args.timeout == 30.0
