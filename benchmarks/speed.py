@@ -270,7 +270,7 @@ elapsed = time.perf_counter() - t
 ours = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "jumpseller_async"]
 pycs = [importlib.util.cache_from_source(m.__file__) for m in ours if m.__file__]
 cached = all(os.path.exists(p) and os.stat(p).st_mtime < started for p in pycs)
-print(elapsed, cached, len(ours))
+print(elapsed, cached, len(ours), os.path.dirname(os.path.dirname(jumpseller_async.__file__)))
 """
 
 # (row label, what the interpreter imports before the timed import)
@@ -280,17 +280,23 @@ _IMPORT_PROBES = (
 )
 
 
-def _import_sample(before: str, env: dict[str, str], cached: bool) -> tuple[float, int]:
+def _import_sample(
+    before: str, env: dict[str, str], cached: bool, tree: str | None = None
+) -> tuple[float, int]:
+    """ms to import the package of ``tree`` (default: the installed one), modules it loaded."""
     out = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE.format(before=before)],
         check=True,
         capture_output=True,
         text=True,
         env=env,
+        cwd=tree,  # a -c script's sys.path starts with the working directory
     )
-    seconds, was_cached, modules = out.stdout.split()
+    seconds, was_cached, modules, root = out.stdout.split()
     if cached and was_cached != "True":
         raise RuntimeError("import probe: a module of the package was compiled, not read cached")
+    if tree is not None and os.path.realpath(root) != os.path.realpath(tree):
+        raise RuntimeError(f"import probe: imported the package of {root}, not of {tree}")
     return float(seconds) * 1e3, int(modules)
 
 

@@ -43,9 +43,9 @@ if _typing.TYPE_CHECKING:
     from ._stores import StoreRegistry
     from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 
-# Loaded on first use (PEP 562), so that importing the package (which every submodule does:
-# webhooks, oauth, testing, the CLI) loads neither asyncio nor the sending machinery; the first
-# JumpsellerClient loads those, an operation loads its models.
+# Loaded on first use (PEP 562): importing the package (which every submodule does first) loads
+# neither asyncio nor attrs nor the sending machinery. The first JumpsellerClient loads the
+# sending machinery and asyncio; an operation loads its models, and they attrs.
 _LAZY = {
     "AfterIdIterator": "._pagination",
     "ExportResult": "._export",
