@@ -384,7 +384,8 @@ def test_a_negative_max_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_options_reach_the_client(redis_url: str) -> None:
-    from jumpseller_async._cli import _client, build_parser
+    from jumpseller_async._cli import build_parser
+    from jumpseller_async._cli._common import client as _client
 
     args = build_parser().parse_args(
         [
@@ -457,3 +458,38 @@ def test_connection_options_work_after_the_command(server: ServerThread, tmp_pat
     assert args.timeout == 7.0 and args.auth == "basic"
     args = build_parser().parse_args(["call", "stores.getStoreInfoJson", "--auth", "query"])
     assert args.auth == "query" and args.timeout == 30.0
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    # The CLI starts fast: --help loads no command, a command loads only its own module, and
+    # none of them loads the fake server or uvicorn before it runs.
+    script = """
+import contextlib, io, json, sys
+from jumpseller_async._cli import build_parser
+
+def loaded():
+    prefix = "jumpseller_async._cli."
+    return {
+        "commands": sorted(
+            name[len(prefix):] for name in sys.modules
+            if name.startswith(prefix) and not name[len(prefix):].startswith("_")
+        ),
+        "fake": "jumpseller_async.testing" in sys.modules or "uvicorn" in sys.modules,
+    }
+
+seen = []
+for argv in (["--help"], ["ops"], ["export", "products"], ["demo", "--processes", "2"]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        build_parser().parse_args(argv)
+    seen.append(loaded())
+print(json.dumps(seen))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == [
+        {"commands": [], "fake": False},
+        {"commands": ["ops"], "fake": False},
+        {"commands": ["export", "ops"], "fake": False},
+        {"commands": ["demo", "export", "ops"], "fake": False},
+    ]
