@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from jumpseller_async._cli import main
+from jumpseller_async._cli import main as cli_main
 from jumpseller_async.testing import FakeJumpseller
+from tests._faultclients import LOGIN, NESTED, TOKEN
+from tests._faultservers import Answer, FaultServer
 
 pytestmark = pytest.mark.integration
 
@@ -493,3 +496,38 @@ print(json.dumps(seen))
         {"commands": ["export", "ops"], "fake": False},
         {"commands": ["demo", "export", "ops"], "fake": False},
     ]
+
+
+# --- nested JSON in answers and bodies ------------------------------------------------------------
+
+
+@pytest.mark.integration
+async def test_cli_prints_one_line_for_nested_answers_and_bodies(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with FaultServer(lambda seen, index: Answer(body=NESTED)) as server:
+        args = ["--base-url", server.base_url, "--login", LOGIN, "--authtoken", TOKEN]
+        args += ["--max-retries", "0"]
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.getProductsIdJson", "id=5"]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and len(err) == 1 and "not the JSON" in err[0]
+        body = "[" * 100_000 + "]" * 100_000
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.putProductsIdJson", "id=5", "--body", body]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "not valid JSON" in err[0]
+        code = await asyncio.to_thread(
+            cli_main,
+            [*args, "call", "products.getProductsIdJson", "id=5", "locale=" + "x" * 70_000],
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "query parameter locale is 70,0" in err[0]
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.getProductsIdJson", "id=" + "7" * 70_000]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "70,000 characters" in err[0] and len(err[0]) < 400
+    assert len(server.seen) == 1  # only the first call was sent
