@@ -1,9 +1,10 @@
 """The ``jumpseller-async`` command: ops, call, export, sim, demo.
 
 One module per command (``ops``, ``call``, ``export``, ``sim``, ``demo``), each with
-``add_arguments(parser)`` and ``run(args) -> int``, imported only when argparse dispatches to it:
-``--help`` and every other command never load the fake server, uvicorn, rich or the operation
-index. Every mistake (bad credentials, unknown tool, bad parameter, unreachable server) prints one
+``add_arguments(parser)`` and ``run(args) -> int``, imported only when argparse dispatches to it,
+so the fake server and uvicorn load only for ``sim``/``demo``, our use of rich only for the
+progress bars of ``export``/``demo``, and the export table only for ``export``/``demo``. Every
+mistake (bad credentials, unknown tool, bad parameter, unreachable server) prints one
 line on stderr and exits non-zero; a traceback is a bug.
 """
 
