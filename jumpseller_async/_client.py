@@ -232,7 +232,9 @@ class JumpsellerClient(_TagAttributes):
         if storage is None:
             shared: Limiter = shared_limiter(
                 ("memory", self._rate_limit_key, clock),
-                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=probe),
+                lambda: RateLimiter(
+                    limits, explicit=explicit, clock=clock, learn=probe, scout=True
+                ),
             )
         else:
             from ._redis_limiter import RedisRateLimiter, storage_identity
