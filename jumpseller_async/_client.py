@@ -85,7 +85,7 @@ class JumpsellerClient(_TagAttributes):
         sent). ``timeout`` bounds each attempt in total; ``total_timeout`` the whole call.
         """
         # The sending machinery (and asyncio under it) loads with the first client, not with the
-        # package: a webhook check, the CLI's --help or the fake server never need it.
+        # package, which every submodule (webhooks, oauth, the CLI) imports first.
         from ._clock import SYSTEM_CLOCK
         from ._limiter_registry import rate_limit_key as rate_limit_key_for
         from ._ratelimit import validate_limits
