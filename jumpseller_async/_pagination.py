@@ -240,18 +240,34 @@ class Paginator(Generic[T]):
                 yield item
 
 
+_WRAPPER_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _wrapper_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an attrs class that may wrap an item with an id; looked up once per class,
+    since every item of every page asks."""
+    names = _WRAPPER_FIELDS.get(cls)
+    if names is None:
+        names = (
+            tuple(f.name for f in attrs.fields(cls) if f.name != "additional_properties")
+            if attrs.has(cls)
+            else ()
+        )
+        if len(_WRAPPER_FIELDS) >= 1024:  # classes made on the fly must not pile up
+            _WRAPPER_FIELDS.clear()
+        _WRAPPER_FIELDS[cls] = names
+    return names
+
+
 def _wrapped_id_or_none(item: Any) -> int | None:
     """The id of an item (``item.id``) or inside a wrapped one (``Product(product=…(id=…))``)."""
     direct = getattr(item, "id", None)
     if isinstance(direct, int) and not isinstance(direct, bool):
         return direct
-    if attrs.has(type(item)):
-        for field in attrs.fields(type(item)):
-            if field.name == "additional_properties":
-                continue
-            value = getattr(getattr(item, field.name), "id", None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
+    for name in _wrapper_fields(type(item)):
+        value = getattr(getattr(item, name), "id", None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
     return None
 
 
