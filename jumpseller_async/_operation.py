@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
     from ._client import JumpsellerClient
 
 T = TypeVar("T")
+
+# Set by a paginator in the tasks that prefetch its pages: awaited once an answer has arrived and
+# before it is parsed, so prefetched pages wait as raw bytes and are parsed in the order they are
+# consumed (a parsed page is ten times the size of its body and costs the collector to keep).
+PARSE_TURN: ContextVar[Callable[[], Awaitable[Any]] | None] = ContextVar(
+    "jumpseller_async_parse_turn", default=None
+)
 
 # What a broken body can raise inside generated from_dict code; anything else is a bug to surface.
 _PARSE_FAILURES = (ValueError, KeyError, TypeError, AttributeError, IndexError)
@@ -295,6 +303,9 @@ async def send(
     _check_page_size(operation, request_kwargs)
     check_request(client, operation, request_kwargs)
     response = await client._send_operation(operation, request_kwargs)
+    turn = PARSE_TURN.get()
+    if turn is not None:
+        await turn()
     success = 200 <= response.status_code <= 299
     parsed: T | None = None
     failure: Exception | None = None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._operation import MAX_PAGE_SIZE
+from ._operation import MAX_PAGE_SIZE, PARSE_TURN
 from ._redact import get_logger
 from ._registry import OperationInfo, find, index
 from .errors import APIError, ConfigurationError, PaginationError, ResponseParseError
@@ -217,15 +217,28 @@ class Paginator(Generic[T]):
             )
         return fingerprint
 
+    async def _fetch_in_turn(self, page: int, turn: asyncio.Event) -> list[T]:
+        # Runs in its own task, so the turn is set in that task's context only.
+        PARSE_TURN.set(turn.wait)
+        return await self._fetch(page)
+
     async def _concurrent_pages(self, first: int, last: int) -> AsyncIterator[list[T]]:
-        """Pages first..last with at most ``concurrency`` requests in flight, yielded in order."""
+        """Pages first..last with at most ``concurrency`` requests in flight, yielded in order.
+
+        Answers that arrive early wait unparsed until their page is asked for (``PARSE_TURN``).
+        """
         pending: dict[int, asyncio.Task[list[T]]] = {}
+        turns: dict[int, asyncio.Event] = {}
         next_to_start = first
         try:
             for page in range(first, last + 1):
                 while next_to_start <= last and len(pending) < self.concurrency:
-                    pending[next_to_start] = asyncio.ensure_future(self._fetch(next_to_start))
+                    turns[next_to_start] = turn = asyncio.Event()
+                    pending[next_to_start] = asyncio.ensure_future(
+                        self._fetch_in_turn(next_to_start, turn)
+                    )
                     next_to_start += 1
+                turns.pop(page).set()
                 batch = await pending.pop(page)
                 yield batch
         finally:

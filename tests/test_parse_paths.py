@@ -103,3 +103,35 @@ async def test_a_collector_the_application_disabled_stays_disabled(gc_restored: 
     async with _client(b'[{"product": {"id": 1}}]') as client:
         await get_products_json.asyncio(client=client)
     assert not gc.isenabled()
+
+
+async def test_prefetched_pages_are_parsed_in_the_order_they_are_consumed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        items = [{"product": {"id": page * 1000 + i}} for i in range(2)] if page <= 4 else []
+        return httpx.Response(200, json=items)
+
+    parsed: list[int] = []
+    original = get_products_json._parse_response
+
+    def spy(response: httpx.Response) -> Any:
+        if response.json():
+            parsed.append(response.json()[0]["product"]["id"] // 1000)
+        return original(response)
+
+    client = JumpsellerClient(
+        "login", "token", transport=httpx.MockTransport(handler), rate_limits=None
+    )
+    seen: list[tuple[int, list[int]]] = []
+    get_products_json._parse_response = spy  # type: ignore[assignment]
+    try:
+        async with client:
+            paginator = client.paginate(get_products_json, limit=2, known_total=8, concurrency=3)
+            async for batch in paginator.pages():
+                assert batch[0] is not None and batch[0].product is not None
+                seen.append((batch[0].product.id // 1000, list(parsed)))  # type: ignore[operator]
+            # Pages 2 and 3 were requested with page 1 (3 in flight) but parsed only when asked for.
+            assert paginator.requests == 5  # 4 counted pages, then the empty 5th
+    finally:
+        get_products_json._parse_response = original  # type: ignore[assignment]
+    assert seen == [(1, [1]), (2, [1, 2]), (3, [1, 2, 3]), (4, [1, 2, 3, 4])]
