@@ -165,7 +165,9 @@ def _ours(scale: float) -> Fire:
         clock = ScaledClock(scale)
         backend = RecordingBackend(scale)
         # What JumpsellerClient builds by default, with the recording backend.
-        limiter = RateLimiter(DEFAULT_LIMITS, explicit=False, clock=clock, backend=backend)
+        limiter = RateLimiter(
+            DEFAULT_LIMITS, explicit=False, clock=clock, backend=backend, scout=True
+        )
         _recording[:] = [(backend, limiter)]
         async with JumpsellerClient(
             LOGIN, TOKEN, base_url=base_url, clock=clock, limiter=limiter

@@ -6,15 +6,10 @@ async with JumpsellerClient(login, authtoken) as client:
         ...
 """
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
+import typing as _typing
 
 from ._auth import BasicAuth, OAuth2, OAuth2Token, PartnerAuth, QueryAuth
 from ._client import JumpsellerClient
-from ._operation import Response
-from ._ratelimit import RateLimiter
-from ._stores import StoreRegistry
-from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._types import UNSET, Unset
 from ._version import __version__
 from .errors import (
@@ -40,28 +35,43 @@ from .errors import (
     WebhookSignatureError,
 )
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._export import Exporter, ExportResult
+    from ._operation import Response
     from ._pagination import AfterIdIterator, Paginator
+    from ._ratelimit import RateLimiter
+    from ._stores import StoreRegistry
+    from ._tokenstore import MemoryTokenStore, RedisTokenStore, TokenStore
 
-# Loaded on first use (PEP 562): most programs never export or paginate.
+# Loaded on first use (PEP 562): importing the package (which every submodule does first) loads
+# neither asyncio nor attrs nor the sending machinery. The first JumpsellerClient loads the
+# sending machinery and asyncio; an operation loads its models, and they attrs.
 _LAZY = {
     "AfterIdIterator": "._pagination",
     "ExportResult": "._export",
     "Exporter": "._export",
+    "MemoryTokenStore": "._tokenstore",
     "Paginator": "._pagination",
+    "RateLimiter": "._ratelimit",
+    "RedisTokenStore": "._tokenstore",
+    "Response": "._operation",
+    "StoreRegistry": "._stores",
+    "TokenStore": "._tokenstore",
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+if not _typing.TYPE_CHECKING:
+    # Hidden from type checkers, which see the imports above instead: a module __getattr__
+    # would make every misspelt name type-check as Any.
+    def __getattr__(name: str) -> _typing.Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
 
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -15,7 +15,6 @@ would catch them.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import inspect
@@ -27,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._json import loads
 from ._redact import REDACTED, redact_secrets, redact_text, redact_url, register_secret
 from .errors import ConfigurationError, OAuthError, TokenStoreError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._tokenstore import TokenStore
 
 __all__ = [
@@ -234,7 +234,7 @@ def token_from_answer(
     )
 
 
-_ERROR_CODE_RE = re.compile(r"^[a-z][a-z_]{0,63}$")
+_ERROR_CODE = r"^[a-z][a-z_]{0,63}$"  # compiled (and cached by re) on the first error
 
 
 def oauth_error(
@@ -246,6 +246,8 @@ def oauth_error(
     method: str = "POST",
 ) -> OAuthError:
     """An OAuthError carrying the server's ``error``/``error_description``, secrets redacted."""
+    from ._json import loads  # OAuth errors are rare: orjson loads on the first
+
     detail: dict[str, str] = {}
     try:
         payload = loads(response.content)
@@ -258,7 +260,7 @@ def oauth_error(
         if isinstance(code, str):
             # An RFC 6749 error code is kept verbatim: redacting a registered short secret
             # inside "invalid_grant" would garble the one word callers branch on.
-            if _ERROR_CODE_RE.match(code) and code not in secrets:
+            if re.match(_ERROR_CODE, code) and code not in secrets:
                 detail["error"] = code
             else:
                 detail["error"] = redact_secrets(redact_text(code[:100], secrets))
@@ -414,6 +416,9 @@ class OAuth2(httpx.Auth):
         return f"OAuth2(expires_at={self._expires_at!r})"
 
     def _get_lock(self) -> asyncio.Lock:
+        # Imported here: the package loads without asyncio (an event loop runs by now anyway).
+        import asyncio
+
         # One lock per event loop: an asyncio.Lock used from a second loop raises.
         loop = asyncio.get_running_loop()
         if self._lock is None or self._lock_loop is not loop:
@@ -486,6 +491,8 @@ class OAuth2(httpx.Auth):
         )
 
     async def _apply_refresh(self, response: httpx.Response) -> None:
+        from ._json import loads
+
         await response.aread()
         if not response.is_success:
             raise self._refresh_error(response, "the token endpoint refused the refresh token")

@@ -10,14 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._auth import resolve_auth
-from ._clock import SYSTEM_CLOCK, Clock
-from ._limiter_registry import rate_limit_key as rate_limit_key_for
-from ._limiter_registry import shared_limiter
-from ._operation import Operation
-from ._ratelimit import DEFAULT_LIMITS, Limiter, RateLimiter, validate_limits
 from ._redact import install_log_redaction
-from ._retry import RetryPolicy
-from ._send import Sender
 from ._storage import check_storage
 from ._version import __version__
 from .api._namespaces import TAG_CLASSES, Namespaces
@@ -41,7 +34,10 @@ _DEFAULT: Any = _Default()
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._operation import Operation
     from ._pagination import AfterIdIterator, AfterOperation, ListOperation, Paginator
+    from ._ratelimit import Limiter
 
     # Type checkers see one typed attribute per API tag; at run time they come from the composed
     # Namespaces (__getattr__ below), whose tag modules load on first use.
@@ -88,6 +84,14 @@ class JumpsellerClient(_TagAttributes):
         machines. ``max_wait`` bounds the wait for a slot (``RateLimitWaitError``, nothing
         sent). ``timeout`` bounds each attempt in total; ``total_timeout`` the whole call.
         """
+        # The sending machinery (and asyncio under it) loads with the first client, not with the
+        # package, which every submodule (webhooks, oauth, the CLI) imports first.
+        from ._clock import SYSTEM_CLOCK
+        from ._limiter_registry import rate_limit_key as rate_limit_key_for
+        from ._ratelimit import validate_limits
+        from ._retry import RetryPolicy
+        from ._send import Sender
+
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
             raise ConfigurationError(
                 f"max_retries must be a non-negative integer, got {max_retries!r}"
@@ -212,6 +216,9 @@ class JumpsellerClient(_TagAttributes):
         return self._rate_limit_key
 
     def _make_limiter(self) -> Limiter:
+        from ._limiter_registry import shared_limiter
+        from ._ratelimit import DEFAULT_LIMITS, RateLimiter
+
         clock = self._clock
         if self._rate_limits is None:
             return RateLimiter(None, clock=clock)
@@ -225,7 +232,9 @@ class JumpsellerClient(_TagAttributes):
         if storage is None:
             shared: Limiter = shared_limiter(
                 ("memory", self._rate_limit_key, clock),
-                lambda: RateLimiter(limits, explicit=explicit, clock=clock, learn=probe),
+                lambda: RateLimiter(
+                    limits, explicit=explicit, clock=clock, learn=probe, scout=True
+                ),
             )
         else:
             from ._redis_limiter import RedisRateLimiter, storage_identity

@@ -91,8 +91,12 @@ DEFAULT_LIMITS: tuple[tuple[int, float], ...] = ((8, 1.0), (240, 60.0))
 """The documented limits. The live API advertises higher ones, which ``observe`` adopts."""
 
 SHARE_GROWTH_WINDOWS = 4
-"""A share cut by a refusal grows back by an eighth of the limit (at least one request) every
-this many window lengths."""
+"""A share cut by a refusal grows back by an eighth of the limit (at least one request) about
+every this many window lengths (jittered by a quarter)."""
+
+CLEAR_WINDOWS = 2
+"""A share doubles only after this many window lengths in which nobody else was counted: others
+spend their share at the start of each window too, so one quiet answer proves nothing."""
 
 MAX_ADVERTISED_LIMIT = 10_000
 """No store allows more per window; a larger advertised value is clamped (a hostile header
@@ -256,6 +260,7 @@ class RateLimiter:
         backend: WindowBackend | None = None,
         learn: bool = False,
         rng: random.Random | None = None,
+        scout: bool = False,
     ) -> None:
         self._clock: Clock = clock if clock is not None else SYSTEM_CLOCK
         self._backend: WindowBackend = backend if backend is not None else MemoryWindowBackend()
@@ -268,6 +273,9 @@ class RateLimiter:
         """The end of the store's rate-limit ban, while one is known."""
         self._share_cut_at: dict[float, float] = {}
         self._share_grow_at: dict[float, float] = {}
+        self._scouting: set[float] = set()
+        self._others_seen_at: dict[float, float] = {}
+        self._roomy_at = -math.inf
         if limits is not None:
             validated = validate_limits(limits)
             if explicit:
@@ -275,6 +283,15 @@ class RateLimiter:
             self._backend.set_limits(validated)
             if learn:
                 self._backend.gate([w for _, w in validated])
+            if scout and isinstance(self._backend, MemoryWindowBackend):
+                # Nothing tells yet whether other processes spend this store's budget: start
+                # with one request in the shortest window and widen as the answers' headers
+                # show who else counts (see _adapt_shares), instead of bursting into their
+                # first burst. Longer windows need no scout: the first answer's -Remaining
+                # says what others spent of them long before we could.
+                shortest = min(window for _, window in validated)
+                self._backend.set_share(shortest, 1)
+                self._scouting.add(shortest)
         # Futures resolve to (handle, admission time); FIFO by construction.
         self._waiters: deque[asyncio.Future[tuple[int, float]]] = deque()
         self._timer: asyncio.Task[None] | None = None
@@ -358,6 +375,10 @@ class RateLimiter:
 
         now = self._clock.monotonic()
         at = now if sent_at is None else min(sent_at, now)
+        if isinstance(self._backend, MemoryWindowBackend) and (
+            self._scouting or self._share_grow_at or self._backend.has_shares
+        ):
+            self._adapt_shares(self._backend, current, remaining, at, now)
         for window, left in remaining.items():
             if window not in current:
                 continue
@@ -410,10 +431,77 @@ class RateLimiter:
             if sent_at is not None and sent_at < self._share_cut_at.get(window, -math.inf):
                 continue
             current = backend.share(window) or limit
-            backend.set_share(window, current // 2)
+            shortest = window == backend.limits[0][1]
+            backend.set_share(window, current // 2, paced=shortest)
             self._share_cut_at[window] = now
-            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
+            self._share_grow_at[window] = now + self._growth_interval(window)
             logger.debug("share of the %gs window cut to %d", window, backend.share(window))
+
+    def _adapt_shares(
+        self,
+        backend: MemoryWindowBackend,
+        limits: Mapping[float, int],
+        remaining: Mapping[float, int],
+        at: float,
+        now: float,
+    ) -> None:
+        """Size this process's shares from what the server counted besides our requests.
+
+        Others counted in the shortest window (``limit - remaining`` above our own count at
+        send time): while scouting, or when we thought we were alone, take the part of the
+        limit we were using (ours / everyone's), paced, so uncoordinated processes that start
+        together split the store instead of each bursting to its limit; AIMD tunes it from
+        there. (Longer windows are only cut by refusals: one snapshot of who spent a minute's
+        budget in its first second says little of the minute.) Nobody else counted for
+        ``CLEAR_WINDOWS`` windows: double the share (lift it at the limit), like TCP's slow
+        start. A window without a ``-Remaining`` header tells nothing: stop scouting it.
+        """
+        shortest = min(limits, default=None)
+        for window in [w for w in self._scouting if w not in remaining]:
+            self._lift_share(backend, window)
+        for window, left in remaining.items():
+            limit = limits.get(window)
+            if limit is None:
+                continue
+            share = backend.share(window)
+            own = backend.own_count(window, at)
+            others = (limit - left) - own
+            if others > 0:
+                self._others_seen_at[window] = now
+                if window == shortest and (share is None or window in self._scouting):
+                    fair = max(1, limit * max(1, own) // (max(1, own) + others))
+                    backend.set_share(window, fair, paced=True)
+                    self._scouting.discard(window)
+                    self._share_grow_at[window] = now + self._growth_interval(window)
+                    logger.debug("others count in the %gs window: share %d", window, fair)
+                elif (
+                    window == shortest
+                    and share is not None
+                    and 2 * left >= limit
+                    and now - self._roomy_at >= window
+                ):
+                    # Half the window unused with everyone counted: someone left. One more,
+                    # once per window, fills the room long before additive growth would.
+                    self._roomy_at = now
+                    backend.set_share(window, share + 1)
+            elif (
+                share is not None
+                and now - self._others_seen_at.get(window, -math.inf) >= CLEAR_WINDOWS * window
+                and not backend.strangers_seen(window, now)
+            ):
+                if share * 2 >= limit:
+                    self._lift_share(backend, window)
+                else:
+                    backend.set_share(window, share * 2)
+
+    def _lift_share(self, backend: MemoryWindowBackend, window: float) -> None:
+        backend.set_share(window, None)
+        self._scouting.discard(window)
+        self._share_grow_at.pop(window, None)
+
+    def _growth_interval(self, window: float) -> float:
+        # Jittered: processes cut by one refusal must not all grow back in the same window.
+        return SHARE_GROWTH_WINDOWS * window * self._rng.uniform(0.75, 1.25)
 
     def _grow_shares(self) -> None:
         """Give back part of each cut share every few windows without a refusal."""
@@ -433,7 +521,7 @@ class RateLimiter:
                 del self._share_grow_at[window]
                 continue
             backend.set_share(window, grown)
-            self._share_grow_at[window] = now + SHARE_GROWTH_WINDOWS * window
+            self._share_grow_at[window] = now + self._growth_interval(window)
 
     def _fill_spent(self, remaining: Mapping[float, int], backoff: float | None) -> None:
         """Fill the windows whose ``-Remaining`` is spent (the shortest if none says so)."""

@@ -12,6 +12,7 @@ URL or header pattern would catch it. Three layers use this module:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -173,23 +174,31 @@ _PARAM_NAMES = "|".join(sorted((re.escape(n) for n in SECRET_QUERY_PARAMS), key=
 
 # A secret parameter inside free text: after ``?`` or ``&``, or their encoded forms when a URL is
 # nested in another URL's query. The value stops where a URL in a log line would end.
-_QUERY_PARAM_RE = re.compile(
-    rf"(?P<prefix>(?:[?&]|%3F|%26)(?:{_PARAM_NAMES})(?:=|%3D))(?P<value>(?:(?!%26)[^&#\s'\"<>])+)",
-    re.IGNORECASE,
+_QUERY_PARAM = (
+    rf"(?P<prefix>(?:[?&]|%3F|%26)(?:{_PARAM_NAMES})(?:=|%3D))(?P<value>(?:(?!%26)[^&#\s'\"<>])+)"
 )
 
 # ``Authorization: Basic xxx``, ``(b'Authorization', b'Bearer xxx')``, ``{'authorization': 'xxx'}``.
-_AUTH_HEADER_RE = re.compile(
+_AUTH_HEADER = (
     r"(?P<prefix>\b(?:proxy-)?authorization\b['\"]?\s*[:=,]\s*b?['\"]?\s*"
-    r"(?:(?:basic|bearer|token)\s+)?)(?P<value>[^'\"\s,)\]}]+)",
-    re.IGNORECASE,
+    r"(?:(?:basic|bearer|token)\s+)?)(?P<value>[^'\"\s,)\]}]+)"
 )
 
-_BEARER_RE = re.compile(r"\b(?P<prefix>bearer\s+)(?P<value>[A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
+_BEARER = r"\b(?P<prefix>bearer\s+)(?P<value>[A-Za-z0-9\-._~+/]+=*)"
 
-_USERINFO_RE = re.compile(
-    r"^(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:]*:)(?P<value>[^/?#@]+)(?=@)"
-)
+_USERINFO = r"^(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:]*:)(?P<value>[^/?#@]+)(?=@)"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(query parameter, Authorization header, bearer, URL userinfo), compiled on first use:
+    compiling them costs about a millisecond that importing the package need not pay."""
+    return (
+        re.compile(_QUERY_PARAM, re.IGNORECASE),
+        re.compile(_AUTH_HEADER, re.IGNORECASE),
+        re.compile(_BEARER, re.IGNORECASE),
+        re.compile(_USERINFO),
+    )
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -210,10 +219,11 @@ def redact_url(url: str | httpx.URL) -> str:
 
     Parameter names, order, repeats and every other value are kept as they are.
     """
+    query_param, _, _, userinfo = _patterns()
     text = str(url)
     before_fragment, hash_sign, fragment = text.partition("#")
     base, question_mark, query = before_fragment.partition("?")
-    base = _USERINFO_RE.sub(_mask, base)
+    base = userinfo.sub(_mask, base)
     if question_mark:
         query = _redact_pairs(query)
     if hash_sign:
@@ -221,15 +231,16 @@ def redact_url(url: str | httpx.URL) -> str:
         fragment = _redact_pairs(fragment)
     result = base + question_mark + query + hash_sign + fragment
     # URLs nested (encoded) in another parameter's value.
-    return _QUERY_PARAM_RE.sub(_mask, result)
+    return query_param.sub(_mask, result)
 
 
 def redact_secrets(text: str) -> str:
     """Hide every registered secret, secret query value and Authorization/Bearer value in ``text``."""
+    query_param, auth_header, bearer, _ = _patterns()
     text = redact_text(text, registered_secrets())
-    text = _QUERY_PARAM_RE.sub(_mask, text)
-    text = _AUTH_HEADER_RE.sub(_mask, text)
-    return _BEARER_RE.sub(_mask, text)
+    text = query_param.sub(_mask, text)
+    text = auth_header.sub(_mask, text)
+    return bearer.sub(_mask, text)
 
 
 # --------------------------------------------------------------------------- logging

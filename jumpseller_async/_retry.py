@@ -13,8 +13,8 @@ import datetime as dt
 import email.utils
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-import attrs
 import httpx
 
 from ._headers import BAN_RESET, RETRY_AFTER
@@ -31,7 +31,7 @@ _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """What one attempt came to, as far as retrying is concerned."""
 
@@ -47,7 +47,7 @@ class Attempt:
     """Seconds left of a rate-limit ban the answer announced."""
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Decision:
     """Send again after ``delay`` seconds, or stop (``retry`` false) for ``reason``."""
 
@@ -56,7 +56,7 @@ class Decision:
     reason: str = ""
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Exponential backoff with full jitter, capped; ``max_retries`` counts re-sends."""
 

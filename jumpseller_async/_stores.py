@@ -262,6 +262,11 @@ class StoreRegistry:
         elif entry.hooks_token is None and hooks_token is not None:
             register_secret(hooks_token)
             entry.hooks_token = hooks_token
+        # The probe spent a request of this store's budget before anyone knew whose it was:
+        # charge it (an entry ending now), or a burst right after the install exceeds it.
+        store_client = await self.client(code)
+        async with store_client.limiter.slot():
+            pass
         return code, info
 
     async def store_info(self, store_code: str) -> dict[str, Any]:

@@ -11,9 +11,11 @@ module keeps the state that rule reads, plus what the limiter has *learned* abou
   one at a time once the window has been refused — so a belief that is too high costs a few
   refusals, not a burst of them, and ramps up in a handful of round trips;
 * a **share**: uncoordinated consumers of one store (processes without a shared limiter) each
-  cap what they admit per window; the limiter halves it on a refusal the headers blame on that
-  window and adds one back every few windows without one (AIMD, like TCP), so together they
-  settle near the store's limit instead of all bursting to it;
+  cap what they admit per window; the limiter sizes it from the headers (see
+  ``RateLimiter._adapt_shares``), halves it on a refusal the headers blame on that window and
+  adds back every few windows without one (AIMD, like TCP), so together they settle near the
+  store's limit instead of all bursting to it. A *paced* share also spaces our requests
+  ``window / share`` apart, so each one's answer shows the others' requests before the next;
 * a header-less refusal **lowers** the belief of the window it most plausibly came from to what
   the server really admitted, and the belief then creeps back up one request at a time, slowly,
   never above what it was (which the limiter keeps within the caller's explicit ceiling).
@@ -111,7 +113,7 @@ class WindowBackend(Protocol):
         """This process's cap on the window, below the store's limit (None: no cap)."""
         ...
 
-    def set_share(self, window: float, share: int | None) -> None:
+    def set_share(self, window: float, share: int | None, *, paced: bool = False) -> None:
         """Cap what this process admits in the window (others spend the rest), or lift it."""
         ...
 
@@ -155,6 +157,8 @@ class MemoryWindowBackend:
         self._lowered_at: dict[float, float] = {}
         self._last_lowering = -math.inf
         self._shares: dict[float, int] = {}
+        self._paced: float | None = None
+        self._last_admitted = -math.inf
 
     # -- introspection (tests, stats) ------------------------------------------------------
 
@@ -198,12 +202,27 @@ class MemoryWindowBackend:
         """This process's cap on the window, below the store's limit (None: no cap)."""
         return self._shares.get(window)
 
-    def set_share(self, window: float, share: int | None) -> None:
-        """Cap what this process admits in the window (others spend the rest), or lift it."""
+    @property
+    def has_shares(self) -> bool:
+        """Whether any window's share is capped."""
+        return bool(self._shares)
+
+    def set_share(self, window: float, share: int | None, *, paced: bool = False) -> None:
+        """Cap what this process admits in the window (others spend the rest), or lift it.
+
+        ``paced``: also space our requests ``window / share`` apart, until the share is lifted.
+        Processes that see each other only through the answers' headers then send one request
+        at a time and see the others' between two, instead of all spending their shares in
+        the same instant when a window turns over.
+        """
         if share is None:
             self._shares.pop(window, None)
-        else:
-            self._shares[window] = max(1, share)
+            if self._paced == window:
+                self._paced = None
+            return
+        self._shares[window] = max(1, share)
+        if paced:
+            self._paced = window
 
     def confirm(self, window: float) -> None:
         self._gated.discard(window)
@@ -298,6 +317,8 @@ class MemoryWindowBackend:
                 # The share caps our own requests; others' are already counted against the
                 # limit as placeholders.
                 window_wait = self._own_wait(share, window, now)
+                if window == self._paced:
+                    window_wait = max(window_wait, self._last_admitted + window / share - now)
             if (
                 window_wait == 0.0
                 and window in self._gated
@@ -311,6 +332,7 @@ class MemoryWindowBackend:
             return Reservation(None, wait)
         handle = next(self._handles)
         self._in_flight[handle] = now
+        self._last_admitted = now
         self._admitted_counts[handle] = counts
         for window in self._gated:
             if counts.get(window, 0) > self._proven.get(window, 0):
@@ -381,6 +403,17 @@ class MemoryWindowBackend:
     def _drop_probe(self, handle: int) -> None:
         for probes in self._probes.values():
             probes.discard(handle)
+
+    def own_count(self, window: float, at: float) -> int:
+        """Our requests in the window at ``at``: in flight since then, or completed (no placeholders)."""
+        ends = self._ends
+        first_end = bisect_right(ends, at, key=lambda end: end + window)
+        in_flight = sum(1 for admitted in self._in_flight.values() if admitted <= at)
+        return in_flight + len(ends) - first_end
+
+    def strangers_seen(self, window: float, now: float) -> bool:
+        """Whether a placeholder (someone else's request, a refusal's back-off) is alive."""
+        return bool(self._alive_blocks(window, now))
 
     def count(self, window: float, at: float) -> int:
         ends = self._ends

@@ -387,3 +387,105 @@ async def test_a_ban_given_to_the_second_lasts_to_the_end_of_that_second() -> No
         left = client.limiter.paused_for()
     elapsed = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
     assert 0.0 < left <= 1.0 - elapsed + 0.01
+
+
+# --- uncoordinated processes (no Redis) ------------------------------------------------------
+
+
+def _strict_store_with_headers(
+    clock: FakeClock, refused: list[str], stamps: list[float] | None = None
+) -> httpx.MockTransport:
+    """8/s and 240/min, sliding, stamped on arrival, 50 ms each way, live-API headers."""
+    stamps = [] if stamps is None else stamps
+    windows = ((8, 1.0, "PerSecond"), (240, 60.0, "PerMinute"))
+
+    async def store(request: httpx.Request) -> httpx.Response:
+        await clock.sleep(0.05)
+        now = clock.monotonic()
+        used = [sum(1 for t in stamps if t > now - w) for _, w, _ in windows]
+        full = any(u >= n for u, (n, _, _) in zip(used, windows, strict=True))
+        if not full:
+            stamps.append(now)
+        headers = {}
+        for u, (n, _, name) in zip(used, windows, strict=True):
+            headers[f"Jumpseller-{name}RateLimit-Limit"] = str(n)
+            headers[f"Jumpseller-{name}RateLimit-Remaining"] = str(max(0, n - u - (not full)))
+        await clock.sleep(0.05)
+        if full:
+            refused.append(request.headers["authorization"])
+            return httpx.Response(429, json={"message": "Rate Limit Exceeded"}, headers=headers)
+        if request.url.path.endswith("count.json"):
+            return httpx.Response(200, json={"count": 300}, headers=headers)
+        page = int(request.url.params["page"])
+        items = [{"product": {"id": i}} for i in range((page - 1) * 10 + 1, page * 10 + 1)]
+        return httpx.Response(200, json=items if page <= 30 else [], headers=headers)
+
+    return httpx.MockTransport(store)
+
+
+@pytest.mark.parametrize("processes", [2, 3, 4])
+async def test_uncoordinated_processes_starting_together_split_the_store(processes: int) -> None:
+    # Each client stands for a process of its own (its own limiter: distinct keys), all
+    # exporting one store at once: each one's first request alone, then shares sized from
+    # what the headers say the others spent, so the first second is not a herd.
+    clock = FakeClock()
+    refused: list[str] = []
+    transport = _strict_store_with_headers(clock, refused)
+    requests = 0
+
+    async def export(index: int) -> int:
+        nonlocal requests
+        async with JumpsellerClient(
+            "proc",
+            TOKEN,
+            transport=transport,
+            clock=clock,
+            rate_limit_key=f"process-{index}",
+            max_retries=6,
+        ) as client:
+            pages = client.paginate(get_products_json, limit=10)
+            items = sum([1 async for _ in pages])
+            requests += pages.requests
+            return items
+
+    async def fleet() -> list[int]:
+        return await asyncio.gather(*(export(i) for i in range(processes)))
+
+    assert await clock.run(fleet()) == [300] * processes
+    assert len(refused) <= 0.10 * (requests + len(refused)), (len(refused), requests)
+
+
+async def test_a_lone_process_scouts_for_a_few_round_trips_only() -> None:
+    # Nobody else counts: 1, 1, 2, 4 requests per round trip, then the whole limit, so the
+    # first second still holds 8 requests (here, within its first 0.4 s).
+    clock = FakeClock()
+    refused: list[str] = []
+    stamps: list[float] = []
+    transport = _strict_store_with_headers(clock, refused, stamps)
+
+    async def export() -> int:
+        async with JumpsellerClient("alone", TOKEN, transport=transport, clock=clock) as client:
+            return sum([1 async for _ in client.paginate(get_products_json, limit=10)])
+
+    assert await clock.run(export()) == 300
+    assert refused == []
+    first_second = [t for t in stamps if t < 1.0]
+    assert len(first_second) == 8
+    assert max(first_second) <= 0.4, stamps[:8]
+
+
+def test_a_paced_share_spaces_our_requests_across_the_window() -> None:
+    from jumpseller_async._windows import MemoryWindowBackend
+
+    backend = MemoryWindowBackend()
+    backend.set_limits([(8, 1.0), (240, 60.0)])
+    backend.set_share(1.0, 4, paced=True)
+    first = backend.reserve(0.0)
+    assert first.handle is not None
+    assert backend.reserve(0.1).wait == pytest.approx(0.15)  # 1 s / 4 after the first
+    assert backend.reserve(0.25).handle is not None
+    # Growth and cuts keep the pacing; lifting the share ends it.
+    backend.set_share(1.0, 5)
+    assert backend.reserve(0.3).wait == pytest.approx(0.15)  # 1 s / 5 after the second
+    backend.set_share(1.0, None)
+    assert backend.reserve(0.3).handle is not None

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from jumpseller_async._cli import main
+from jumpseller_async._cli import main as cli_main
 from jumpseller_async.testing import FakeJumpseller
+from tests._faultclients import LOGIN, NESTED, TOKEN
+from tests._faultservers import Answer, FaultServer
 
 pytestmark = pytest.mark.integration
 
@@ -384,7 +387,8 @@ def test_a_negative_max_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_options_reach_the_client(redis_url: str) -> None:
-    from jumpseller_async._cli import _client, build_parser
+    from jumpseller_async._cli import build_parser
+    from jumpseller_async._cli._common import client as _client
 
     args = build_parser().parse_args(
         [
@@ -457,3 +461,73 @@ def test_connection_options_work_after_the_command(server: ServerThread, tmp_pat
     assert args.timeout == 7.0 and args.auth == "basic"
     args = build_parser().parse_args(["call", "stores.getStoreInfoJson", "--auth", "query"])
     assert args.auth == "query" and args.timeout == 30.0
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    # The CLI starts fast: --help loads no command, a command loads only its own module, and
+    # none of them loads the fake server or uvicorn before it runs.
+    script = """
+import contextlib, io, json, sys
+from jumpseller_async._cli import build_parser
+
+def loaded():
+    prefix = "jumpseller_async._cli."
+    return {
+        "commands": sorted(
+            name[len(prefix):] for name in sys.modules
+            if name.startswith(prefix) and not name[len(prefix):].startswith("_")
+        ),
+        "fake": "jumpseller_async.testing" in sys.modules or "uvicorn" in sys.modules,
+    }
+
+seen = []
+for argv in (["--help"], ["ops"], ["export", "products"], ["demo", "--processes", "2"]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        build_parser().parse_args(argv)
+    seen.append(loaded())
+print(json.dumps(seen))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == [
+        {"commands": [], "fake": False},
+        {"commands": ["ops"], "fake": False},
+        {"commands": ["export", "ops"], "fake": False},
+        {"commands": ["demo", "export", "ops"], "fake": False},
+    ]
+
+
+# --- nested JSON in answers and bodies ------------------------------------------------------------
+
+
+@pytest.mark.integration
+async def test_cli_prints_one_line_for_nested_answers_and_bodies(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with FaultServer(lambda seen, index: Answer(body=NESTED)) as server:
+        args = ["--base-url", server.base_url, "--login", LOGIN, "--authtoken", TOKEN]
+        args += ["--max-retries", "0"]
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.getProductsIdJson", "id=5"]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and len(err) == 1 and "not the JSON" in err[0]
+        body = "[" * 100_000 + "]" * 100_000
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.putProductsIdJson", "id=5", "--body", body]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "not valid JSON" in err[0]
+        code = await asyncio.to_thread(
+            cli_main,
+            [*args, "call", "products.getProductsIdJson", "id=5", "locale=" + "x" * 70_000],
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "query parameter locale is 70,0" in err[0]
+        code = await asyncio.to_thread(
+            cli_main, [*args, "call", "products.getProductsIdJson", "id=" + "7" * 70_000]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "70,000 characters" in err[0] and len(err[0]) < 400
+    assert len(server.seen) == 1  # only the first call was sent

@@ -8,6 +8,9 @@ import pytest
 from jumpseller_async import JumpsellerClient, ResponseParseError
 from jumpseller_async.api.apps import delete_jsapps_code_json
 from jumpseller_async.api.products import delete_products_id_json, get_products_id_json
+from jumpseller_async.testing import FakeClock
+from tests._faultclients import mock_client
+from tests._scripted import Script, make
 
 
 def _client(status: int, content: bytes = b"") -> JumpsellerClient:
@@ -42,3 +45,17 @@ async def test_a_typed_answer_still_parses() -> None:
     async with _client(200, b'{"product": {"id": 5}}') as client:
         product = await client.products.get_products_id_json(5)
     assert product.product is not None and product.product.id == 5  # type: ignore[union-attr]
+
+
+async def test_an_empty_2xx_answer_parses_as_none() -> None:
+    clock = FakeClock()
+    script = Script(clock, httpx.Response(204))
+    async with make(clock, script) as client:
+        detailed = await clock.run(get_products_id_json.asyncio_detailed(5, client=client))
+    assert detailed.status_code == 204 and detailed.parsed is None
+
+
+async def test_empty_2xx_body_parses_to_nothing_rather_than_failing() -> None:
+    async with mock_client(lambda r: httpx.Response(200, content=b"")) as client:
+        detailed = await get_products_id_json.asyncio_detailed(5, client=client)
+    assert detailed.status_code == 200 and detailed.parsed is None

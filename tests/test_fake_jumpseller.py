@@ -25,6 +25,7 @@ from jumpseller_async.testing import (
 )
 from jumpseller_async.testing._fieldtypes import BODIES, FIELD_TYPES
 from tests._fakebodies import official_route_values, valid_body
+from tests._faultclients import NESTED
 
 pytest_plugins = ["jumpseller_async.testing.pytest_plugin"]
 
@@ -1420,3 +1421,105 @@ async def test_real_server_in_background() -> None:
             assert (
                 await http.get(f"/customers/email/{quote('x+y@example.com', safe='')}.json")
             ).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------
+# the fake, fed garbage
+# ---------------------------------------------------------------------------------------
+
+
+def _store_state(fake: FakeJumpseller) -> list[Any]:
+    state = []
+    for name, value in sorted(vars(fake.store).items()):
+        if hasattr(value, "ids") and hasattr(value, "version"):
+            records = getattr(value, "_records", {})
+            state.append((name, value.version, list(value.ids), repr(sorted(records.items()))))
+    return state
+
+
+GARBAGE_BODIES: list[bytes] = [
+    b"not json",
+    b"{",
+    b"[" * 100_000,
+    NESTED,
+    b'{"x": NaN}',
+    b'{"product": {"price": Infinity}}',
+    b'{"product": {"name": -Infinity}}',
+    b'{"product": {"price": 1e999}}',
+    b'{"product": {"name": "a\\ud800b"}}',
+    b'{"a\\udfffb": {"name": "x"}}',
+    b'"\\ud800"',
+    b'{"x": ' + b"9" * 5000 + b"}",
+    b"\xff\xfe\xfd",
+    b"null",
+    b"[]",
+    b"123",
+    b'{"product": []}',
+    b'{"product": {"name": ["nested", {"deep": [1, 2, {"x": null}]}]}}',
+]
+
+
+GARBAGE_SEGMENTS = ["None", "-1", "0", "9" * 40, "abc", "%00", "..", "é", "1.5"]
+
+
+async def test_garbage_into_every_route_of_the_fake() -> None:
+    """Every route, garbage path values and bodies: an honest 4xx (or 2xx), valid JSON, and a
+    refused write stores nothing."""
+    fake = FakeJumpseller(limits=None, products=5, customers=5, orders=5, categories=3)
+    statuses: dict[int, int] = {}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fake),
+        base_url="http://fake/v1",
+        auth=(fake.login, fake.authtoken),
+    ) as http:
+        for method, template in fake.routes:
+            segments = GARBAGE_SEGMENTS if "{" in template else [""]
+            for index, segment in enumerate(segments):
+                path = template
+                while "{" in path:
+                    start, end = path.index("{"), path.index("}")
+                    path = path[:start] + quote(segment, safe="") + path[end + 1 :]
+                bodies = GARBAGE_BODIES if method in ("POST", "PUT") and index == 0 else [b""]
+                for body in bodies:
+                    before = _store_state(fake)
+                    response = await http.request(
+                        method, path, content=body, headers={"content-type": "application/json"}
+                    )
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    assert response.status_code < 500, (method, path, body[:60], response.text)
+                    if response.content:
+                        json.loads(response.content)  # never NaN, never a lone surrogate
+                    if body and method in ("POST", "PUT") and response.status_code == 400:
+                        assert _store_state(fake) == before, (method, path, body[:60])
+        # The lists still answer after all that.
+        for path in ("/products.json", "/orders.json", "/customers.json"):
+            assert (await http.get(path)).status_code == 200
+    assert statuses.get(400, 0) > 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"product": {"name": "a\\ud800b"}}',
+        b'{"product": {"name": NaN}}',
+        b'{"product": {"name": "x", "price": Infinity}}',
+    ],
+)
+@pytest.mark.integration
+async def test_the_fake_refuses_unencodable_writes_and_stores_nothing(body: bytes) -> None:
+    # Over a real socket: uvicorn turned the failed encoding into the 500 the issue saw.
+    fake = FakeJumpseller(limits=None, products=3)
+    async with (
+        fake.run_in_background(port=0) as base_url,
+        httpx.AsyncClient(base_url=base_url, auth=(fake.login, fake.authtoken)) as http,
+    ):
+        count = (await http.get("/products/count.json")).json()["count"]
+        first = (await http.get("/products.json")).json()[0]["product"]["id"]
+        for method, path in (("POST", "/products.json"), ("PUT", f"/products/{first}.json")):
+            response = await http.request(
+                method, path, content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 400, response.text
+        assert (await http.get("/products/count.json")).json()["count"] == count
+        listing = await http.get("/products.json")
+        assert listing.status_code == 200 and len(listing.json()) == count

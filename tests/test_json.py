@@ -6,10 +6,13 @@ import json
 import math
 from typing import Any
 
+import httpx
 import pytest
 
-from jumpseller_async import _json
+from jumpseller_async import AuthenticationError, JumpsellerClient, ResponseParseError, _json
 from jumpseller_async._json import loads
+from jumpseller_async.api.products import get_products_id_json, get_products_json
+from tests._faultclients import NESTED, mock_client
 
 BODIES = [
     b'{"a": 1, "b": [1.5, -0.0, "x", null, true]}',
@@ -69,3 +72,46 @@ def test_orjson_is_installed_for_the_dev_environment() -> None:
     # The dev extra pins orjson, so the suite exercises the fast path; the json path is
     # exercised above by hiding it.
     assert _json.HAVE_ORJSON
+
+
+# --- nested past the decoder's stack, from every reader -------------------------------------------
+
+
+async def test_nested_body_from_every_json_reader() -> None:
+    """2xx, error, count call, paginator and OAuth refresh: typed errors, never RecursionError."""
+    from jumpseller_async import OAuth2
+
+    def nested(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=NESTED)
+
+    async with mock_client(nested) as client:
+        # The count answer is only a speed-up: a broken one falls back to page-by-page reading,
+        # whose own broken page is then a ResponseParseError.
+        with pytest.raises(ResponseParseError):
+            async for _ in client.paginate(get_products_json):
+                pass
+
+    def count_nested(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/count.json"):
+            return httpx.Response(200, content=NESTED)
+        return httpx.Response(200, json=[{"product": {"id": 1}}])
+
+    async with mock_client(count_nested) as client:
+        items = [item async for item in client.paginate(get_products_json)]
+    assert [item.product.id for item in items] == [1]
+
+    def refresh_nested(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400 if "oauth" in str(request.url) else 401, content=NESTED)
+
+    auth = OAuth2(
+        "access-token-nested-1",
+        refresh_token="refresh-token-nested-1",
+        client_id="cid",
+        client_secret="client-secret-nested-1",
+        expires_at=0.0,
+    )
+    async with JumpsellerClient(
+        auth=auth, transport=httpx.MockTransport(refresh_nested), rate_limits=None
+    ) as client:
+        with pytest.raises(AuthenticationError):
+            await get_products_id_json.asyncio(5, client=client)

@@ -22,13 +22,27 @@ import httpx
 import pytest
 
 from codegen._spec import iter_operations
-from jumpseller_async import UNSET, JumpsellerClient
+from jumpseller_async import (
+    UNSET,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    JumpsellerClient,
+    PermissionDeniedError,
+)
+from jumpseller_async.api.products import (
+    get_products_id_json,
+    get_products_json,
+    put_products_id_json,
+)
 from jumpseller_async.errors import (
     APIError,
     NotFoundError,
     ResponseParseError,
     ServerError,
 )
+from jumpseller_async.models import ProductEdit, ProductEditFields
+from tests._faultclients import NESTED, mock_client
 from tests._opsamples import (
     EXPECTED_OPERATION_COUNT,
     MAX_PAGE_SIZE,
@@ -599,3 +613,151 @@ async def test_reserved_characters_in_string_path_parameters_are_escaped(case: O
         expected = re.sub(r"\{" + name + r"\}", escaped, expected)
     assert escaped_path(recorder.only) == BASE_PATH + expected
     assert sorted(recorder.only.url.params.multi_items()) == sorted(case.expected_query.items())
+
+
+# --------------------------------------------------------------------------- bad bodies
+
+
+BAD_BODIES: dict[str, bytes] = {
+    "html": b"<!DOCTYPE html><html><body><h1>We'll be back soon</h1></body></html>",
+    "truncated": b'{"product": {"id": 5, "na',
+    "nested": NESTED,
+    "nested-object": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    "20MB": b"<html>" + b"x" * 20_000_000 + b"</html>",
+    "not-utf8": b"\xff\xfe\x00garbage",
+    "wrong-shape": b'["a", "list"]',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_BODIES))
+async def test_bad_2xx_body_is_a_response_parse_error_with_the_body_kept(kind: str) -> None:
+    content = BAD_BODIES[kind]
+    async with mock_client(lambda r: httpx.Response(200, content=content)) as client:
+        with pytest.raises(ResponseParseError) as info:
+            await get_products_id_json.asyncio(5, client=client)
+    error = info.value
+    assert error.status_code == 200 and error.operation == "products.getProductsIdJson"
+    assert error.content == content  # raw, nothing lost
+    assert len(str(error)) < 1000  # the message quotes a snippet, not 20 MB
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 500, 503])
+@pytest.mark.parametrize("kind", sorted(BAD_BODIES))
+async def test_bad_error_body_keeps_the_status_error(status: int, kind: str) -> None:
+    content = BAD_BODIES[kind]
+    expected = {
+        400: BadRequestError,
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        422: BadRequestError,
+        500: ServerError,
+        503: ServerError,
+    }[status]
+    async with mock_client(
+        lambda r: httpx.Response(status, content=content), max_retries=0
+    ) as client:
+        with pytest.raises(expected) as info:
+            await get_products_id_json.asyncio(5, client=client)
+    error = info.value
+    assert error.status_code == status
+    if kind == "wrong-shape":
+        assert error.body == ["a", "list"]
+    else:
+        # Not JSON (or too deep to decode): kept as text, never dropped.
+        assert isinstance(error.body, str) and len(error.body) >= len(content) // 2
+    assert len(str(error)) < 1000
+
+
+# --------------------------------------------------------------------------- hostile arguments
+
+
+def _counting() -> tuple[list[httpx.Request], Callable[[httpx.Request], httpx.Response]]:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"product": {"id": 5}})
+
+    return sent, handler
+
+
+HOSTILE_PATH_VALUES: list[tuple[Any, str]] = [
+    (None, "path parameter id is required, got None"),
+    (UNSET, "path parameter id is required, got UNSET"),
+    ("7" * 70_000, "path parameter id is 70,000 characters"),
+    ("a\ud800b", "path parameter id is not valid text"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), HOSTILE_PATH_VALUES, ids=["none", "unset", "huge", "surrogate"]
+)
+async def test_hostile_path_value_is_refused_before_a_limiter_slot(
+    value: Any, message: str
+) -> None:
+    sent, handler = _counting()
+    async with mock_client(handler, rate_limits=[(8, 1.0)]) as client:
+        admitted = client.limiter.stats.admitted
+        with pytest.raises(ConfigurationError, match=message):
+            await get_products_id_json.asyncio(value, client=client)
+        assert client.limiter.stats.admitted == admitted
+    assert sent == []
+
+
+HOSTILE_QUERY_VALUES: list[tuple[Any, str]] = [
+    ("x" * 70_000, "query parameter locale is 70,00"),
+    ("a\ud800b", "query parameter locale cannot be sent"),
+    ({"a": 1}, "query parameter locale cannot be sent"),
+    (object(), "query parameter locale cannot be sent"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), HOSTILE_QUERY_VALUES, ids=["huge", "surrogate", "dict", "object"]
+)
+async def test_hostile_query_value_is_refused_before_a_limiter_slot(
+    value: Any, message: str
+) -> None:
+    sent, handler = _counting()
+    async with mock_client(handler, rate_limits=[(8, 1.0)]) as client:
+        with pytest.raises(ConfigurationError, match=message):
+            await get_products_id_json.asyncio(5, client=client, locale=value)
+        assert client.limiter.stats.admitted == 0
+    assert sent == []
+
+
+async def test_many_large_query_values_together_name_the_largest() -> None:
+    sent, handler = _counting()
+    async with mock_client(handler) as client:
+        with pytest.raises(
+            ConfigurationError, match=r"too long .*; the largest part is query parameter locale"
+        ):
+            await get_products_json.asyncio(client=client, locale="y" * 59_990, limit=50)
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["../..", ".", "..", "a/b", "?x=1#frag", "%2e%2e", " ", "\x00", "é/ü", "5.json?authtoken=x"],
+)
+async def test_hostile_path_values_stay_in_their_segment(value: str) -> None:
+    sent, handler = _counting()
+    async with mock_client(handler) as client:
+        await get_products_id_json.asyncio(value, client=client)  # type: ignore[arg-type]
+    raw = sent[0].url.raw_path.decode("ascii")
+    path = raw.split("?")[0]
+    assert path.startswith("/v1/products/") and path.endswith(".json")
+    assert path.count("/") == 3  # one segment, whatever the value holds
+    assert "?" not in raw or raw.index("?") > len(path) - 1
+
+
+async def test_hostile_body_is_refused_before_a_limiter_slot() -> None:
+    sent, handler = _counting()
+    async with mock_client(handler, rate_limits=[(8, 1.0)]) as client:
+        for bad in (float("nan"), float("inf"), "a\ud800b"):
+            body = ProductEdit(product=ProductEditFields(name=bad))  # type: ignore[arg-type]
+            with pytest.raises(ConfigurationError, match="the body cannot be sent as JSON"):
+                await put_products_id_json.asyncio(5, client=client, body=body)
+        assert client.limiter.stats.admitted == 0
+    assert sent == []

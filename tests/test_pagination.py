@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from jumpseller_async import ConfigurationError, Exporter, JumpsellerClient
+from jumpseller_async import (
+    ConfigurationError,
+    Exporter,
+    JumpsellerClient,
+    JumpsellerError,
+    PaginationError,
+    ResponseParseError,
+)
 from jumpseller_async.api.orders import get_orders_after_id_json, get_orders_json
 from jumpseller_async.api.products import get_products_id_json, get_products_json
+from tests._faultclients import bounded, mock_client
 
 PAGE = re.compile(r"/v1/(products|orders)\.json")
 
@@ -154,3 +164,92 @@ async def test_page_mode_export_fetches_pages_concurrently_and_in_order(tmp_path
     assert store.peak == 4
     lines = (tmp_path / "c.jsonl").read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines] == list(range(1, 701))
+
+
+# --------------------------------------------------------------------------- paging faults
+
+
+def _same_page(count: int | None) -> tuple[list[int], Callable[[httpx.Request], httpx.Response]]:
+    pages: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/count.json"):
+            if count is None:
+                return httpx.Response(404, json={"message": "no count"})
+            return httpx.Response(200, json={"count": count})
+        pages.append(int(request.url.params["page"]))
+        limit = int(request.url.params["limit"])
+        return httpx.Response(200, json=[{"product": {"id": i}} for i in range(1, limit + 1)])
+
+    return pages, handler
+
+
+@pytest.mark.parametrize(
+    ("count", "kwargs"),
+    [(None, {}), (None, {"use_count": False}), (10_000, {}), (None, {"known_total": 10_000})],
+    ids=["no-count", "count-off", "count", "known-total"],
+)
+async def test_a_server_ignoring_page_stops_with_a_typed_error(
+    count: int | None, kwargs: dict[str, Any]
+) -> None:
+    pages, handler = _same_page(count)
+    seen: list[int] = []
+
+    async def walk(client: JumpsellerClient) -> None:
+        async for item in client.paginate(get_products_json, limit=10, **kwargs):
+            seen.append(item.product.id)
+
+    async with mock_client(handler) as client:
+        with pytest.raises(PaginationError) as info:
+            await bounded(walk(client))
+    assert info.value.page == 2 and info.value.operation == "products.getProductsJson"
+    assert seen == list(range(1, 11))  # the first page, once; no repeats handed out
+    assert len(pages) <= 1 + 8  # at most one concurrent batch was asked for
+
+
+async def test_paging_faults_mid_export_are_typed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/count.json"):
+            return httpx.Response(200, content=b"<html>count is down</html>")
+        page = int(request.url.params["page"])
+        if page == 3:
+            return httpx.Response(200, content=b'[{"product": {"id": 1')
+        return httpx.Response(200, json=[{"product": {"id": page * 10 + i}} for i in range(10)])
+
+    async with mock_client(handler) as client:
+        seen: list[int] = []
+        with pytest.raises(ResponseParseError):
+            async for item in client.paginate(get_products_json, limit=10):
+                seen.append(item.product.id)
+    assert len(seen) == 20 and len(set(seen)) == 20
+
+
+async def test_a_page_that_is_not_a_list_is_typed() -> None:
+    async with mock_client(lambda r: httpx.Response(200, json={"products": []})) as client:
+        with pytest.raises(JumpsellerError):
+            async for _ in client.paginate(get_products_json, use_count=False):
+                pass
+
+
+# --- after-id paging: null items and items without ids --------------------------------------------
+
+
+async def test_after_id_paging_keeps_null_items_and_refuses_items_without_ids() -> None:
+    from jumpseller_async.api.products import get_products_after_id_json
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.path.rsplit("/", 1)[1].removesuffix(".json"))
+        if after == 0:
+            return httpx.Response(200, json=[{"product": {"id": 1}}, None, {"product": {"id": 2}}])
+        if after == 2:
+            return httpx.Response(200, json=[None, None])  # nothing new: the end
+        raise AssertionError(after)
+
+    async with mock_client(handler) as client:
+        items = [item async for item in client.paginate_after(get_products_after_id_json)]
+    assert [None if i is None else i.product.id for i in items] == [1, None, 2]
+
+    async with mock_client(lambda r: httpx.Response(200, json=[{"product": {"name": "x"}}])) as c:
+        with pytest.raises(PaginationError, match="no integer id"):
+            async for _ in c.paginate_after(get_products_after_id_json):
+                pass

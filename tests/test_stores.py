@@ -11,6 +11,7 @@ from jumpseller_async import (
     JumpsellerClient,
     MemoryTokenStore,
     OAuth2Token,
+    RateLimiter,
     StoreRegistry,
     UnknownStoreError,
 )
@@ -173,6 +174,20 @@ async def test_oauth_install_learns_the_store_and_other_processes_find_it() -> N
             await worker_2.client("shop-a")
         await worker_1.remove("shop-c", forget_token=True)
         assert await tokens.keys() == []
+
+
+async def test_the_install_probe_is_charged_to_the_stores_budget() -> None:
+    # /store/info.json went out before the store was known: its request must count in the
+    # store's windows, or 8 calls right after the install make 9 in one second.
+    accounts = platform()
+    options = {"token_store": MemoryTokenStore(), "client_id": CLIENT_ID}
+    async with registry(accounts, client_secret=CLIENT_SECRET, **options) as stores:
+        code, _ = await stores.install(await oauth_token(accounts, "shop-c"))
+        limiter = (await stores.client(code)).limiter
+        assert isinstance(limiter, RateLimiter)
+        now = limiter.clock.monotonic()
+        assert limiter.backend.count(1.0, now) == 1
+        assert limiter.backend.count(60.0, now) == 1
 
 
 async def test_registry_passes_the_store_code_as_rate_limit_key() -> None:

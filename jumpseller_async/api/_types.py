@@ -2,22 +2,13 @@
 """Contains some shared types for properties"""
 
 from collections.abc import Mapping
-from typing import IO, BinaryIO, Literal
+from typing import IO, BinaryIO
 
 from attrs import define
 
-
-class Unset:
-    """The type of UNSET: a field or argument that was not given (None means the API's null)."""
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Unset = Unset()
+# Defined in the hand-written core, so the client can send a request without loading attrs or
+# this module; re-exported here for the generated code.
+from .._types import UNSET, Unset
 
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
