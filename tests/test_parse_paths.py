@@ -54,7 +54,10 @@ def _client(body: bytes) -> JumpsellerClient:
         return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
     return JumpsellerClient(
-        "login", "token", transport=httpx.MockTransport(handler), rate_limits=None
+        "parse-paths-store",
+        "parse-paths-token-5d1c9",
+        transport=httpx.MockTransport(handler),
+        rate_limits=None,
     )
 
 
@@ -120,7 +123,10 @@ async def test_prefetched_pages_are_parsed_in_the_order_they_are_consumed() -> N
         return original(response)
 
     client = JumpsellerClient(
-        "login", "token", transport=httpx.MockTransport(handler), rate_limits=None
+        "parse-paths-store",
+        "parse-paths-token-5d1c9",
+        transport=httpx.MockTransport(handler),
+        rate_limits=None,
     )
     seen: list[tuple[int, list[int]]] = []
     get_products_json._parse_response = spy  # type: ignore[assignment]
