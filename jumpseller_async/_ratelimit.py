@@ -283,15 +283,8 @@ class RateLimiter:
             self._backend.set_limits(validated)
             if learn:
                 self._backend.gate([w for _, w in validated])
-            if scout and isinstance(self._backend, MemoryWindowBackend):
-                # Nothing tells yet whether other processes spend this store's budget: start
-                # with one request in the shortest window and widen as the answers' headers
-                # show who else counts (see _adapt_shares), instead of bursting into their
-                # first burst. Longer windows need no scout: the first answer's -Remaining
-                # says what others spent of them long before we could.
-                shortest = min(window for _, window in validated)
-                self._backend.set_share(shortest, 1)
-                self._scouting.add(shortest)
+            if scout:
+                self.scout()
         # Futures resolve to (handle, admission time); FIFO by construction.
         self._waiters: deque[asyncio.Future[tuple[int, float]]] = deque()
         self._timer: asyncio.Task[None] | None = None
@@ -340,6 +333,23 @@ class RateLimiter:
         for window, ceiling in self._ceilings.items():
             current[window] = min(ceiling, current.get(window, ceiling))
         self._backend.set_limits([(n, w) for w, n in current.items()])
+
+    def scout(self) -> None:
+        """Start over as a process that cannot see who else spends the store's budget.
+
+        One request in the shortest window, widened as the answers' headers show who else
+        counts (see ``_adapt_shares``), instead of bursting into the others' first burst.
+        Longer windows need no scout: the first answer's ``-Remaining`` says what others spent
+        of them long before we could.
+        """
+        backend = self._backend
+        if not self._enabled or not isinstance(backend, MemoryWindowBackend) or not backend.limits:
+            return
+        shortest = backend.limits[0][1]
+        backend.set_share(shortest, 1)
+        self._scouting.add(shortest)
+        self._share_grow_at.pop(shortest, None)
+        self._others_seen_at.pop(shortest, None)
 
     # -- feedback from the server
 

@@ -302,6 +302,8 @@ class RedisRateLimiter:
         now = self._clock.monotonic()
         for window, count in self._last_counts.items():
             self._fallback.backend.add_phantoms(count, now, window)
+        # The other processes fall back too, none seeing the others: scout, don't burst.
+        self._fallback.scout()
         if self._listener is not None:
             self._listener.cancel()
             self._listener = None

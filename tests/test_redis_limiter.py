@@ -188,6 +188,19 @@ async def test_redis_down_at_start_falls_back_at_once(caplog: pytest.LogCaptureF
     await limiter.aclose()
 
 
+async def test_falling_back_scouts_as_an_uncoordinated_process() -> None:
+    # Every process sharing the budget falls back at once and none sees the others: each
+    # starts with one request in the per-second window, not a burst into the others' burst.
+    limiter = make(f"redis://127.0.0.1:{free_port()}/0", uuid.uuid4().hex)
+    async with limiter.slot():
+        pass
+    assert not limiter.shared
+    fallback = limiter._fallback
+    assert fallback.backend.share(0.3) == 1  # LIMITS' shortest window
+    assert fallback.backend.share(1.5) is None
+    await limiter.aclose()
+
+
 async def test_outage_mid_run_completes_everything_and_comes_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
