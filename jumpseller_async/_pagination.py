@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._operation import MAX_PAGE_SIZE
+from ._operation import MAX_PAGE_SIZE, PARSE_TURN
 from ._redact import get_logger
 from ._registry import OperationInfo, find, index
 from .errors import APIError, ConfigurationError, PaginationError, ResponseParseError
@@ -217,15 +217,28 @@ class Paginator(Generic[T]):
             )
         return fingerprint
 
+    async def _fetch_in_turn(self, page: int, turn: asyncio.Event) -> list[T]:
+        # Runs in its own task, so the turn is set in that task's context only.
+        PARSE_TURN.set(turn.wait)
+        return await self._fetch(page)
+
     async def _concurrent_pages(self, first: int, last: int) -> AsyncIterator[list[T]]:
-        """Pages first..last with at most ``concurrency`` requests in flight, yielded in order."""
+        """Pages first..last with at most ``concurrency`` requests in flight, yielded in order.
+
+        Answers that arrive early wait unparsed until their page is asked for (``PARSE_TURN``).
+        """
         pending: dict[int, asyncio.Task[list[T]]] = {}
+        turns: dict[int, asyncio.Event] = {}
         next_to_start = first
         try:
             for page in range(first, last + 1):
                 while next_to_start <= last and len(pending) < self.concurrency:
-                    pending[next_to_start] = asyncio.ensure_future(self._fetch(next_to_start))
+                    turns[next_to_start] = turn = asyncio.Event()
+                    pending[next_to_start] = asyncio.ensure_future(
+                        self._fetch_in_turn(next_to_start, turn)
+                    )
                     next_to_start += 1
+                turns.pop(page).set()
                 batch = await pending.pop(page)
                 yield batch
         finally:
@@ -240,18 +253,34 @@ class Paginator(Generic[T]):
                 yield item
 
 
+_WRAPPER_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _wrapper_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an attrs class that may wrap an item with an id; looked up once per class,
+    since every item of every page asks."""
+    names = _WRAPPER_FIELDS.get(cls)
+    if names is None:
+        names = (
+            tuple(f.name for f in attrs.fields(cls) if f.name != "additional_properties")
+            if attrs.has(cls)
+            else ()
+        )
+        if len(_WRAPPER_FIELDS) >= 1024:  # classes made on the fly must not pile up
+            _WRAPPER_FIELDS.clear()
+        _WRAPPER_FIELDS[cls] = names
+    return names
+
+
 def _wrapped_id_or_none(item: Any) -> int | None:
     """The id of an item (``item.id``) or inside a wrapped one (``Product(product=…(id=…))``)."""
     direct = getattr(item, "id", None)
     if isinstance(direct, int) and not isinstance(direct, bool):
         return direct
-    if attrs.has(type(item)):
-        for field in attrs.fields(type(item)):
-            if field.name == "additional_properties":
-                continue
-            value = getattr(getattr(item, field.name), "id", None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
+    for name in _wrapper_fields(type(item)):
+        value = getattr(getattr(item, name), "id", None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
     return None
 
 

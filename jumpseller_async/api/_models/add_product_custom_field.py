@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AddProductCustomField")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AddProductCustomField:
@@ -42,7 +44,8 @@ class AddProductCustomField:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        field = d.get("field", UNSET)
+        _get = d.get
+        field = _get("field", UNSET)
         if isinstance(field, dict):
             try:
                 field = AddProductCustomFieldFields.from_dict(field)
@@ -50,11 +53,18 @@ class AddProductCustomField:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is AddProductCustomField:
+            _self = _new(cls)
+            _self.field = field
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         add_product_custom_field = cls(
             field,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             add_product_custom_field.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

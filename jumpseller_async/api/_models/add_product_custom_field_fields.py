@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AddProductCustomFieldFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AddProductCustomFieldFields:
@@ -67,11 +69,12 @@ class AddProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
-        variants = d.get("variants", UNSET)
+        variants = _get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 variants = list(variants)
@@ -79,13 +82,22 @@ class AddProductCustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is AddProductCustomFieldFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.value = value
+            _self.variants = variants
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         add_product_custom_field_fields = cls(
             id,
             value,
             variants,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             add_product_custom_field_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="App")
 
+_new = object.__new__
+
 
 @_attrs_define
 class App:
@@ -50,7 +52,8 @@ class App:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        apps = d.get("apps", UNSET)
+        _get = d.get
+        apps = _get("apps", UNSET)
         if isinstance(apps, list):
             try:
                 _list0 = []
@@ -68,11 +71,18 @@ class App:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is App:
+            _self = _new(cls)
+            _self.apps = apps
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         app = cls(
             apps,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AppFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AppFields:
@@ -90,18 +92,31 @@ class AppFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        author = d.get("author", UNSET)
+        _get = d.get
+        author = _get("author", UNSET)
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        description = d.get("description", UNSET)
+        description = _get("description", UNSET)
 
-        js = d.get("js", UNSET)
+        js = _get("js", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        page = d.get("page", UNSET)
+        page = _get("page", UNSET)
 
+        if cls is AppFields:
+            _self = _new(cls)
+            _self.author = author
+            _self.code = code
+            _self.description = description
+            _self.js = js
+            _self.name = name
+            _self.page = page
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         app_fields = cls(
             author,
             code,
@@ -111,7 +126,7 @@ class AppFields:
             page,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             app_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return app_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AttachmentEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AttachmentEdit:
@@ -42,7 +44,8 @@ class AttachmentEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        attachment = d.get("attachment", UNSET)
+        _get = d.get
+        attachment = _get("attachment", UNSET)
         if isinstance(attachment, dict):
             try:
                 attachment = AttachmentEditFields.from_dict(attachment)
@@ -50,11 +53,18 @@ class AttachmentEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is AttachmentEdit:
+            _self = _new(cls)
+            _self.attachment = attachment
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         attachment_edit = cls(
             attachment,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             attachment_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment_edit
 

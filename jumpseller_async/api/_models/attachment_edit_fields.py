@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AttachmentEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AttachmentEditFields:
@@ -50,16 +52,25 @@ class AttachmentEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        filename = d.get("filename", UNSET)
+        _get = d.get
+        filename = _get("filename", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is AttachmentEditFields:
+            _self = _new(cls)
+            _self.filename = filename
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         attachment_edit_fields = cls(
             filename,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             attachment_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AttachmentFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class AttachmentFields:
@@ -50,16 +52,25 @@ class AttachmentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is AttachmentFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         attachment_fields = cls(
             id,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             attachment_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return attachment_fields
 

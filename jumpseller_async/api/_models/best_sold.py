@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="BestSold")
 
+_new = object.__new__
+
 
 @_attrs_define
 class BestSold:
@@ -70,14 +72,25 @@ class BestSold:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        count = d.get("count", UNSET)
+        _get = d.get
+        count = _get("count", UNSET)
 
-        product_id = d.get("product_id", UNSET)
+        product_id = _get("product_id", UNSET)
 
-        product_name = d.get("product_name", UNSET)
+        product_name = _get("product_name", UNSET)
 
-        total = d.get("total", UNSET)
+        total = _get("total", UNSET)
 
+        if cls is BestSold:
+            _self = _new(cls)
+            _self.count = count
+            _self.product_id = product_id
+            _self.product_name = product_name
+            _self.total = total
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         best_sold = cls(
             count,
             product_id,
@@ -85,7 +98,7 @@ class BestSold:
             total,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             best_sold.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return best_sold
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="BillingAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class BillingAddress:
@@ -121,24 +123,40 @@ class BillingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        municipality = d.get("municipality", UNSET)
+        municipality = _get("municipality", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        surname = d.get("surname", UNSET)
+        surname = _get("surname", UNSET)
 
-        taxid = d.get("taxid", UNSET)
+        taxid = _get("taxid", UNSET)
 
+        if cls is BillingAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.city = city
+            _self.country = country
+            _self.municipality = municipality
+            _self.name = name
+            _self.postal = postal
+            _self.region = region
+            _self.surname = surname
+            _self.taxid = taxid
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         billing_address = cls(
             address,
             city,
@@ -151,7 +169,7 @@ class BillingAddress:
             taxid,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             billing_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return billing_address
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="BillingInformationFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class BillingInformationFields:
@@ -60,19 +62,29 @@ class BillingInformationFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        business_activity = d.get("business_activity", UNSET)
+        _get = d.get
+        business_activity = _get("business_activity", UNSET)
 
-        company_name = d.get("company_name", UNSET)
+        company_name = _get("company_name", UNSET)
 
-        taxpayer_type = d.get("taxpayer_type", UNSET)
+        taxpayer_type = _get("taxpayer_type", UNSET)
 
+        if cls is BillingInformationFields:
+            _self = _new(cls)
+            _self.business_activity = business_activity
+            _self.company_name = company_name
+            _self.taxpayer_type = taxpayer_type
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         billing_information_fields = cls(
             business_activity,
             company_name,
             taxpayer_type,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             billing_information_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CategoryEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CategoryEdit:
@@ -42,7 +44,8 @@ class CategoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        category = d.get("category", UNSET)
+        _get = d.get
+        category = _get("category", UNSET)
         if isinstance(category, dict):
             try:
                 category = CategoryEditFields.from_dict(category)
@@ -50,11 +53,18 @@ class CategoryEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CategoryEdit:
+            _self = _new(cls)
+            _self.category = category
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         category_edit = cls(
             category,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             category_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category_edit
 

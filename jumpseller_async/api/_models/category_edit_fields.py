@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CategoryEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CategoryEditFields:
@@ -50,16 +52,25 @@ class CategoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        name = d.get("name", UNSET)
+        _get = d.get
+        name = _get("name", UNSET)
 
-        parent_id = d.get("parent_id", UNSET)
+        parent_id = _get("parent_id", UNSET)
 
+        if cls is CategoryEditFields:
+            _self = _new(cls)
+            _self.name = name
+            _self.parent_id = parent_id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         category_edit_fields = cls(
             name,
             parent_id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             category_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

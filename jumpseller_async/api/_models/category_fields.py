@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CategoryFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CategoryFields:
@@ -70,14 +72,25 @@ class CategoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        parent_id = d.get("parent_id", UNSET)
+        parent_id = _get("parent_id", UNSET)
 
-        permalink = d.get("permalink", UNSET)
+        permalink = _get("permalink", UNSET)
 
+        if cls is CategoryFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.name = name
+            _self.parent_id = parent_id
+            _self.permalink = permalink
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         category_fields = cls(
             id,
             name,
@@ -85,7 +98,7 @@ class CategoryFields:
             permalink,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             category_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return category_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CheckoutCustomField")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CheckoutCustomField:
@@ -42,7 +44,8 @@ class CheckoutCustomField:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        checkout_custom_field = d.get("checkout_custom_field", UNSET)
+        _get = d.get
+        checkout_custom_field = _get("checkout_custom_field", UNSET)
         if isinstance(checkout_custom_field, dict):
             try:
                 checkout_custom_field = CheckoutCustomFieldFields.from_dict(checkout_custom_field)
@@ -50,11 +53,18 @@ class CheckoutCustomField:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CheckoutCustomField:
+            _self = _new(cls)
+            _self.checkout_custom_field = checkout_custom_field
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         checkout_custom_field = cls(
             checkout_custom_field,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             checkout_custom_field.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

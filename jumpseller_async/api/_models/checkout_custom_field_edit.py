@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CheckoutCustomFieldEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CheckoutCustomFieldEdit:
@@ -42,7 +44,8 @@ class CheckoutCustomFieldEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        checkout_custom_field = d.get("checkout_custom_field", UNSET)
+        _get = d.get
+        checkout_custom_field = _get("checkout_custom_field", UNSET)
         if isinstance(checkout_custom_field, dict):
             try:
                 checkout_custom_field = CheckoutCustomFieldEditFields.from_dict(
@@ -52,11 +55,18 @@ class CheckoutCustomFieldEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CheckoutCustomFieldEdit:
+            _self = _new(cls)
+            _self.checkout_custom_field = checkout_custom_field
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         checkout_custom_field_edit = cls(
             checkout_custom_field,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             checkout_custom_field_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

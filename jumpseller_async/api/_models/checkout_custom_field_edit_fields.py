@@ -19,6 +19,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CheckoutCustomFieldEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CheckoutCustomFieldEditFields:
@@ -121,7 +123,8 @@ class CheckoutCustomFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        area = d.get("area", UNSET)
+        _get = d.get
+        area = _get("area", UNSET)
         if isinstance(area, str):
             try:
                 area = _by_value_checkout_custom_field_edit_fields_area.get(
@@ -131,7 +134,7 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        custom_field_select_options = d.get("custom_field_select_options", UNSET)
+        custom_field_select_options = _get("custom_field_select_options", UNSET)
         if isinstance(custom_field_select_options, list):
             try:
                 custom_field_select_options = list(custom_field_select_options)
@@ -139,15 +142,15 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        deletable = d.get("deletable", UNSET)
+        deletable = _get("deletable", UNSET)
 
-        label = d.get("label", UNSET)
+        label = _get("label", UNSET)
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
-        required = d.get("required", UNSET)
+        required = _get("required", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_checkout_custom_field_edit_fields_type.get(
@@ -157,6 +160,19 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CheckoutCustomFieldEditFields:
+            _self = _new(cls)
+            _self.area = area
+            _self.custom_field_select_options = custom_field_select_options
+            _self.deletable = deletable
+            _self.label = label
+            _self.position = position
+            _self.required = required
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         checkout_custom_field_edit_fields = cls(
             area,
             custom_field_select_options,
@@ -167,7 +183,7 @@ class CheckoutCustomFieldEditFields:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             checkout_custom_field_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Count")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Count:
@@ -40,13 +42,21 @@ class Count:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        count = d.get("count", UNSET)
+        _get = d.get
+        count = _get("count", UNSET)
 
+        if cls is Count:
+            _self = _new(cls)
+            _self.count = count
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         count = cls(
             count,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             count.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return count
 

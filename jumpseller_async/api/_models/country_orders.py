@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CountryOrders")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CountryOrders:
@@ -80,13 +82,14 @@ class CountryOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        count = d.get("count", UNSET)
+        count = _get("count", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        orders = d.get("orders", UNSET)
+        orders = _get("orders", UNSET)
         if isinstance(orders, list):
             try:
                 _list0 = []
@@ -104,6 +107,16 @@ class CountryOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CountryOrders:
+            _self = _new(cls)
+            _self.code = code
+            _self.count = count
+            _self.country = country
+            _self.orders = orders
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         country_orders = cls(
             code,
             count,
@@ -111,7 +124,7 @@ class CountryOrders:
             orders,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             country_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return country_orders
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Coupon")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Coupon:
@@ -70,14 +72,25 @@ class Coupon:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        times_used = d.get("times_used", UNSET)
+        times_used = _get("times_used", UNSET)
 
-        usage_limit = d.get("usage_limit", UNSET)
+        usage_limit = _get("usage_limit", UNSET)
 
+        if cls is Coupon:
+            _self = _new(cls)
+            _self.code = code
+            _self.id = id
+            _self.times_used = times_used
+            _self.usage_limit = usage_limit
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         coupon = cls(
             code,
             id,
@@ -85,7 +98,7 @@ class Coupon:
             usage_limit,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             coupon.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return coupon
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CouponEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CouponEditFields:
@@ -50,16 +52,25 @@ class CouponEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        usage_limit = d.get("usage_limit", UNSET)
+        usage_limit = _get("usage_limit", UNSET)
 
+        if cls is CouponEditFields:
+            _self = _new(cls)
+            _self.code = code
+            _self.usage_limit = usage_limit
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         coupon_edit_fields = cls(
             code,
             usage_limit,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             coupon_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomField")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomField:
@@ -42,7 +44,8 @@ class CustomField:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom_field = d.get("custom_field", UNSET)
+        _get = d.get
+        custom_field = _get("custom_field", UNSET)
         if isinstance(custom_field, dict):
             try:
                 custom_field = CustomFieldFields.from_dict(custom_field)
@@ -50,11 +53,18 @@ class CustomField:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomField:
+            _self = _new(cls)
+            _self.custom_field = custom_field
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         custom_field = cls(
             custom_field,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             custom_field.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return custom_field
 

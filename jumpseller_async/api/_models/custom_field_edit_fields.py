@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomFieldEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomFieldEditFields:
@@ -83,11 +85,12 @@ class CustomFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        label = d.get("label", UNSET)
+        _get = d.get
+        label = _get("label", UNSET)
 
-        product_visibility = d.get("product_visibility", UNSET)
+        product_visibility = _get("product_visibility", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_custom_field_edit_fields_type.get(
@@ -97,7 +100,7 @@ class CustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        values = d.get("values", UNSET)
+        values = _get("values", UNSET)
         if isinstance(values, list):
             try:
                 values = list(values)
@@ -105,6 +108,16 @@ class CustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomFieldEditFields:
+            _self = _new(cls)
+            _self.label = label
+            _self.product_visibility = product_visibility
+            _self.type_ = type_
+            _self.values = values
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         custom_field_edit_fields = cls(
             label,
             product_visibility,
@@ -112,7 +125,7 @@ class CustomFieldEditFields:
             values,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             custom_field_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomFieldFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomFieldFields:
@@ -91,13 +93,14 @@ class CustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        label = d.get("label", UNSET)
+        label = _get("label", UNSET)
 
-        product_visibility = d.get("product_visibility", UNSET)
+        product_visibility = _get("product_visibility", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_custom_field_fields_type.get(type_) or CustomFieldFieldsType(
@@ -107,7 +110,7 @@ class CustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        values = d.get("values", UNSET)
+        values = _get("values", UNSET)
         if isinstance(values, list):
             try:
                 values = list(values)
@@ -115,6 +118,17 @@ class CustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomFieldFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.label = label
+            _self.product_visibility = product_visibility
+            _self.type_ = type_
+            _self.values = values
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         custom_field_fields = cls(
             id,
             label,
@@ -123,7 +137,7 @@ class CustomFieldFields:
             values,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             custom_field_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomFieldSelectOption")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomFieldSelectOption:
@@ -42,7 +44,8 @@ class CustomFieldSelectOption:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom_field_select_option = d.get("custom_field_select_option", UNSET)
+        _get = d.get
+        custom_field_select_option = _get("custom_field_select_option", UNSET)
         if isinstance(custom_field_select_option, dict):
             try:
                 custom_field_select_option = CustomFieldSelectOptionFields.from_dict(
@@ -52,11 +55,18 @@ class CustomFieldSelectOption:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomFieldSelectOption:
+            _self = _new(cls)
+            _self.custom_field_select_option = custom_field_select_option
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         custom_field_select_option = cls(
             custom_field_select_option,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             custom_field_select_option.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomFieldSelectOptionFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomFieldSelectOptionFields:
@@ -50,16 +52,25 @@ class CustomFieldSelectOptionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is CustomFieldSelectOptionFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         custom_field_select_option_fields = cls(
             id,
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             custom_field_select_option_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerAdditionalFieldEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerAdditionalFieldEdit:
@@ -42,7 +44,8 @@ class CustomerAdditionalFieldEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        customer_additional_field = d.get("customer_additional_field", UNSET)
+        _get = d.get
+        customer_additional_field = _get("customer_additional_field", UNSET)
         if isinstance(customer_additional_field, dict):
             try:
                 customer_additional_field = CustomerAdditionalFieldEditFields.from_dict(
@@ -52,11 +55,18 @@ class CustomerAdditionalFieldEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerAdditionalFieldEdit:
+            _self = _new(cls)
+            _self.customer_additional_field = customer_additional_field
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_additional_field_edit = cls(
             customer_additional_field,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_additional_field_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerAdditionalFieldEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerAdditionalFieldEditFields:
@@ -50,16 +52,25 @@ class CustomerAdditionalFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
+        _get = d.get
+        checkout_custom_field_id = _get("checkout_custom_field_id", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is CustomerAdditionalFieldEditFields:
+            _self = _new(cls)
+            _self.checkout_custom_field_id = checkout_custom_field_id
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_additional_field_edit_fields = cls(
             checkout_custom_field_id,
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_additional_field_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerAdditionalFieldFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerAdditionalFieldFields:
@@ -90,18 +92,31 @@ class CustomerAdditionalFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        area = d.get("area", UNSET)
+        _get = d.get
+        area = _get("area", UNSET)
 
-        checkout_custom_field_id = d.get("checkout_custom_field_id", UNSET)
+        checkout_custom_field_id = _get("checkout_custom_field_id", UNSET)
 
-        customer_id = d.get("customer_id", UNSET)
+        customer_id = _get("customer_id", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        label = d.get("label", UNSET)
+        label = _get("label", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is CustomerAdditionalFieldFields:
+            _self = _new(cls)
+            _self.area = area
+            _self.checkout_custom_field_id = checkout_custom_field_id
+            _self.customer_id = customer_id
+            _self.id = id
+            _self.label = label
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_additional_field_fields = cls(
             area,
             checkout_custom_field_id,
@@ -111,7 +126,7 @@ class CustomerAdditionalFieldFields:
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_additional_field_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerCategory")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerCategory:
@@ -42,7 +44,8 @@ class CustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        customer_category = d.get("customer_category", UNSET)
+        _get = d.get
+        customer_category = _get("customer_category", UNSET)
         if isinstance(customer_category, dict):
             try:
                 customer_category = CustomerCategoryFields.from_dict(customer_category)
@@ -50,11 +53,18 @@ class CustomerCategory:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerCategory:
+            _self = _new(cls)
+            _self.customer_category = customer_category
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_category = cls(
             customer_category,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_category
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerCategoryEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerCategoryEdit:
@@ -54,7 +56,8 @@ class CustomerCategoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        category = d.get("category", UNSET)
+        _get = d.get
+        category = _get("category", UNSET)
         if isinstance(category, dict):
             try:
                 category = CustomerCategoryEditFields.from_dict(category)
@@ -62,7 +65,7 @@ class CustomerCategoryEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_category = d.get("customer_category", UNSET)
+        customer_category = _get("customer_category", UNSET)
         if isinstance(customer_category, dict):
             try:
                 customer_category = CustomerCategoryEditFields.from_dict(customer_category)
@@ -70,12 +73,20 @@ class CustomerCategoryEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerCategoryEdit:
+            _self = _new(cls)
+            _self.category = category
+            _self.customer_category = customer_category
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_category_edit = cls(
             category,
             customer_category,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_category_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

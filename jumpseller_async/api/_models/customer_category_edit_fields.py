@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerCategoryEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerCategoryEditFields:
@@ -40,13 +42,21 @@ class CustomerCategoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        name = d.get("name", UNSET)
+        _get = d.get
+        name = _get("name", UNSET)
 
+        if cls is CustomerCategoryEditFields:
+            _self = _new(cls)
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_category_edit_fields = cls(
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_category_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

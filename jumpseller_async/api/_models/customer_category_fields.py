@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerCategoryFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerCategoryFields:
@@ -60,19 +62,29 @@ class CustomerCategoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
+        if cls is CustomerCategoryFields:
+            _self = _new(cls)
+            _self.code = code
+            _self.id = id
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_category_fields = cls(
             code,
             id,
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_category_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

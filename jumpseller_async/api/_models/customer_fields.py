@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerFields:
@@ -203,11 +205,12 @@ class CustomerFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        accepted_marketing_at = d.get("accepted_marketing_at", UNSET)
+        _get = d.get
+        accepted_marketing_at = _get("accepted_marketing_at", UNSET)
 
-        accepts_marketing = d.get("accepts_marketing", UNSET)
+        accepts_marketing = _get("accepts_marketing", UNSET)
 
-        billing_address = d.get("billing_address", UNSET)
+        billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -215,9 +218,9 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        cancelled_marketing_at = d.get("cancelled_marketing_at", UNSET)
+        cancelled_marketing_at = _get("cancelled_marketing_at", UNSET)
 
-        customer_additional_fields = d.get("customer_additional_fields", UNSET)
+        customer_additional_fields = _get("customer_additional_fields", UNSET)
         if isinstance(customer_additional_fields, list):
             try:
                 _list0 = []
@@ -235,7 +238,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_categories = d.get("customer_categories", UNSET)
+        customer_categories = _get("customer_categories", UNSET)
         if isinstance(customer_categories, list):
             try:
                 _list0 = []
@@ -253,17 +256,17 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        fullname = d.get("fullname", UNSET)
+        fullname = _get("fullname", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        phone = d.get("phone", UNSET)
+        phone = _get("phone", UNSET)
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -271,7 +274,7 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_status.get(status) or CustomerFieldsStatus(
@@ -281,8 +284,28 @@ class CustomerFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        surname = d.get("surname", UNSET)
+        surname = _get("surname", UNSET)
 
+        if cls is CustomerFields:
+            _self = _new(cls)
+            _self.accepted_marketing_at = accepted_marketing_at
+            _self.accepts_marketing = accepts_marketing
+            _self.billing_address = billing_address
+            _self.cancelled_marketing_at = cancelled_marketing_at
+            _self.customer_additional_fields = customer_additional_fields
+            _self.customer_categories = customer_categories
+            _self.email = email
+            _self.fullname = fullname
+            _self.id = id
+            _self.name = name
+            _self.phone = phone
+            _self.shipping_address = shipping_address
+            _self.status = status
+            _self.surname = surname
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_fields = cls(
             accepted_marketing_at,
             accepts_marketing,
@@ -300,7 +323,7 @@ class CustomerFields:
             surname,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return customer_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerFieldsWithBillingAddressAndShippingAddressFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerFieldsWithBillingAddressAndShippingAddressFields:
@@ -64,7 +66,8 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        billing_address = d.get("billing_address", UNSET)
+        _get = d.get
+        billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -72,9 +75,9 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -82,13 +85,22 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerFieldsWithBillingAddressAndShippingAddressFields:
+            _self = _new(cls)
+            _self.billing_address = billing_address
+            _self.id = id
+            _self.shipping_address = shipping_address
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_fields_with_billing_address_and_shipping_address_fields = cls(
             billing_address,
             id,
             shipping_address,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerFieldsWithPassword")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerFieldsWithPassword:
@@ -110,7 +112,8 @@ class CustomerFieldsWithPassword:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        billing_address = d.get("billing_address", UNSET)
+        _get = d.get
+        billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -118,15 +121,15 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        password = d.get("password", UNSET)
+        password = _get("password", UNSET)
 
-        phone = d.get("phone", UNSET)
+        phone = _get("phone", UNSET)
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -134,7 +137,7 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_with_password_status.get(
@@ -144,6 +147,19 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerFieldsWithPassword:
+            _self = _new(cls)
+            _self.billing_address = billing_address
+            _self.email = email
+            _self.id = id
+            _self.password = password
+            _self.phone = phone
+            _self.shipping_address = shipping_address
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_fields_with_password = cls(
             billing_address,
             email,
@@ -154,7 +170,7 @@ class CustomerFieldsWithPassword:
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_fields_with_password.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -17,6 +17,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerFieldsWithPasswordNoID")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerFieldsWithPasswordNoID:
@@ -119,7 +121,8 @@ class CustomerFieldsWithPasswordNoID:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        billing_address = d.get("billing_address", UNSET)
+        _get = d.get
+        billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = BillingAddress.from_dict(billing_address)
@@ -127,7 +130,7 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer_category = d.get("customer_category", UNSET)
+        customer_category = _get("customer_category", UNSET)
         if isinstance(customer_category, list):
             try:
                 customer_category = list(customer_category)
@@ -135,13 +138,13 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        password = d.get("password", UNSET)
+        password = _get("password", UNSET)
 
-        phone = d.get("phone", UNSET)
+        phone = _get("phone", UNSET)
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -149,7 +152,7 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_customer_fields_with_password_no_id_status.get(
@@ -159,6 +162,19 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerFieldsWithPasswordNoID:
+            _self = _new(cls)
+            _self.billing_address = billing_address
+            _self.customer_category = customer_category
+            _self.email = email
+            _self.password = password
+            _self.phone = phone
+            _self.shipping_address = shipping_address
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_fields_with_password_no_id = cls(
             billing_address,
             customer_category,
@@ -169,7 +185,7 @@ class CustomerFieldsWithPasswordNoID:
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_fields_with_password_no_id.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

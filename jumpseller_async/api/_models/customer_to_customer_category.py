@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerToCustomerCategory")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerToCustomerCategory:
@@ -50,16 +52,25 @@ class CustomerToCustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        email = d.get("email", UNSET)
+        _get = d.get
+        email = _get("email", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
+        if cls is CustomerToCustomerCategory:
+            _self = _new(cls)
+            _self.email = email
+            _self.id = id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_to_customer_category = cls(
             email,
             id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_to_customer_category.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerWithPasswordNoID")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomerWithPasswordNoID:
@@ -42,7 +44,8 @@ class CustomerWithPasswordNoID:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        customer = d.get("customer", UNSET)
+        _get = d.get
+        customer = _get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = CustomerFieldsWithPasswordNoID.from_dict(customer)
@@ -50,11 +53,18 @@ class CustomerWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomerWithPasswordNoID:
+            _self = _new(cls)
+            _self.customer = customer
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customer_with_password_no_id = cls(
             customer,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customer_with_password_no_id.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

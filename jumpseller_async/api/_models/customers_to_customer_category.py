@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomersToCustomerCategory")
 
+_new = object.__new__
+
 
 @_attrs_define
 class CustomersToCustomerCategory:
@@ -50,7 +52,8 @@ class CustomersToCustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        customers = d.get("customers", UNSET)
+        _get = d.get
+        customers = _get("customers", UNSET)
         if isinstance(customers, list):
             try:
                 _list0 = []
@@ -68,11 +71,18 @@ class CustomersToCustomerCategory:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is CustomersToCustomerCategory:
+            _self = _new(cls)
+            _self.customers = customers
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         customers_to_customer_category = cls(
             customers,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             customers_to_customer_category.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

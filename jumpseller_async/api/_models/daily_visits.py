@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DailyVisits")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DailyVisits:
@@ -50,16 +52,25 @@ class DailyVisits:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        date = d.get("date", UNSET)
+        _get = d.get
+        date = _get("date", UNSET)
 
-        visits = d.get("visits", UNSET)
+        visits = _get("visits", UNSET)
 
+        if cls is DailyVisits:
+            _self = _new(cls)
+            _self.date = date
+            _self.visits = visits
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         daily_visits = cls(
             date,
             visits,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             daily_visits.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return daily_visits
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DigitalProductDeleteFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DigitalProductDeleteFields:
@@ -40,13 +42,21 @@ class DigitalProductDeleteFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        external = d.get("external", UNSET)
+        _get = d.get
+        external = _get("external", UNSET)
 
+        if cls is DigitalProductDeleteFields:
+            _self = _new(cls)
+            _self.external = external
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         digital_product_delete_fields = cls(
             external,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             digital_product_delete_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

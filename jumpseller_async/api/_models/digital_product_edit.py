@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DigitalProductEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DigitalProductEdit:
@@ -42,7 +44,8 @@ class DigitalProductEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        digital_product = d.get("digital_product", UNSET)
+        _get = d.get
+        digital_product = _get("digital_product", UNSET)
         if isinstance(digital_product, dict):
             try:
                 digital_product = DigitalProductEditFields.from_dict(digital_product)
@@ -50,11 +53,18 @@ class DigitalProductEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is DigitalProductEdit:
+            _self = _new(cls)
+            _self.digital_product = digital_product
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         digital_product_edit = cls(
             digital_product,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             digital_product_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

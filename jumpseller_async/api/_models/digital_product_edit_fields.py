@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DigitalProductEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DigitalProductEditFields:
@@ -60,19 +62,29 @@ class DigitalProductEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        external = d.get("external", UNSET)
+        _get = d.get
+        external = _get("external", UNSET)
 
-        filename = d.get("filename", UNSET)
+        filename = _get("filename", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is DigitalProductEditFields:
+            _self = _new(cls)
+            _self.external = external
+            _self.filename = filename
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         digital_product_edit_fields = cls(
             external,
             filename,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             digital_product_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DigitalProductFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DigitalProductFields:
@@ -70,14 +72,25 @@ class DigitalProductFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        expiration_seconds = d.get("expiration_seconds", UNSET)
+        _get = d.get
+        expiration_seconds = _get("expiration_seconds", UNSET)
 
-        external = d.get("external", UNSET)
+        external = _get("external", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is DigitalProductFields:
+            _self = _new(cls)
+            _self.expiration_seconds = expiration_seconds
+            _self.external = external
+            _self.id = id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         digital_product_fields = cls(
             expiration_seconds,
             external,
@@ -85,7 +98,7 @@ class DigitalProductFields:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             digital_product_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Document")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Document:
@@ -42,7 +44,8 @@ class Document:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        document = d.get("document", UNSET)
+        _get = d.get
+        document = _get("document", UNSET)
         if isinstance(document, dict):
             try:
                 document = DocumentFields.from_dict(document)
@@ -50,11 +53,18 @@ class Document:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Document:
+            _self = _new(cls)
+            _self.document = document
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         document = cls(
             document,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             document.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return document
 

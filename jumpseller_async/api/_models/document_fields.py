@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DocumentFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DocumentFields:
@@ -96,9 +98,10 @@ class DocumentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        app_code = d.get("app_code", UNSET)
+        _get = d.get
+        app_code = _get("app_code", UNSET)
 
-        document_type = d.get("document_type", UNSET)
+        document_type = _get("document_type", UNSET)
         if isinstance(document_type, int):
             try:
                 document_type = _by_value_document_fields_document_type.get(
@@ -108,14 +111,26 @@ class DocumentFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        external_id = d.get("external_id", UNSET)
+        external_id = _get("external_id", UNSET)
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        public_id = d.get("public_id", UNSET)
+        public_id = _get("public_id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is DocumentFields:
+            _self = _new(cls)
+            _self.app_code = app_code
+            _self.document_type = document_type
+            _self.external_id = external_id
+            _self.order_id = order_id
+            _self.public_id = public_id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         document_fields = cls(
             app_code,
             document_type,
@@ -125,7 +140,7 @@ class DocumentFields:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             document_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return document_fields
 

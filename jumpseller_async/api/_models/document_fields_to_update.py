@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DocumentFieldsToUpdate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class DocumentFieldsToUpdate:
@@ -76,7 +78,8 @@ class DocumentFieldsToUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        document_type = d.get("document_type", UNSET)
+        _get = d.get
+        document_type = _get("document_type", UNSET)
         if isinstance(document_type, int):
             try:
                 document_type = _by_value_document_fields_to_update_document_type.get(
@@ -86,12 +89,22 @@ class DocumentFieldsToUpdate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        external_id = d.get("external_id", UNSET)
+        external_id = _get("external_id", UNSET)
 
-        public_id = d.get("public_id", UNSET)
+        public_id = _get("public_id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is DocumentFieldsToUpdate:
+            _self = _new(cls)
+            _self.document_type = document_type
+            _self.external_id = external_id
+            _self.public_id = public_id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         document_fields_to_update = cls(
             document_type,
             external_id,
@@ -99,7 +112,7 @@ class DocumentFieldsToUpdate:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             document_fields_to_update.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

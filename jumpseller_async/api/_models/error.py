@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Error")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Error:
@@ -40,13 +42,21 @@ class Error:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        error = d.get("error", UNSET)
+        _get = d.get
+        error = _get("error", UNSET)
 
+        if cls is Error:
+            _self = _new(cls)
+            _self.error = error
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         error = cls(
             error,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             error.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return error
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Fulfillment")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Fulfillment:
@@ -54,7 +56,8 @@ class Fulfillment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        fulfillment = d.get("fulfillment", UNSET)
+        _get = d.get
+        fulfillment = _get("fulfillment", UNSET)
         if isinstance(fulfillment, dict):
             try:
                 fulfillment = FulfillmentFields.from_dict(fulfillment)
@@ -62,7 +65,7 @@ class Fulfillment:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        order_fulfillment = d.get("order_fulfillment", UNSET)
+        order_fulfillment = _get("order_fulfillment", UNSET)
         if isinstance(order_fulfillment, dict):
             try:
                 order_fulfillment = FulfillmentFields.from_dict(order_fulfillment)
@@ -70,12 +73,20 @@ class Fulfillment:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Fulfillment:
+            _self = _new(cls)
+            _self.fulfillment = fulfillment
+            _self.order_fulfillment = order_fulfillment
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment = cls(
             fulfillment,
             order_fulfillment,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return fulfillment
 

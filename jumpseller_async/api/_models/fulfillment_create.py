@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentCreate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentCreate:
@@ -42,7 +44,8 @@ class FulfillmentCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        fulfillment = d.get("fulfillment", UNSET)
+        _get = d.get
+        fulfillment = _get("fulfillment", UNSET)
         if isinstance(fulfillment, dict):
             try:
                 fulfillment = FulfillmentCreateFields.from_dict(fulfillment)
@@ -50,11 +53,18 @@ class FulfillmentCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentCreate:
+            _self = _new(cls)
+            _self.fulfillment = fulfillment
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_create = cls(
             fulfillment,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_create.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

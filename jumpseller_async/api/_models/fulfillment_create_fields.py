@@ -21,6 +21,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentCreateFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentCreateFields:
@@ -248,21 +250,22 @@ class FulfillmentCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        expected_arrival_from = d.get("expected_arrival_from", UNSET)
+        _get = d.get
+        expected_arrival_from = _get("expected_arrival_from", UNSET)
 
-        expected_arrival_to = d.get("expected_arrival_to", UNSET)
+        expected_arrival_to = _get("expected_arrival_to", UNSET)
 
-        external_id = d.get("external_id", UNSET)
+        external_id = _get("external_id", UNSET)
 
-        location_id = d.get("location_id", UNSET)
+        location_id = _get("location_id", UNSET)
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
-        observations = d.get("observations", UNSET)
+        observations = _get("observations", UNSET)
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        packages_dimensions = d.get("packages_dimensions", UNSET)
+        packages_dimensions = _get("packages_dimensions", UNSET)
         if isinstance(packages_dimensions, list):
             try:
                 _list0 = []
@@ -280,17 +283,17 @@ class FulfillmentCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        phone = d.get("phone", UNSET)
+        phone = _get("phone", UNSET)
 
-        phone_prefix = d.get("phone_prefix", UNSET)
+        phone_prefix = _get("phone_prefix", UNSET)
 
-        receiver_email = d.get("receiver_email", UNSET)
+        receiver_email = _get("receiver_email", UNSET)
 
-        send_email = d.get("send_email", UNSET)
+        send_email = _get("send_email", UNSET)
 
-        service_type = d.get("service_type", UNSET)
+        service_type = _get("service_type", UNSET)
 
-        shipment_status = d.get("shipment_status", UNSET)
+        shipment_status = _get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_fulfillment_create_fields_shipment_status.get(
@@ -300,7 +303,7 @@ class FulfillmentCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -308,13 +311,13 @@ class FulfillmentCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        tracking_company = d.get("tracking_company", UNSET)
+        tracking_company = _get("tracking_company", UNSET)
 
-        tracking_number = d.get("tracking_number", UNSET)
+        tracking_number = _get("tracking_number", UNSET)
 
-        tracking_url = d.get("tracking_url", UNSET)
+        tracking_url = _get("tracking_url", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_fulfillment_create_fields_type.get(
@@ -324,6 +327,31 @@ class FulfillmentCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentCreateFields:
+            _self = _new(cls)
+            _self.expected_arrival_from = expected_arrival_from
+            _self.expected_arrival_to = expected_arrival_to
+            _self.external_id = external_id
+            _self.location_id = location_id
+            _self.message = message
+            _self.observations = observations
+            _self.order_id = order_id
+            _self.packages_dimensions = packages_dimensions
+            _self.phone = phone
+            _self.phone_prefix = phone_prefix
+            _self.receiver_email = receiver_email
+            _self.send_email = send_email
+            _self.service_type = service_type
+            _self.shipment_status = shipment_status
+            _self.shipping_address = shipping_address
+            _self.tracking_company = tracking_company
+            _self.tracking_number = tracking_number
+            _self.tracking_url = tracking_url
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_create_fields = cls(
             expected_arrival_from,
             expected_arrival_to,
@@ -346,7 +374,7 @@ class FulfillmentCreateFields:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_create_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -19,6 +19,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentEditFields:
@@ -162,21 +164,22 @@ class FulfillmentEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        expected_arrival_from = d.get("expected_arrival_from", UNSET)
+        _get = d.get
+        expected_arrival_from = _get("expected_arrival_from", UNSET)
 
-        expected_arrival_to = d.get("expected_arrival_to", UNSET)
+        expected_arrival_to = _get("expected_arrival_to", UNSET)
 
-        external_id = d.get("external_id", UNSET)
+        external_id = _get("external_id", UNSET)
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
-        observations = d.get("observations", UNSET)
+        observations = _get("observations", UNSET)
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        service_type = d.get("service_type", UNSET)
+        service_type = _get("service_type", UNSET)
 
-        shipment_status = d.get("shipment_status", UNSET)
+        shipment_status = _get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_fulfillment_edit_fields_shipment_status.get(
@@ -186,13 +189,13 @@ class FulfillmentEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        tracking_company = d.get("tracking_company", UNSET)
+        tracking_company = _get("tracking_company", UNSET)
 
-        tracking_number = d.get("tracking_number", UNSET)
+        tracking_number = _get("tracking_number", UNSET)
 
-        tracking_url = d.get("tracking_url", UNSET)
+        tracking_url = _get("tracking_url", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_fulfillment_edit_fields_type.get(
@@ -202,6 +205,24 @@ class FulfillmentEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentEditFields:
+            _self = _new(cls)
+            _self.expected_arrival_from = expected_arrival_from
+            _self.expected_arrival_to = expected_arrival_to
+            _self.external_id = external_id
+            _self.message = message
+            _self.observations = observations
+            _self.order_id = order_id
+            _self.service_type = service_type
+            _self.shipment_status = shipment_status
+            _self.tracking_company = tracking_company
+            _self.tracking_number = tracking_number
+            _self.tracking_url = tracking_url
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_edit_fields = cls(
             expected_arrival_from,
             expected_arrival_to,
@@ -217,7 +238,7 @@ class FulfillmentEditFields:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

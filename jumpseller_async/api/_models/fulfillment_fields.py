@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentFields:
@@ -185,15 +187,16 @@ class FulfillmentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        created_at = d.get("created_at", UNSET)
+        _get = d.get
+        created_at = _get("created_at", UNSET)
 
-        expected_arrival_from = d.get("expected_arrival_from", UNSET)
+        expected_arrival_from = _get("expected_arrival_from", UNSET)
 
-        expected_arrival_to = d.get("expected_arrival_to", UNSET)
+        expected_arrival_to = _get("expected_arrival_to", UNSET)
 
-        external_id = d.get("external_id", UNSET)
+        external_id = _get("external_id", UNSET)
 
-        fulfillment_address = d.get("fulfillment_address", UNSET)
+        fulfillment_address = _get("fulfillment_address", UNSET)
         if isinstance(fulfillment_address, dict):
             try:
                 fulfillment_address = FulfillmentFieldsFulfillmentAddress.from_dict(
@@ -203,11 +206,11 @@ class FulfillmentFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        label_url = d.get("label_url", UNSET)
+        label_url = _get("label_url", UNSET)
 
-        order = d.get("order", UNSET)
+        order = _get("order", UNSET)
         if isinstance(order, dict):
             try:
                 order = FulfillmentFieldsOrder.from_dict(order)
@@ -215,20 +218,41 @@ class FulfillmentFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        service_type = d.get("service_type", UNSET)
+        service_type = _get("service_type", UNSET)
 
-        shipment_status = d.get("shipment_status", UNSET)
+        shipment_status = _get("shipment_status", UNSET)
 
-        tracking_company = d.get("tracking_company", UNSET)
+        tracking_company = _get("tracking_company", UNSET)
 
-        tracking_number = d.get("tracking_number", UNSET)
+        tracking_number = _get("tracking_number", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
-        updated_at = d.get("updated_at", UNSET)
+        updated_at = _get("updated_at", UNSET)
 
+        if cls is FulfillmentFields:
+            _self = _new(cls)
+            _self.created_at = created_at
+            _self.expected_arrival_from = expected_arrival_from
+            _self.expected_arrival_to = expected_arrival_to
+            _self.external_id = external_id
+            _self.fulfillment_address = fulfillment_address
+            _self.id = id
+            _self.label_url = label_url
+            _self.order = order
+            _self.order_id = order_id
+            _self.service_type = service_type
+            _self.shipment_status = shipment_status
+            _self.tracking_company = tracking_company
+            _self.tracking_number = tracking_number
+            _self.type_ = type_
+            _self.updated_at = updated_at
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_fields = cls(
             created_at,
             expected_arrival_from,
@@ -247,7 +271,7 @@ class FulfillmentFields:
             updated_at,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentFieldsFulfillmentAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentFieldsFulfillmentAddress:
@@ -43,7 +45,8 @@ class FulfillmentFieldsFulfillmentAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
         if isinstance(address, dict):
             try:
                 address = FulfillmentAddress.from_dict(address)
@@ -51,11 +54,18 @@ class FulfillmentFieldsFulfillmentAddress:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentFieldsFulfillmentAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_fields_fulfillment_address = cls(
             address,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_fields_fulfillment_address.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentFieldsOrder")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentFieldsOrder:
@@ -43,7 +45,8 @@ class FulfillmentFieldsOrder:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        order = d.get("order", UNSET)
+        _get = d.get
+        order = _get("order", UNSET)
         if isinstance(order, dict):
             try:
                 order = Order.from_dict(order)
@@ -51,11 +54,18 @@ class FulfillmentFieldsOrder:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentFieldsOrder:
+            _self = _new(cls)
+            _self.order = order
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_fields_order = cls(
             order,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_fields_order.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

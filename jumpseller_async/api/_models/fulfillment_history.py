@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentHistory")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentHistory:
@@ -42,7 +44,8 @@ class FulfillmentHistory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        fulfillment_history = d.get("fulfillment_history", UNSET)
+        _get = d.get
+        fulfillment_history = _get("fulfillment_history", UNSET)
         if isinstance(fulfillment_history, dict):
             try:
                 fulfillment_history = FulfillmentHistoryFields.from_dict(fulfillment_history)
@@ -50,11 +53,18 @@ class FulfillmentHistory:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentHistory:
+            _self = _new(cls)
+            _self.fulfillment_history = fulfillment_history
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_history = cls(
             fulfillment_history,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_history.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

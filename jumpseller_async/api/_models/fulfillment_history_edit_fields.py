@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentHistoryEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentHistoryEditFields:
@@ -56,9 +58,10 @@ class FulfillmentHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        message = d.get("message", UNSET)
+        _get = d.get
+        message = _get("message", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_fulfillment_history_edit_fields_status.get(
@@ -68,12 +71,20 @@ class FulfillmentHistoryEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentHistoryEditFields:
+            _self = _new(cls)
+            _self.message = message
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_history_edit_fields = cls(
             message,
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_history_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentHistoryFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentHistoryFields:
@@ -70,14 +72,25 @@ class FulfillmentHistoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        created_at = d.get("created_at", UNSET)
+        _get = d.get
+        created_at = _get("created_at", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
 
+        if cls is FulfillmentHistoryFields:
+            _self = _new(cls)
+            _self.created_at = created_at
+            _self.id = id
+            _self.message = message
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_history_fields = cls(
             created_at,
             id,
@@ -85,7 +98,7 @@ class FulfillmentHistoryFields:
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_history_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

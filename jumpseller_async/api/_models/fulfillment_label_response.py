@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentLabelResponse")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentLabelResponse:
@@ -53,16 +55,25 @@ class FulfillmentLabelResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        expires_at = d.get("expires_at", UNSET)
+        _get = d.get
+        expires_at = _get("expires_at", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is FulfillmentLabelResponse:
+            _self = _new(cls)
+            _self.expires_at = expires_at
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_label_response = cls(
             expires_at,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_label_response.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentRates")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentRates:
@@ -42,7 +44,8 @@ class FulfillmentRates:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        rates = d.get("rates", UNSET)
+        _get = d.get
+        rates = _get("rates", UNSET)
         if isinstance(rates, dict):
             try:
                 rates = FulfillmentRatesFields.from_dict(rates)
@@ -50,11 +53,18 @@ class FulfillmentRates:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentRates:
+            _self = _new(cls)
+            _self.rates = rates
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_rates = cls(
             rates,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_rates.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return fulfillment_rates
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentRatesFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class FulfillmentRatesFields:
@@ -83,11 +85,12 @@ class FulfillmentRatesFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        location_id = d.get("location_id", UNSET)
+        _get = d.get
+        location_id = _get("location_id", UNSET)
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        packages_dimensions = d.get("packages_dimensions", UNSET)
+        packages_dimensions = _get("packages_dimensions", UNSET)
         if isinstance(packages_dimensions, list):
             try:
                 _list0 = []
@@ -105,7 +108,7 @@ class FulfillmentRatesFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = ShippingAddress.from_dict(shipping_address)
@@ -113,6 +116,16 @@ class FulfillmentRatesFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is FulfillmentRatesFields:
+            _self = _new(cls)
+            _self.location_id = location_id
+            _self.order_id = order_id
+            _self.packages_dimensions = packages_dimensions
+            _self.shipping_address = shipping_address
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         fulfillment_rates_fields = cls(
             location_id,
             order_id,
@@ -120,7 +133,7 @@ class FulfillmentRatesFields:
             shipping_address,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             fulfillment_rates_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

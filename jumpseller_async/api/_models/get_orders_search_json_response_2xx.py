@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="GetOrdersSearchJsonResponse2XX")
 
+_new = object.__new__
+
 
 @_attrs_define
 class GetOrdersSearchJsonResponse2XX:
@@ -60,9 +62,10 @@ class GetOrdersSearchJsonResponse2XX:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        count = d.get("count", UNSET)
+        _get = d.get
+        count = _get("count", UNSET)
 
-        orders = d.get("orders", UNSET)
+        orders = _get("orders", UNSET)
         if isinstance(orders, list):
             try:
                 _list0 = []
@@ -80,12 +83,20 @@ class GetOrdersSearchJsonResponse2XX:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is GetOrdersSearchJsonResponse2XX:
+            _self = _new(cls)
+            _self.count = count
+            _self.orders = orders
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         get_orders_search_json_response_2xx = cls(
             count,
             orders,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             get_orders_search_json_response_2xx.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Hook")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Hook:
@@ -42,7 +44,8 @@ class Hook:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        hook = d.get("hook", UNSET)
+        _get = d.get
+        hook = _get("hook", UNSET)
         if isinstance(hook, dict):
             try:
                 hook = HookFields.from_dict(hook)
@@ -50,11 +53,18 @@ class Hook:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Hook:
+            _self = _new(cls)
+            _self.hook = hook
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         hook = cls(
             hook,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             hook.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook
 

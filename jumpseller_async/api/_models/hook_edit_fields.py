@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="HookEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class HookEditFields:
@@ -54,7 +56,8 @@ class HookEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        event = d.get("event", UNSET)
+        _get = d.get
+        event = _get("event", UNSET)
         if isinstance(event, str):
             try:
                 event = _by_value_hook_edit_fields_event.get(event) or HookEditFieldsEvent(event)
@@ -62,14 +65,22 @@ class HookEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is HookEditFields:
+            _self = _new(cls)
+            _self.event = event
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         hook_edit_fields = cls(
             event,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             hook_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_edit_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="HookFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class HookFields:
@@ -80,16 +82,28 @@ class HookFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        created_at = d.get("created_at", UNSET)
+        _get = d.get
+        created_at = _get("created_at", UNSET)
 
-        event = d.get("event", UNSET)
+        event = _get("event", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is HookFields:
+            _self = _new(cls)
+            _self.created_at = created_at
+            _self.event = event
+            _self.id = id
+            _self.name = name
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         hook_fields = cls(
             created_at,
             event,
@@ -98,7 +112,7 @@ class HookFields:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             hook_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return hook_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Id")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Id:
@@ -40,13 +42,21 @@ class Id:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
+        if cls is Id:
+            _self = _new(cls)
+            _self.id = id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         id = cls(
             id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             id.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return id
 

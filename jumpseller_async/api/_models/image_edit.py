@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ImageEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ImageEdit:
@@ -42,7 +44,8 @@ class ImageEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        image = d.get("image", UNSET)
+        _get = d.get
+        image = _get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = ImageEditFields.from_dict(image)
@@ -50,11 +53,18 @@ class ImageEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ImageEdit:
+            _self = _new(cls)
+            _self.image = image
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         image_edit = cls(
             image,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             image_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_edit
 

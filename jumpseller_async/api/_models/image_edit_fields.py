@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ImageEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ImageEditFields:
@@ -50,16 +52,25 @@ class ImageEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        position = d.get("position", UNSET)
+        _get = d.get
+        position = _get("position", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is ImageEditFields:
+            _self = _new(cls)
+            _self.position = position
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         image_edit_fields = cls(
             position,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             image_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_edit_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ImageFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ImageFields:
@@ -60,19 +62,29 @@ class ImageFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is ImageFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.position = position
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         image_fields = cls(
             id,
             position,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             image_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return image_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="JSApp")
 
+_new = object.__new__
+
 
 @_attrs_define
 class JSApp:
@@ -80,16 +82,28 @@ class JSApp:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        application_id = d.get("application_id", UNSET)
+        _get = d.get
+        application_id = _get("application_id", UNSET)
 
-        element = d.get("element", UNSET)
+        element = _get("element", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        template = d.get("template", UNSET)
+        template = _get("template", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is JSApp:
+            _self = _new(cls)
+            _self.application_id = application_id
+            _self.element = element
+            _self.id = id
+            _self.template = template
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         js_app = cls(
             application_id,
             element,
@@ -98,7 +112,7 @@ class JSApp:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             js_app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app
 

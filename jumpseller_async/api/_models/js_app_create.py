@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="JsAppCreate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class JsAppCreate:
@@ -68,7 +70,8 @@ class JsAppCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        element = d.get("element", UNSET)
+        _get = d.get
+        element = _get("element", UNSET)
         if isinstance(element, str):
             try:
                 element = _by_value_js_app_create_element.get(element) or JsAppCreateElement(
@@ -78,7 +81,7 @@ class JsAppCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        template = d.get("template", UNSET)
+        template = _get("template", UNSET)
         if isinstance(template, str):
             try:
                 template = _by_value_js_app_create_template.get(template) or JsAppCreateTemplate(
@@ -88,15 +91,24 @@ class JsAppCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is JsAppCreate:
+            _self = _new(cls)
+            _self.element = element
+            _self.template = template
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         js_app_create = cls(
             element,
             template,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             js_app_create.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_create
 

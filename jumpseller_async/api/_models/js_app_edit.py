@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="JSAppEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class JSAppEdit:
@@ -42,7 +44,8 @@ class JSAppEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        app = d.get("app", UNSET)
+        _get = d.get
+        app = _get("app", UNSET)
         if isinstance(app, dict):
             try:
                 app = JSApp.from_dict(app)
@@ -50,11 +53,18 @@ class JSAppEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is JSAppEdit:
+            _self = _new(cls)
+            _self.app = app
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         js_app_edit = cls(
             app,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             js_app_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_edit
 

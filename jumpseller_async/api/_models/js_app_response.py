@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="JSAppResponse")
 
+_new = object.__new__
+
 
 @_attrs_define
 class JSAppResponse:
@@ -42,7 +44,8 @@ class JSAppResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        js_app = d.get("js_app", UNSET)
+        _get = d.get
+        js_app = _get("js_app", UNSET)
         if isinstance(js_app, dict):
             try:
                 js_app = JSApp.from_dict(js_app)
@@ -50,11 +53,18 @@ class JSAppResponse:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is JSAppResponse:
+            _self = _new(cls)
+            _self.js_app = js_app
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         js_app_response = cls(
             js_app,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             js_app_response.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return js_app_response
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="LocationUpdateFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class LocationUpdateFields:
@@ -120,24 +122,40 @@ class LocationUpdateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        region = d.get("Region", UNSET)
+        _get = d.get
+        region = _get("Region", UNSET)
 
-        address = d.get("address", UNSET)
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        main = d.get("main", UNSET)
+        main = _get("main", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        pickup_point = d.get("pickup_point", UNSET)
+        pickup_point = _get("pickup_point", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
+        if cls is LocationUpdateFields:
+            _self = _new(cls)
+            _self.region = region
+            _self.address = address
+            _self.city = city
+            _self.country = country
+            _self.email = email
+            _self.main = main
+            _self.name = name
+            _self.pickup_point = pickup_point
+            _self.postal = postal
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         location_update_fields = cls(
             region,
             address,
@@ -150,7 +168,7 @@ class LocationUpdateFields:
             postal,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             location_update_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

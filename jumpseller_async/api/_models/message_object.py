@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="MessageObject")
 
+_new = object.__new__
+
 
 @_attrs_define
 class MessageObject:
@@ -40,13 +42,21 @@ class MessageObject:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        message = d.get("message", UNSET)
+        _get = d.get
+        message = _get("message", UNSET)
 
+        if cls is MessageObject:
+            _self = _new(cls)
+            _self.message = message
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         message_object = cls(
             message,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             message_object.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return message_object
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="NewPartnerStoreStore")
 
+_new = object.__new__
+
 
 @_attrs_define
 class NewPartnerStoreStore:
@@ -70,14 +72,25 @@ class NewPartnerStoreStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        email_partner = d.get("email_partner", UNSET)
+        email_partner = _get("email_partner", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        redirect_url = d.get("redirect_url", UNSET)
+        redirect_url = _get("redirect_url", UNSET)
 
+        if cls is NewPartnerStoreStore:
+            _self = _new(cls)
+            _self.code = code
+            _self.email_partner = email_partner
+            _self.name = name
+            _self.redirect_url = redirect_url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         new_partner_store_store = cls(
             code,
             email_partner,
@@ -85,7 +98,7 @@ class NewPartnerStoreStore:
             redirect_url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             new_partner_store_store.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

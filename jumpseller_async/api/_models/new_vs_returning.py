@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="NewVsReturning")
 
+_new = object.__new__
+
 
 @_attrs_define
 class NewVsReturning:
@@ -60,19 +62,29 @@ class NewVsReturning:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        date = d.get("date", UNSET)
+        _get = d.get
+        date = _get("date", UNSET)
 
-        new = d.get("new", UNSET)
+        new = _get("new", UNSET)
 
-        returning = d.get("returning", UNSET)
+        returning = _get("returning", UNSET)
 
+        if cls is NewVsReturning:
+            _self = _new(cls)
+            _self.date = date
+            _self.new = new
+            _self.returning = returning
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         new_vs_returning = cls(
             date,
             new,
             returning,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             new_vs_returning.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return new_vs_returning
 

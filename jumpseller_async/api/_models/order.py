@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Order")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Order:
@@ -42,7 +44,8 @@ class Order:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        order = d.get("order", UNSET)
+        _get = d.get
+        order = _get("order", UNSET)
         if isinstance(order, dict):
             try:
                 order = OrderFields.from_dict(order)
@@ -50,11 +53,18 @@ class Order:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Order:
+            _self = _new(cls)
+            _self.order = order
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order = cls(
             order,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderAdditionalFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderAdditionalFields:
@@ -71,14 +73,25 @@ class OrderAdditionalFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        area = d.get("area", UNSET)
+        _get = d.get
+        area = _get("area", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        label = d.get("label", UNSET)
+        label = _get("label", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is OrderAdditionalFields:
+            _self = _new(cls)
+            _self.area = area
+            _self.id = id
+            _self.label = label
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_additional_fields = cls(
             area,
             id,
@@ -86,7 +99,7 @@ class OrderAdditionalFields:
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_additional_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderCreateFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderCreateFields:
@@ -141,9 +143,10 @@ class OrderCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        allow_missing_products = d.get("allow_missing_products", UNSET)
+        _get = d.get
+        allow_missing_products = _get("allow_missing_products", UNSET)
 
-        billing_information = d.get("billing_information", UNSET)
+        billing_information = _get("billing_information", UNSET)
         if isinstance(billing_information, dict):
             try:
                 billing_information = BillingInformationFields.from_dict(billing_information)
@@ -151,7 +154,7 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        customer = d.get("customer", UNSET)
+        customer = _get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = CustomerFieldsWithBillingAddressAndShippingAddressFields.from_dict(
@@ -161,7 +164,7 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products = d.get("products", UNSET)
+        products = _get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -179,15 +182,15 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_method_id = d.get("shipping_method_id", UNSET)
+        shipping_method_id = _get("shipping_method_id", UNSET)
 
-        shipping_method_name = d.get("shipping_method_name", UNSET)
+        shipping_method_name = _get("shipping_method_name", UNSET)
 
-        shipping_price = d.get("shipping_price", UNSET)
+        shipping_price = _get("shipping_price", UNSET)
 
-        shipping_required = d.get("shipping_required", UNSET)
+        shipping_required = _get("shipping_required", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_create_fields_status.get(
@@ -197,6 +200,21 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is OrderCreateFields:
+            _self = _new(cls)
+            _self.allow_missing_products = allow_missing_products
+            _self.billing_information = billing_information
+            _self.customer = customer
+            _self.products = products
+            _self.shipping_method_id = shipping_method_id
+            _self.shipping_method_name = shipping_method_name
+            _self.shipping_price = shipping_price
+            _self.shipping_required = shipping_required
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_create_fields = cls(
             allow_missing_products,
             billing_information,
@@ -209,7 +227,7 @@ class OrderCreateFields:
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_create_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderEdit:
@@ -42,7 +44,8 @@ class OrderEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        order = d.get("order", UNSET)
+        _get = d.get
+        order = _get("order", UNSET)
         if isinstance(order, dict):
             try:
                 order = OrderEditFields.from_dict(order)
@@ -50,11 +53,18 @@ class OrderEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is OrderEdit:
+            _self = _new(cls)
+            _self.order = order
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_edit = cls(
             order,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_edit
 

@@ -17,6 +17,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderEditFields:
@@ -121,7 +123,8 @@ class OrderEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        additional_fields = d.get("additional_fields", UNSET)
+        _get = d.get
+        additional_fields = _get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
             try:
                 _list0 = []
@@ -139,9 +142,9 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        additional_information = d.get("additional_information", UNSET)
+        additional_information = _get("additional_information", UNSET)
 
-        shipment_status = d.get("shipment_status", UNSET)
+        shipment_status = _get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_order_edit_fields_shipment_status.get(
@@ -151,7 +154,7 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_edit_fields_status.get(status) or OrderEditFieldsStatus(
@@ -161,12 +164,25 @@ class OrderEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        tracking_company = d.get("tracking_company", UNSET)
+        tracking_company = _get("tracking_company", UNSET)
 
-        tracking_number = d.get("tracking_number", UNSET)
+        tracking_number = _get("tracking_number", UNSET)
 
-        tracking_url = d.get("tracking_url", UNSET)
+        tracking_url = _get("tracking_url", UNSET)
 
+        if cls is OrderEditFields:
+            _self = _new(cls)
+            _self.additional_fields = additional_fields
+            _self.additional_information = additional_information
+            _self.shipment_status = shipment_status
+            _self.status = status
+            _self.tracking_company = tracking_company
+            _self.tracking_number = tracking_number
+            _self.tracking_url = tracking_url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_edit_fields = cls(
             additional_fields,
             additional_information,
@@ -177,7 +193,7 @@ class OrderEditFields:
             tracking_url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_edit_fields
 

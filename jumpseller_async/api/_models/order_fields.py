@@ -29,6 +29,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderFields:
@@ -620,7 +622,8 @@ class OrderFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        additional_fields = d.get("additional_fields", UNSET)
+        _get = d.get
+        additional_fields = _get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
             try:
                 _list0 = []
@@ -638,9 +641,9 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        additional_information = d.get("additional_information", UNSET)
+        additional_information = _get("additional_information", UNSET)
 
-        billing_address = d.get("billing_address", UNSET)
+        billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
             try:
                 billing_address = OrderBillingAddress.from_dict(billing_address)
@@ -648,7 +651,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        billing_information = d.get("billing_information", UNSET)
+        billing_information = _get("billing_information", UNSET)
         if isinstance(billing_information, dict):
             try:
                 billing_information = BillingInformationFields.from_dict(billing_information)
@@ -656,17 +659,17 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        checkout_url = d.get("checkout_url", UNSET)
+        checkout_url = _get("checkout_url", UNSET)
 
-        completed_at = d.get("completed_at", UNSET)
+        completed_at = _get("completed_at", UNSET)
 
-        coupons = d.get("coupons", UNSET)
+        coupons = _get("coupons", UNSET)
 
-        created_at = d.get("created_at", UNSET)
+        created_at = _get("created_at", UNSET)
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
-        customer = d.get("customer", UNSET)
+        customer = _get("customer", UNSET)
         if isinstance(customer, dict):
             try:
                 customer = OrderFieldsCustomer.from_dict(customer)
@@ -674,29 +677,29 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        discount = d.get("discount", UNSET)
+        discount = _get("discount", UNSET)
 
-        duplicate_url = d.get("duplicate_url", UNSET)
+        duplicate_url = _get("duplicate_url", UNSET)
 
-        external_shipping_rate_description = d.get("external_shipping_rate_description", UNSET)
+        external_shipping_rate_description = _get("external_shipping_rate_description", UNSET)
 
-        external_shipping_rate_id = d.get("external_shipping_rate_id", UNSET)
+        external_shipping_rate_id = _get("external_shipping_rate_id", UNSET)
 
-        fulfillment_status = d.get("fulfillment_status", UNSET)
+        fulfillment_status = _get("fulfillment_status", UNSET)
 
-        gift_cards_discount = d.get("gift_cards_discount", UNSET)
+        gift_cards_discount = _get("gift_cards_discount", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        payment_information = d.get("payment_information", UNSET)
+        payment_information = _get("payment_information", UNSET)
 
-        payment_method_name = d.get("payment_method_name", UNSET)
+        payment_method_name = _get("payment_method_name", UNSET)
 
-        payment_method_type = d.get("payment_method_type", UNSET)
+        payment_method_type = _get("payment_method_type", UNSET)
 
-        payment_notification_id = d.get("payment_notification_id", UNSET)
+        payment_notification_id = _get("payment_notification_id", UNSET)
 
-        pickup_address = d.get("pickup_address", UNSET)
+        pickup_address = _get("pickup_address", UNSET)
         if isinstance(pickup_address, dict):
             try:
                 pickup_address = OrderPickupAddress.from_dict(pickup_address)
@@ -704,7 +707,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products = d.get("products", UNSET)
+        products = _get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -722,17 +725,17 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        promotions = d.get("promotions", UNSET)
+        promotions = _get("promotions", UNSET)
 
-        recovered_from = d.get("recovered_from", UNSET)
+        recovered_from = _get("recovered_from", UNSET)
 
-        recovery_url = d.get("recovery_url", UNSET)
+        recovery_url = _get("recovery_url", UNSET)
 
-        review_url = d.get("review_url", UNSET)
+        review_url = _get("review_url", UNSET)
 
-        same_day_delivery = d.get("same_day_delivery", UNSET)
+        same_day_delivery = _get("same_day_delivery", UNSET)
 
-        shipment_status = d.get("shipment_status", UNSET)
+        shipment_status = _get("shipment_status", UNSET)
         if isinstance(shipment_status, str):
             try:
                 shipment_status = _by_value_order_fields_shipment_status.get(
@@ -742,7 +745,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipment_status_enum = d.get("shipment_status_enum", UNSET)
+        shipment_status_enum = _get("shipment_status_enum", UNSET)
         if isinstance(shipment_status_enum, str):
             try:
                 shipment_status_enum = _by_value_order_fields_shipment_status_enum.get(
@@ -752,9 +755,9 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping = d.get("shipping", UNSET)
+        shipping = _get("shipping", UNSET)
 
-        shipping_address = d.get("shipping_address", UNSET)
+        shipping_address = _get("shipping_address", UNSET)
         if isinstance(shipping_address, dict):
             try:
                 shipping_address = OrderShippingAddress.from_dict(shipping_address)
@@ -762,7 +765,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_branch = d.get("shipping_branch", UNSET)
+        shipping_branch = _get("shipping_branch", UNSET)
         if isinstance(shipping_branch, dict):
             try:
                 shipping_branch = OrderShippingBranch.from_dict(shipping_branch)
@@ -770,13 +773,13 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_discount = d.get("shipping_discount", UNSET)
+        shipping_discount = _get("shipping_discount", UNSET)
 
-        shipping_method_id = d.get("shipping_method_id", UNSET)
+        shipping_method_id = _get("shipping_method_id", UNSET)
 
-        shipping_method_name = d.get("shipping_method_name", UNSET)
+        shipping_method_name = _get("shipping_method_name", UNSET)
 
-        shipping_option = d.get("shipping_option", UNSET)
+        shipping_option = _get("shipping_option", UNSET)
         if isinstance(shipping_option, str):
             try:
                 shipping_option = _by_value_order_fields_shipping_option.get(
@@ -786,13 +789,13 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        shipping_required = d.get("shipping_required", UNSET)
+        shipping_required = _get("shipping_required", UNSET)
 
-        shipping_service_id = d.get("shipping_service_id", UNSET)
+        shipping_service_id = _get("shipping_service_id", UNSET)
 
-        shipping_tax = d.get("shipping_tax", UNSET)
+        shipping_tax = _get("shipping_tax", UNSET)
 
-        shipping_taxes = d.get("shipping_taxes", UNSET)
+        shipping_taxes = _get("shipping_taxes", UNSET)
         if isinstance(shipping_taxes, list):
             try:
                 _list0 = []
@@ -810,7 +813,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        source = d.get("source", UNSET)
+        source = _get("source", UNSET)
         if isinstance(source, dict):
             try:
                 source = TrafficSource.from_dict(source)
@@ -818,7 +821,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_order_fields_status.get(status) or OrderFieldsStatus(status)
@@ -826,7 +829,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status_enum = d.get("status_enum", UNSET)
+        status_enum = _get("status_enum", UNSET)
         if isinstance(status_enum, str):
             try:
                 status_enum = _by_value_order_fields_status_enum.get(
@@ -836,7 +839,7 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status_name = d.get("status_name", UNSET)
+        status_name = _get("status_name", UNSET)
         if isinstance(status_name, str):
             try:
                 status_name = _by_value_order_fields_status_name.get(
@@ -846,18 +849,75 @@ class OrderFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        subtotal = d.get("subtotal", UNSET)
+        subtotal = _get("subtotal", UNSET)
 
-        tax = d.get("tax", UNSET)
+        tax = _get("tax", UNSET)
 
-        total = d.get("total", UNSET)
+        total = _get("total", UNSET)
 
-        tracking_company = d.get("tracking_company", UNSET)
+        tracking_company = _get("tracking_company", UNSET)
 
-        tracking_number = d.get("tracking_number", UNSET)
+        tracking_number = _get("tracking_number", UNSET)
 
-        tracking_url = d.get("tracking_url", UNSET)
+        tracking_url = _get("tracking_url", UNSET)
 
+        if cls is OrderFields:
+            _self = _new(cls)
+            _self.additional_fields = additional_fields
+            _self.additional_information = additional_information
+            _self.billing_address = billing_address
+            _self.billing_information = billing_information
+            _self.checkout_url = checkout_url
+            _self.completed_at = completed_at
+            _self.coupons = coupons
+            _self.created_at = created_at
+            _self.currency = currency
+            _self.customer = customer
+            _self.discount = discount
+            _self.duplicate_url = duplicate_url
+            _self.external_shipping_rate_description = external_shipping_rate_description
+            _self.external_shipping_rate_id = external_shipping_rate_id
+            _self.fulfillment_status = fulfillment_status
+            _self.gift_cards_discount = gift_cards_discount
+            _self.id = id
+            _self.payment_information = payment_information
+            _self.payment_method_name = payment_method_name
+            _self.payment_method_type = payment_method_type
+            _self.payment_notification_id = payment_notification_id
+            _self.pickup_address = pickup_address
+            _self.products = products
+            _self.promotions = promotions
+            _self.recovered_from = recovered_from
+            _self.recovery_url = recovery_url
+            _self.review_url = review_url
+            _self.same_day_delivery = same_day_delivery
+            _self.shipment_status = shipment_status
+            _self.shipment_status_enum = shipment_status_enum
+            _self.shipping = shipping
+            _self.shipping_address = shipping_address
+            _self.shipping_branch = shipping_branch
+            _self.shipping_discount = shipping_discount
+            _self.shipping_method_id = shipping_method_id
+            _self.shipping_method_name = shipping_method_name
+            _self.shipping_option = shipping_option
+            _self.shipping_required = shipping_required
+            _self.shipping_service_id = shipping_service_id
+            _self.shipping_tax = shipping_tax
+            _self.shipping_taxes = shipping_taxes
+            _self.source = source
+            _self.status = status
+            _self.status_enum = status_enum
+            _self.status_name = status_name
+            _self.subtotal = subtotal
+            _self.tax = tax
+            _self.total = total
+            _self.tracking_company = tracking_company
+            _self.tracking_number = tracking_number
+            _self.tracking_url = tracking_url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_fields = cls(
             additional_fields,
             additional_information,
@@ -912,7 +972,7 @@ class OrderFields:
             tracking_url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_fields
 

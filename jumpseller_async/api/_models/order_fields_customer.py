@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderFieldsCustomer")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderFieldsCustomer:
@@ -91,18 +93,31 @@ class OrderFieldsCustomer:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        email = d.get("email", UNSET)
+        _get = d.get
+        email = _get("email", UNSET)
 
-        fullname = d.get("fullname", UNSET)
+        fullname = _get("fullname", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        ip = d.get("ip", UNSET)
+        ip = _get("ip", UNSET)
 
-        phone = d.get("phone", UNSET)
+        phone = _get("phone", UNSET)
 
-        phone_prefix = d.get("phone_prefix", UNSET)
+        phone_prefix = _get("phone_prefix", UNSET)
 
+        if cls is OrderFieldsCustomer:
+            _self = _new(cls)
+            _self.email = email
+            _self.fullname = fullname
+            _self.id = id
+            _self.ip = ip
+            _self.phone = phone
+            _self.phone_prefix = phone_prefix
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_fields_customer = cls(
             email,
             fullname,
@@ -112,7 +127,7 @@ class OrderFieldsCustomer:
             phone_prefix,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_fields_customer.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

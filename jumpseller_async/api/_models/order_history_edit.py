@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderHistoryEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderHistoryEdit:
@@ -42,7 +44,8 @@ class OrderHistoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        order_history = d.get("order_history", UNSET)
+        _get = d.get
+        order_history = _get("order_history", UNSET)
         if isinstance(order_history, dict):
             try:
                 order_history = OrderHistoryEditFields.from_dict(order_history)
@@ -50,11 +53,18 @@ class OrderHistoryEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is OrderHistoryEdit:
+            _self = _new(cls)
+            _self.order_history = order_history
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_history_edit = cls(
             order_history,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_history_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

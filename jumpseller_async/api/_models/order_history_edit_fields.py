@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderHistoryEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderHistoryEditFields:
@@ -52,7 +54,8 @@ class OrderHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        log = d.get("log", UNSET)
+        _get = d.get
+        log = _get("log", UNSET)
         if isinstance(log, dict):
             try:
                 log = OrderHistoryEditFieldsLogType0.from_dict(log)
@@ -60,14 +63,22 @@ class OrderHistoryEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
+        if cls is OrderHistoryEditFields:
+            _self = _new(cls)
+            _self.log = log
+            _self.message = message
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_history_edit_fields = cls(
             log,
             message,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_history_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -9,6 +9,8 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OrderHistoryEditFieldsLogType0")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderHistoryEditFieldsLogType0:
@@ -26,6 +28,12 @@ class OrderHistoryEditFieldsLogType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if cls is OrderHistoryEditFieldsLogType0:
+            _self = _new(cls)
+            _self.additional_properties = (
+                {} if d.keys() <= _KEYS else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_history_edit_fields_log_type_0 = cls()
 
         if not d.keys() <= _KEYS:

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderHistoryFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderHistoryFields:
@@ -60,19 +62,29 @@ class OrderHistoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        created_at = d.get("created_at", UNSET)
+        _get = d.get
+        created_at = _get("created_at", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
+        if cls is OrderHistoryFields:
+            _self = _new(cls)
+            _self.created_at = created_at
+            _self.id = id
+            _self.message = message
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_history_fields = cls(
             created_at,
             id,
             message,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_history_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

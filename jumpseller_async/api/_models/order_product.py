@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProduct")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderProduct:
@@ -160,21 +162,22 @@ class OrderProduct:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        discount = d.get("discount", UNSET)
+        _get = d.get
+        discount = _get("discount", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        image = d.get("image", UNSET)
+        image = _get("image", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
-        qty = d.get("qty", UNSET)
+        qty = _get("qty", UNSET)
 
-        sku = d.get("sku", UNSET)
+        sku = _get("sku", UNSET)
 
-        stock_locations = d.get("stock_locations", UNSET)
+        stock_locations = _get("stock_locations", UNSET)
         if isinstance(stock_locations, list):
             try:
                 _list0 = []
@@ -192,7 +195,7 @@ class OrderProduct:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        taxes = d.get("taxes", UNSET)
+        taxes = _get("taxes", UNSET)
         if isinstance(taxes, list):
             try:
                 _list0 = []
@@ -210,10 +213,27 @@ class OrderProduct:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        variant_id = d.get("variant_id", UNSET)
+        variant_id = _get("variant_id", UNSET)
 
-        weight = d.get("weight", UNSET)
+        weight = _get("weight", UNSET)
 
+        if cls is OrderProduct:
+            _self = _new(cls)
+            _self.discount = discount
+            _self.id = id
+            _self.image = image
+            _self.name = name
+            _self.price = price
+            _self.qty = qty
+            _self.sku = sku
+            _self.stock_locations = stock_locations
+            _self.taxes = taxes
+            _self.variant_id = variant_id
+            _self.weight = weight
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_product = cls(
             discount,
             id,
@@ -228,7 +248,7 @@ class OrderProduct:
             weight,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProductOrderCreate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderProductOrderCreate:
@@ -80,16 +82,28 @@ class OrderProductOrderCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        discount = d.get("discount", UNSET)
+        _get = d.get
+        discount = _get("discount", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
-        qty = d.get("qty", UNSET)
+        qty = _get("qty", UNSET)
 
-        variant_id = d.get("variant_id", UNSET)
+        variant_id = _get("variant_id", UNSET)
 
+        if cls is OrderProductOrderCreate:
+            _self = _new(cls)
+            _self.discount = discount
+            _self.id = id
+            _self.price = price
+            _self.qty = qty
+            _self.variant_id = variant_id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_product_order_create = cls(
             discount,
             id,
@@ -98,7 +112,7 @@ class OrderProductOrderCreate:
             variant_id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_product_order_create.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProductStockLocations")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderProductStockLocations:
@@ -50,16 +52,25 @@ class OrderProductStockLocations:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        location_id = d.get("location_id", UNSET)
+        _get = d.get
+        location_id = _get("location_id", UNSET)
 
-        stock = d.get("stock", UNSET)
+        stock = _get("stock", UNSET)
 
+        if cls is OrderProductStockLocations:
+            _self = _new(cls)
+            _self.location_id = location_id
+            _self.stock = stock
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_product_stock_locations = cls(
             location_id,
             stock,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_product_stock_locations.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProductTax")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderProductTax:
@@ -80,16 +82,28 @@ class OrderProductTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        fixed = d.get("fixed", UNSET)
+        _get = d.get
+        fixed = _get("fixed", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        rate = d.get("rate", UNSET)
+        rate = _get("rate", UNSET)
 
-        tax_on_product_price = d.get("tax_on_product_price", UNSET)
+        tax_on_product_price = _get("tax_on_product_price", UNSET)
 
+        if cls is OrderProductTax:
+            _self = _new(cls)
+            _self.fixed = fixed
+            _self.id = id
+            _self.name = name
+            _self.rate = rate
+            _self.tax_on_product_price = tax_on_product_price
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_product_tax = cls(
             fixed,
             id,
@@ -98,7 +112,7 @@ class OrderProductTax:
             tax_on_product_price,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_product_tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return order_product_tax
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderShippingAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderShippingAddress:
@@ -193,38 +195,61 @@ class OrderShippingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        complement = d.get("complement", UNSET)
+        complement = _get("complement", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        country_code = d.get("country_code", UNSET)
+        country_code = _get("country_code", UNSET)
 
-        country_name = d.get("country_name", UNSET)
+        country_name = _get("country_name", UNSET)
 
-        latitude = d.get("latitude", UNSET)
+        latitude = _get("latitude", UNSET)
 
-        longitude = d.get("longitude", UNSET)
+        longitude = _get("longitude", UNSET)
 
-        municipality = d.get("municipality", UNSET)
+        municipality = _get("municipality", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        neighbourhood = d.get("neighbourhood", UNSET)
+        neighbourhood = _get("neighbourhood", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        region_code = d.get("region_code", UNSET)
+        region_code = _get("region_code", UNSET)
 
-        street_number = d.get("street_number", UNSET)
+        street_number = _get("street_number", UNSET)
 
-        surname = d.get("surname", UNSET)
+        surname = _get("surname", UNSET)
 
+        if cls is OrderShippingAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.city = city
+            _self.complement = complement
+            _self.country = country
+            _self.country_code = country_code
+            _self.country_name = country_name
+            _self.latitude = latitude
+            _self.longitude = longitude
+            _self.municipality = municipality
+            _self.name = name
+            _self.neighbourhood = neighbourhood
+            _self.postal = postal
+            _self.region = region
+            _self.region_code = region_code
+            _self.street_number = street_number
+            _self.surname = surname
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_shipping_address = cls(
             address,
             city,
@@ -244,7 +269,7 @@ class OrderShippingAddress:
             surname,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_shipping_address.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

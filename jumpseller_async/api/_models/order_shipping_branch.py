@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderShippingBranch")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderShippingBranch:
@@ -50,16 +52,25 @@ class OrderShippingBranch:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
+        if cls is OrderShippingBranch:
+            _self = _new(cls)
+            _self.id = id
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_shipping_branch = cls(
             id,
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_shipping_branch.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

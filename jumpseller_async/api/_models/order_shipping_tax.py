@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderShippingTax")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrderShippingTax:
@@ -100,20 +102,34 @@ class OrderShippingTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        country = d.get("country", UNSET)
+        _get = d.get
+        country = _get("country", UNSET)
 
-        fixed = d.get("fixed", UNSET)
+        fixed = _get("fixed", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        rate = d.get("rate", UNSET)
+        rate = _get("rate", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        tax_on_shipping_price = d.get("tax_on_shipping_price", UNSET)
+        tax_on_shipping_price = _get("tax_on_shipping_price", UNSET)
 
+        if cls is OrderShippingTax:
+            _self = _new(cls)
+            _self.country = country
+            _self.fixed = fixed
+            _self.id = id
+            _self.name = name
+            _self.rate = rate
+            _self.region = region
+            _self.tax_on_shipping_price = tax_on_shipping_price
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         order_shipping_tax = cls(
             country,
             fixed,
@@ -124,7 +140,7 @@ class OrderShippingTax:
             tax_on_shipping_price,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             order_shipping_tax.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

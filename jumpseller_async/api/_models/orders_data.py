@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrdersData")
 
+_new = object.__new__
+
 
 @_attrs_define
 class OrdersData:
@@ -90,18 +92,31 @@ class OrdersData:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        average = d.get("average", UNSET)
+        _get = d.get
+        average = _get("average", UNSET)
 
-        count = d.get("count", UNSET)
+        count = _get("count", UNSET)
 
-        date = d.get("date", UNSET)
+        date = _get("date", UNSET)
 
-        paid = d.get("paid", UNSET)
+        paid = _get("paid", UNSET)
 
-        pending = d.get("pending", UNSET)
+        pending = _get("pending", UNSET)
 
-        total = d.get("total", UNSET)
+        total = _get("total", UNSET)
 
+        if cls is OrdersData:
+            _self = _new(cls)
+            _self.average = average
+            _self.count = count
+            _self.date = date
+            _self.paid = paid
+            _self.pending = pending
+            _self.total = total
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         orders_data = cls(
             average,
             count,
@@ -111,7 +126,7 @@ class OrdersData:
             total,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             orders_data.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return orders_data
 

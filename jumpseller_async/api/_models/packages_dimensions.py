@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PackagesDimensions")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PackagesDimensions:
@@ -70,14 +72,25 @@ class PackagesDimensions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        height = d.get("height", UNSET)
+        _get = d.get
+        height = _get("height", UNSET)
 
-        length = d.get("length", UNSET)
+        length = _get("length", UNSET)
 
-        weight = d.get("weight", UNSET)
+        weight = _get("weight", UNSET)
 
-        width = d.get("width", UNSET)
+        width = _get("width", UNSET)
 
+        if cls is PackagesDimensions:
+            _self = _new(cls)
+            _self.height = height
+            _self.length = length
+            _self.weight = weight
+            _self.width = width
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         packages_dimensions = cls(
             height,
             length,
@@ -85,7 +98,7 @@ class PackagesDimensions:
             width,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             packages_dimensions.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Page")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Page:
@@ -42,7 +44,8 @@ class Page:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        page = d.get("page", UNSET)
+        _get = d.get
+        page = _get("page", UNSET)
         if isinstance(page, dict):
             try:
                 page = PageFields.from_dict(page)
@@ -50,11 +53,18 @@ class Page:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Page:
+            _self = _new(cls)
+            _self.page = page
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page = cls(
             page,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page
 

@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageFields:
@@ -158,9 +160,10 @@ class PageFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        body = d.get("body", UNSET)
+        _get = d.get
+        body = _get("body", UNSET)
 
-        categories = d.get("categories", UNSET)
+        categories = _get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -178,9 +181,9 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        image = d.get("image", UNSET)
+        image = _get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = PageFieldsImage.from_dict(image)
@@ -188,15 +191,15 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        legal = d.get("legal", UNSET)
+        legal = _get("legal", UNSET)
 
-        meta_description = d.get("meta_description", UNSET)
+        meta_description = _get("meta_description", UNSET)
 
-        page_title = d.get("page_title", UNSET)
+        page_title = _get("page_title", UNSET)
 
-        permalink = d.get("permalink", UNSET)
+        permalink = _get("permalink", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_page_fields_status.get(status) or PageFieldsStatus(status)
@@ -204,7 +207,7 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        template = d.get("template", UNSET)
+        template = _get("template", UNSET)
         if isinstance(template, dict):
             try:
                 template = PageTemplate.from_dict(template)
@@ -212,8 +215,25 @@ class PageFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        title = d.get("title", UNSET)
+        title = _get("title", UNSET)
 
+        if cls is PageFields:
+            _self = _new(cls)
+            _self.body = body
+            _self.categories = categories
+            _self.id = id
+            _self.image = image
+            _self.legal = legal
+            _self.meta_description = meta_description
+            _self.page_title = page_title
+            _self.permalink = permalink
+            _self.status = status
+            _self.template = template
+            _self.title = title
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_fields = cls(
             body,
             categories,
@@ -228,7 +248,7 @@ class PageFields:
             title,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_fields
 

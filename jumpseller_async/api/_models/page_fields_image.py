@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageFieldsImage")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageFieldsImage:
@@ -51,16 +53,25 @@ class PageFieldsImage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is PageFieldsImage:
+            _self = _new(cls)
+            _self.id = id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_fields_image = cls(
             id,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_fields_image.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_fields_image
 

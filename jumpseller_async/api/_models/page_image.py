@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageImage")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageImage:
@@ -42,7 +44,8 @@ class PageImage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        image = d.get("image", UNSET)
+        _get = d.get
+        image = _get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = PageImageFields.from_dict(image)
@@ -50,11 +53,18 @@ class PageImage:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PageImage:
+            _self = _new(cls)
+            _self.image = image
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_image = cls(
             image,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_image.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_image
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageImageEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageImageEditFields:
@@ -40,13 +42,21 @@ class PageImageEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        url = d.get("url", UNSET)
+        _get = d.get
+        url = _get("url", UNSET)
 
+        if cls is PageImageEditFields:
+            _self = _new(cls)
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_image_edit_fields = cls(
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_image_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

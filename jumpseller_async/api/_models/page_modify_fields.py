@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageModifyFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageModifyFields:
@@ -136,9 +138,10 @@ class PageModifyFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        body = d.get("body", UNSET)
+        _get = d.get
+        body = _get("body", UNSET)
 
-        categories = d.get("categories", UNSET)
+        categories = _get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -156,7 +159,7 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        image = d.get("image", UNSET)
+        image = _get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = PageModifyFieldsImage.from_dict(image)
@@ -164,13 +167,13 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        meta_description = d.get("meta_description", UNSET)
+        meta_description = _get("meta_description", UNSET)
 
-        page_title = d.get("page_title", UNSET)
+        page_title = _get("page_title", UNSET)
 
-        permalink = d.get("permalink", UNSET)
+        permalink = _get("permalink", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_page_modify_fields_status.get(status) or PageModifyFieldsStatus(
@@ -180,10 +183,25 @@ class PageModifyFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        template = d.get("template", UNSET)
+        template = _get("template", UNSET)
 
-        title = d.get("title", UNSET)
+        title = _get("title", UNSET)
 
+        if cls is PageModifyFields:
+            _self = _new(cls)
+            _self.body = body
+            _self.categories = categories
+            _self.image = image
+            _self.meta_description = meta_description
+            _self.page_title = page_title
+            _self.permalink = permalink
+            _self.status = status
+            _self.template = template
+            _self.title = title
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_modify_fields = cls(
             body,
             categories,
@@ -196,7 +214,7 @@ class PageModifyFields:
             title,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_modify_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageModifyFieldsImage")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageModifyFieldsImage:
@@ -51,16 +53,25 @@ class PageModifyFieldsImage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is PageModifyFieldsImage:
+            _self = _new(cls)
+            _self.id = id
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_modify_fields_image = cls(
             id,
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_modify_fields_image.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PageTemplate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PageTemplate:
@@ -51,16 +53,25 @@ class PageTemplate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
+        if cls is PageTemplate:
+            _self = _new(cls)
+            _self.id = id
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         page_template = cls(
             id,
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             page_template.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return page_template
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaidAppBillingCycleOrder")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaidAppBillingCycleOrder:
@@ -60,19 +62,29 @@ class PaidAppBillingCycleOrder:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        billing_end = d.get("billing_end", UNSET)
+        _get = d.get
+        billing_end = _get("billing_end", UNSET)
 
-        billing_start = d.get("billing_start", UNSET)
+        billing_start = _get("billing_start", UNSET)
 
-        paid = d.get("paid", UNSET)
+        paid = _get("paid", UNSET)
 
+        if cls is PaidAppBillingCycleOrder:
+            _self = _new(cls)
+            _self.billing_end = billing_end
+            _self.billing_start = billing_start
+            _self.paid = paid
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         paid_app_billing_cycle_order = cls(
             billing_end,
             billing_start,
             paid,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             paid_app_billing_cycle_order.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaidAppBillingCycleOrders")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaidAppBillingCycleOrders:
@@ -70,7 +72,8 @@ class PaidAppBillingCycleOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        billable_orders = d.get("billable_orders", UNSET)
+        _get = d.get
+        billable_orders = _get("billable_orders", UNSET)
         if isinstance(billable_orders, list):
             try:
                 _list0 = []
@@ -88,7 +91,7 @@ class PaidAppBillingCycleOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        free_orders = d.get("free_orders", UNSET)
+        free_orders = _get("free_orders", UNSET)
         if isinstance(free_orders, list):
             try:
                 _list0 = []
@@ -106,12 +109,20 @@ class PaidAppBillingCycleOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PaidAppBillingCycleOrders:
+            _self = _new(cls)
+            _self.billable_orders = billable_orders
+            _self.free_orders = free_orders
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         paid_app_billing_cycle_orders = cls(
             billable_orders,
             free_orders,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             paid_app_billing_cycle_orders.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaidAppInstallStatus")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaidAppInstallStatus:
@@ -90,18 +92,31 @@ class PaidAppInstallStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        app_code = d.get("app_code", UNSET)
+        _get = d.get
+        app_code = _get("app_code", UNSET)
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        installed = d.get("installed", UNSET)
+        installed = _get("installed", UNSET)
 
-        store_id = d.get("store_id", UNSET)
+        store_id = _get("store_id", UNSET)
 
-        subscription_plan = d.get("subscription_plan", UNSET)
+        subscription_plan = _get("subscription_plan", UNSET)
 
-        subscription_status = d.get("subscription_status", UNSET)
+        subscription_status = _get("subscription_status", UNSET)
 
+        if cls is PaidAppInstallStatus:
+            _self = _new(cls)
+            _self.app_code = app_code
+            _self.code = code
+            _self.installed = installed
+            _self.store_id = store_id
+            _self.subscription_plan = subscription_plan
+            _self.subscription_status = subscription_status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         paid_app_install_status = cls(
             app_code,
             code,
@@ -111,7 +126,7 @@ class PaidAppInstallStatus:
             subscription_status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             paid_app_install_status.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PartnerError")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PartnerError:
@@ -60,19 +62,29 @@ class PartnerError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        error = d.get("error", UNSET)
+        _get = d.get
+        error = _get("error", UNSET)
 
-        field = d.get("field", UNSET)
+        field = _get("field", UNSET)
 
-        message = d.get("message", UNSET)
+        message = _get("message", UNSET)
 
+        if cls is PartnerError:
+            _self = _new(cls)
+            _self.error = error
+            _self.field = field
+            _self.message = message
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         partner_error = cls(
             error,
             field,
             message,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             partner_error.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return partner_error
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PartnerStoreCodeStore")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PartnerStoreCodeStore:
@@ -40,13 +42,21 @@ class PartnerStoreCodeStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
+        if cls is PartnerStoreCodeStore:
+            _self = _new(cls)
+            _self.code = code
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         partner_store_code_store = cls(
             code,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             partner_store_code_store.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PartnerStoreCreate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PartnerStoreCreate:
@@ -107,15 +109,16 @@ class PartnerStoreCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        aff = d.get("aff", UNSET)
+        _get = d.get
+        aff = _get("aff", UNSET)
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        locale = d.get("locale", UNSET)
+        locale = _get("locale", UNSET)
 
-        password = d.get("password", UNSET)
+        password = _get("password", UNSET)
 
-        plan_name = d.get("plan_name", UNSET)
+        plan_name = _get("plan_name", UNSET)
         if isinstance(plan_name, str):
             try:
                 plan_name = _by_value_partner_store_create_plan_name.get(
@@ -125,10 +128,23 @@ class PartnerStoreCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        reject_duplicates = d.get("reject_duplicates", UNSET)
+        reject_duplicates = _get("reject_duplicates", UNSET)
 
-        store_name = d.get("store_name", UNSET)
+        store_name = _get("store_name", UNSET)
 
+        if cls is PartnerStoreCreate:
+            _self = _new(cls)
+            _self.aff = aff
+            _self.email = email
+            _self.locale = locale
+            _self.password = password
+            _self.plan_name = plan_name
+            _self.reject_duplicates = reject_duplicates
+            _self.store_name = store_name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         partner_store_create = cls(
             aff,
             email,
@@ -139,7 +155,7 @@ class PartnerStoreCreate:
             store_name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             partner_store_create.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

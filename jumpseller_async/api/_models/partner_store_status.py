@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PartnerStoreStatus")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PartnerStoreStatus:
@@ -42,7 +44,8 @@ class PartnerStoreStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        status = d.get("status", UNSET)
+        _get = d.get
+        status = _get("status", UNSET)
         if isinstance(status, dict):
             try:
                 status = PartnerStoreStatusStatus.from_dict(status)
@@ -50,11 +53,18 @@ class PartnerStoreStatus:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PartnerStoreStatus:
+            _self = _new(cls)
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         partner_store_status = cls(
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             partner_store_status.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

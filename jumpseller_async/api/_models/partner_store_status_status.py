@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PartnerStoreStatusStatus")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PartnerStoreStatusStatus:
@@ -50,16 +52,25 @@ class PartnerStoreStatusStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        message = d.get("message", UNSET)
+        _get = d.get
+        message = _get("message", UNSET)
 
-        percentage = d.get("percentage", UNSET)
+        percentage = _get("percentage", UNSET)
 
+        if cls is PartnerStoreStatusStatus:
+            _self = _new(cls)
+            _self.message = message
+            _self.percentage = percentage
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         partner_store_status_status = cls(
             message,
             percentage,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             partner_store_status_status.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

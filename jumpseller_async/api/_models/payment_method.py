@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentMethod")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaymentMethod:
@@ -42,7 +44,8 @@ class PaymentMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        payment_method = d.get("payment_method", UNSET)
+        _get = d.get
+        payment_method = _get("payment_method", UNSET)
         if isinstance(payment_method, dict):
             try:
                 payment_method = PaymentMethodFields.from_dict(payment_method)
@@ -50,11 +53,18 @@ class PaymentMethod:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PaymentMethod:
+            _self = _new(cls)
+            _self.payment_method = payment_method
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         payment_method = cls(
             payment_method,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             payment_method.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return payment_method
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentMethodEditPaymentMethod")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaymentMethodEditPaymentMethod:
@@ -103,20 +105,34 @@ class PaymentMethodEditPaymentMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        description = d.get("description", UNSET)
+        _get = d.get
+        description = _get("description", UNSET)
 
-        key = d.get("key", UNSET)
+        key = _get("key", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        payment_method_url = d.get("payment_method_url", UNSET)
+        payment_method_url = _get("payment_method_url", UNSET)
 
-        secret = d.get("secret", UNSET)
+        secret = _get("secret", UNSET)
 
-        show_review = d.get("show_review", UNSET)
+        show_review = _get("show_review", UNSET)
 
-        use_new_version = d.get("use_new_version", UNSET)
+        use_new_version = _get("use_new_version", UNSET)
 
+        if cls is PaymentMethodEditPaymentMethod:
+            _self = _new(cls)
+            _self.description = description
+            _self.key = key
+            _self.name = name
+            _self.payment_method_url = payment_method_url
+            _self.secret = secret
+            _self.show_review = show_review
+            _self.use_new_version = use_new_version
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         payment_method_edit_payment_method = cls(
             description,
             key,
@@ -127,7 +143,7 @@ class PaymentMethodEditPaymentMethod:
             use_new_version,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             payment_method_edit_payment_method.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

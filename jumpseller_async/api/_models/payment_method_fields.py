@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentMethodFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PaymentMethodFields:
@@ -64,11 +66,12 @@ class PaymentMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        id = d.get("id", UNSET)
+        _get = d.get
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_payment_method_fields_type.get(type_) or PaymentMethodFieldsType(
@@ -78,13 +81,22 @@ class PaymentMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PaymentMethodFields:
+            _self = _new(cls)
+            _self.id = id
+            _self.name = name
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         payment_method_fields = cls(
             id,
             name,
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             payment_method_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PickupLocation")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PickupLocation:
@@ -42,7 +44,8 @@ class PickupLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        location = d.get("location", UNSET)
+        _get = d.get
+        location = _get("location", UNSET)
         if isinstance(location, dict):
             try:
                 location = PickupLocationFields.from_dict(location)
@@ -50,11 +53,18 @@ class PickupLocation:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is PickupLocation:
+            _self = _new(cls)
+            _self.location = location
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         pickup_location = cls(
             location,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             pickup_location.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return pickup_location
 

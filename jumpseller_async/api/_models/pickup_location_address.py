@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PickupLocationAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PickupLocationAddress:
@@ -210,42 +212,67 @@ class PickupLocationAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        complement = d.get("complement", UNSET)
+        complement = _get("complement", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        default = d.get("default", UNSET)
+        default = _get("default", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        latitude = d.get("latitude", UNSET)
+        latitude = _get("latitude", UNSET)
 
-        longitude = d.get("longitude", UNSET)
+        longitude = _get("longitude", UNSET)
 
-        municipality = d.get("municipality", UNSET)
+        municipality = _get("municipality", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        region_format = d.get("region_format", UNSET)
+        region_format = _get("region_format", UNSET)
 
-        street_number = d.get("street_number", UNSET)
+        street_number = _get("street_number", UNSET)
 
-        surname = d.get("surname", UNSET)
+        surname = _get("surname", UNSET)
 
-        taxid = d.get("taxid", UNSET)
+        taxid = _get("taxid", UNSET)
 
-        taxid_type = d.get("taxid_type", UNSET)
+        taxid_type = _get("taxid_type", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
+        if cls is PickupLocationAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.city = city
+            _self.complement = complement
+            _self.country = country
+            _self.default = default
+            _self.id = id
+            _self.latitude = latitude
+            _self.longitude = longitude
+            _self.municipality = municipality
+            _self.name = name
+            _self.postal = postal
+            _self.region = region
+            _self.region_format = region_format
+            _self.street_number = street_number
+            _self.surname = surname
+            _self.taxid = taxid
+            _self.taxid_type = taxid_type
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         pickup_location_address = cls(
             address,
             city,
@@ -267,7 +294,7 @@ class PickupLocationAddress:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             pickup_location_address.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

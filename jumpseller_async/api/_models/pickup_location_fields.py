@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PickupLocationFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PickupLocationFields:
@@ -112,15 +114,16 @@ class PickupLocationFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        active = d.get("active", UNSET)
+        _get = d.get
+        active = _get("active", UNSET)
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        is_stock_origin = d.get("is_stock_origin", UNSET)
+        is_stock_origin = _get("is_stock_origin", UNSET)
 
-        location_address = d.get("location_address", UNSET)
+        location_address = _get("location_address", UNSET)
         if isinstance(location_address, dict):
             try:
                 location_address = PickupLocationAddress.from_dict(location_address)
@@ -128,12 +131,26 @@ class PickupLocationFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        main = d.get("main", UNSET)
+        main = _get("main", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        pickup_point = d.get("pickup_point", UNSET)
+        pickup_point = _get("pickup_point", UNSET)
 
+        if cls is PickupLocationFields:
+            _self = _new(cls)
+            _self.active = active
+            _self.email = email
+            _self.id = id
+            _self.is_stock_origin = is_stock_origin
+            _self.location_address = location_address
+            _self.main = main
+            _self.name = name
+            _self.pickup_point = pickup_point
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         pickup_location_fields = cls(
             active,
             email,
@@ -145,7 +162,7 @@ class PickupLocationFields:
             pickup_point,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             pickup_location_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

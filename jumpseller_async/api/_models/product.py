@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Product")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Product:
@@ -42,7 +44,8 @@ class Product:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        product = d.get("product", UNSET)
+        _get = d.get
+        product = _get("product", UNSET)
         if isinstance(product, dict):
             try:
                 product = ProductFields.from_dict(product)
@@ -50,11 +53,18 @@ class Product:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Product:
+            _self = _new(cls)
+            _self.product = product
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product = cls(
             product,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product
 

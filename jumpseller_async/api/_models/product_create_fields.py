@@ -19,6 +19,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductCreateFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductCreateFields:
@@ -375,11 +377,12 @@ class ProductCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        back_in_stock_enabled = d.get("back_in_stock_enabled", UNSET)
+        _get = d.get
+        back_in_stock_enabled = _get("back_in_stock_enabled", UNSET)
 
-        barcode = d.get("barcode", UNSET)
+        barcode = _get("barcode", UNSET)
 
-        categories = d.get("categories", UNSET)
+        categories = _get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -397,33 +400,33 @@ class ProductCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        compare_at_price = d.get("compare_at_price", UNSET)
+        compare_at_price = _get("compare_at_price", UNSET)
 
-        cost_per_item = d.get("cost_per_item", UNSET)
+        cost_per_item = _get("cost_per_item", UNSET)
 
-        days_to_expire = d.get("days_to_expire", UNSET)
+        days_to_expire = _get("days_to_expire", UNSET)
 
-        description = d.get("description", UNSET)
+        description = _get("description", UNSET)
 
-        diameter = d.get("diameter", UNSET)
+        diameter = _get("diameter", UNSET)
 
-        featured = d.get("featured", UNSET)
+        featured = _get("featured", UNSET)
 
-        google_product_category_text = d.get("google_product_category_text", UNSET)
+        google_product_category_text = _get("google_product_category_text", UNSET)
 
-        height = d.get("height", UNSET)
+        height = _get("height", UNSET)
 
-        length = d.get("length", UNSET)
+        length = _get("length", UNSET)
 
-        maximum_quantity = d.get("maximum_quantity", UNSET)
+        maximum_quantity = _get("maximum_quantity", UNSET)
 
-        meta_description = d.get("meta_description", UNSET)
+        meta_description = _get("meta_description", UNSET)
 
-        minimum_quantity = d.get("minimum_quantity", UNSET)
+        minimum_quantity = _get("minimum_quantity", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        package_format = d.get("package_format", UNSET)
+        package_format = _get("package_format", UNSET)
         if isinstance(package_format, str):
             try:
                 package_format = _by_value_product_create_fields_package_format.get(
@@ -433,17 +436,17 @@ class ProductCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        page_title = d.get("page_title", UNSET)
+        page_title = _get("page_title", UNSET)
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
-        quotable = d.get("quotable", UNSET)
+        quotable = _get("quotable", UNSET)
 
-        shipping_required = d.get("shipping_required", UNSET)
+        shipping_required = _get("shipping_required", UNSET)
 
-        sku = d.get("sku", UNSET)
+        sku = _get("sku", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_product_create_fields_status.get(
@@ -453,17 +456,17 @@ class ProductCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        stock = d.get("stock", UNSET)
+        stock = _get("stock", UNSET)
 
-        stock_notification = d.get("stock_notification", UNSET)
+        stock_notification = _get("stock_notification", UNSET)
 
-        stock_threshold = d.get("stock_threshold", UNSET)
+        stock_threshold = _get("stock_threshold", UNSET)
 
-        stock_unlimited = d.get("stock_unlimited", UNSET)
+        stock_unlimited = _get("stock_unlimited", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
-        variants = d.get("variants", UNSET)
+        variants = _get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 _list0 = []
@@ -481,10 +484,47 @@ class ProductCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        weight = d.get("weight", UNSET)
+        weight = _get("weight", UNSET)
 
-        width = d.get("width", UNSET)
+        width = _get("width", UNSET)
 
+        if cls is ProductCreateFields:
+            _self = _new(cls)
+            _self.back_in_stock_enabled = back_in_stock_enabled
+            _self.barcode = barcode
+            _self.categories = categories
+            _self.compare_at_price = compare_at_price
+            _self.cost_per_item = cost_per_item
+            _self.days_to_expire = days_to_expire
+            _self.description = description
+            _self.diameter = diameter
+            _self.featured = featured
+            _self.google_product_category_text = google_product_category_text
+            _self.height = height
+            _self.length = length
+            _self.maximum_quantity = maximum_quantity
+            _self.meta_description = meta_description
+            _self.minimum_quantity = minimum_quantity
+            _self.name = name
+            _self.package_format = package_format
+            _self.page_title = page_title
+            _self.price = price
+            _self.quotable = quotable
+            _self.shipping_required = shipping_required
+            _self.sku = sku
+            _self.status = status
+            _self.stock = stock
+            _self.stock_notification = stock_notification
+            _self.stock_threshold = stock_threshold
+            _self.stock_unlimited = stock_unlimited
+            _self.type_ = type_
+            _self.variants = variants
+            _self.weight = weight
+            _self.width = width
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_create_fields = cls(
             back_in_stock_enabled,
             barcode,
@@ -519,7 +559,7 @@ class ProductCreateFields:
             width,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_create_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductCustomFieldFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductCustomFieldFields:
@@ -100,20 +102,34 @@ class ProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom_field_id = d.get("custom_field_id", UNSET)
+        _get = d.get
+        custom_field_id = _get("custom_field_id", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        label = d.get("label", UNSET)
+        label = _get("label", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
-        value_id = d.get("value_id", UNSET)
+        value_id = _get("value_id", UNSET)
 
-        variant_id = d.get("variant_id", UNSET)
+        variant_id = _get("variant_id", UNSET)
 
+        if cls is ProductCustomFieldFields:
+            _self = _new(cls)
+            _self.custom_field_id = custom_field_id
+            _self.id = id
+            _self.label = label
+            _self.type_ = type_
+            _self.value = value
+            _self.value_id = value_id
+            _self.variant_id = variant_id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_custom_field_fields = cls(
             custom_field_id,
             id,
@@ -124,7 +140,7 @@ class ProductCustomFieldFields:
             variant_id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_custom_field_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductEdit:
@@ -42,7 +44,8 @@ class ProductEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        product = d.get("product", UNSET)
+        _get = d.get
+        product = _get("product", UNSET)
         if isinstance(product, dict):
             try:
                 product = ProductEditFields.from_dict(product)
@@ -50,11 +53,18 @@ class ProductEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductEdit:
+            _self = _new(cls)
+            _self.product = product
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_edit = cls(
             product,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_edit
 

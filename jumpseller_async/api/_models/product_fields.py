@@ -17,6 +17,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductFields:
@@ -451,13 +453,14 @@ class ProductFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        back_in_stock_enabled = d.get("back_in_stock_enabled", UNSET)
+        _get = d.get
+        back_in_stock_enabled = _get("back_in_stock_enabled", UNSET)
 
-        barcode = d.get("barcode", UNSET)
+        barcode = _get("barcode", UNSET)
 
-        brand = d.get("brand", UNSET)
+        brand = _get("brand", UNSET)
 
-        categories = d.get("categories", UNSET)
+        categories = _get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -475,19 +478,19 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        compare_at_price = d.get("compare_at_price", UNSET)
+        compare_at_price = _get("compare_at_price", UNSET)
 
-        cost_per_item = d.get("cost_per_item", UNSET)
+        cost_per_item = _get("cost_per_item", UNSET)
 
-        created_at = d.get("created_at", UNSET)
+        created_at = _get("created_at", UNSET)
 
-        days_to_expire = d.get("days_to_expire", UNSET)
+        days_to_expire = _get("days_to_expire", UNSET)
 
-        description = d.get("description", UNSET)
+        description = _get("description", UNSET)
 
-        diameter = d.get("diameter", UNSET)
+        diameter = _get("diameter", UNSET)
 
-        digital_products = d.get("digital_products", UNSET)
+        digital_products = _get("digital_products", UNSET)
         if isinstance(digital_products, list):
             try:
                 _list0 = []
@@ -505,19 +508,19 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        discount = d.get("discount", UNSET)
+        discount = _get("discount", UNSET)
 
-        featured = d.get("featured", UNSET)
+        featured = _get("featured", UNSET)
 
-        google_product_category = d.get("google_product_category", UNSET)
+        google_product_category = _get("google_product_category", UNSET)
 
-        google_product_category_text = d.get("google_product_category_text", UNSET)
+        google_product_category_text = _get("google_product_category_text", UNSET)
 
-        height = d.get("height", UNSET)
+        height = _get("height", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        images = d.get("images", UNSET)
+        images = _get("images", UNSET)
         if isinstance(images, list):
             try:
                 _list0 = []
@@ -535,11 +538,11 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        length = d.get("length", UNSET)
+        length = _get("length", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        package_format = d.get("package_format", UNSET)
+        package_format = _get("package_format", UNSET)
         if isinstance(package_format, str):
             try:
                 package_format = _by_value_product_fields_package_format.get(
@@ -549,19 +552,19 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        page_title = d.get("page_title", UNSET)
+        page_title = _get("page_title", UNSET)
 
-        permalink = d.get("permalink", UNSET)
+        permalink = _get("permalink", UNSET)
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
-        quotable = d.get("quotable", UNSET)
+        quotable = _get("quotable", UNSET)
 
-        reviews_enabled = d.get("reviews_enabled", UNSET)
+        reviews_enabled = _get("reviews_enabled", UNSET)
 
-        sku = d.get("sku", UNSET)
+        sku = _get("sku", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_product_fields_status.get(status) or ProductFieldsStatus(status)
@@ -569,19 +572,19 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        stock = d.get("stock", UNSET)
+        stock = _get("stock", UNSET)
 
-        stock_notification = d.get("stock_notification", UNSET)
+        stock_notification = _get("stock_notification", UNSET)
 
-        stock_threshold = d.get("stock_threshold", UNSET)
+        stock_threshold = _get("stock_threshold", UNSET)
 
-        stock_unlimited = d.get("stock_unlimited", UNSET)
+        stock_unlimited = _get("stock_unlimited", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
-        updated_at = d.get("updated_at", UNSET)
+        updated_at = _get("updated_at", UNSET)
 
-        variants = d.get("variants", UNSET)
+        variants = _get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 _list0 = []
@@ -599,10 +602,53 @@ class ProductFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        weight = d.get("weight", UNSET)
+        weight = _get("weight", UNSET)
 
-        width = d.get("width", UNSET)
+        width = _get("width", UNSET)
 
+        if cls is ProductFields:
+            _self = _new(cls)
+            _self.back_in_stock_enabled = back_in_stock_enabled
+            _self.barcode = barcode
+            _self.brand = brand
+            _self.categories = categories
+            _self.compare_at_price = compare_at_price
+            _self.cost_per_item = cost_per_item
+            _self.created_at = created_at
+            _self.days_to_expire = days_to_expire
+            _self.description = description
+            _self.diameter = diameter
+            _self.digital_products = digital_products
+            _self.discount = discount
+            _self.featured = featured
+            _self.google_product_category = google_product_category
+            _self.google_product_category_text = google_product_category_text
+            _self.height = height
+            _self.id = id
+            _self.images = images
+            _self.length = length
+            _self.name = name
+            _self.package_format = package_format
+            _self.page_title = page_title
+            _self.permalink = permalink
+            _self.price = price
+            _self.quotable = quotable
+            _self.reviews_enabled = reviews_enabled
+            _self.sku = sku
+            _self.status = status
+            _self.stock = stock
+            _self.stock_notification = stock_notification
+            _self.stock_threshold = stock_threshold
+            _self.stock_unlimited = stock_unlimited
+            _self.type_ = type_
+            _self.updated_at = updated_at
+            _self.variants = variants
+            _self.weight = weight
+            _self.width = width
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_fields = cls(
             back_in_stock_enabled,
             barcode,
@@ -643,7 +689,7 @@ class ProductFields:
             width,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_fields
 

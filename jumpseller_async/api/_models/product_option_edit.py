@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionEdit:
@@ -42,7 +44,8 @@ class ProductOptionEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        option = d.get("option", UNSET)
+        _get = d.get
+        option = _get("option", UNSET)
         if isinstance(option, dict):
             try:
                 option = ProductOptionEditFields.from_dict(option)
@@ -50,11 +53,18 @@ class ProductOptionEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductOptionEdit:
+            _self = _new(cls)
+            _self.option = option
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_edit = cls(
             option,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionEditFields:
@@ -77,11 +79,12 @@ class ProductOptionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        addon_price = d.get("addon_price", UNSET)
+        _get = d.get
+        addon_price = _get("addon_price", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        option_type = d.get("option_type", UNSET)
+        option_type = _get("option_type", UNSET)
         if isinstance(option_type, str):
             try:
                 option_type = _by_value_product_option_edit_fields_option_type.get(
@@ -91,8 +94,18 @@ class ProductOptionEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
+        if cls is ProductOptionEditFields:
+            _self = _new(cls)
+            _self.addon_price = addon_price
+            _self.name = name
+            _self.option_type = option_type
+            _self.position = position
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_edit_fields = cls(
             addon_price,
             name,
@@ -100,7 +113,7 @@ class ProductOptionEditFields:
             position,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionFields:
@@ -107,13 +109,14 @@ class ProductOptionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        addon_price = d.get("addon_price", UNSET)
+        _get = d.get
+        addon_price = _get("addon_price", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        option_type = d.get("option_type", UNSET)
+        option_type = _get("option_type", UNSET)
         if isinstance(option_type, str):
             try:
                 option_type = _by_value_product_option_fields_option_type.get(
@@ -123,9 +126,9 @@ class ProductOptionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
-        values = d.get("values", UNSET)
+        values = _get("values", UNSET)
         if isinstance(values, list):
             try:
                 _list0 = []
@@ -143,6 +146,18 @@ class ProductOptionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductOptionFields:
+            _self = _new(cls)
+            _self.addon_price = addon_price
+            _self.id = id
+            _self.name = name
+            _self.option_type = option_type
+            _self.position = position
+            _self.values = values
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_fields = cls(
             addon_price,
             id,
@@ -152,7 +167,7 @@ class ProductOptionFields:
             values,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionValue")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionValue:
@@ -42,7 +44,8 @@ class ProductOptionValue:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        value = d.get("value", UNSET)
+        _get = d.get
+        value = _get("value", UNSET)
         if isinstance(value, dict):
             try:
                 value = ProductOptionValueFields.from_dict(value)
@@ -50,11 +53,18 @@ class ProductOptionValue:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductOptionValue:
+            _self = _new(cls)
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_value = cls(
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_value.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

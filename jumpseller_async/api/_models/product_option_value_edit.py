@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionValueEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionValueEdit:
@@ -42,7 +44,8 @@ class ProductOptionValueEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        value = d.get("value", UNSET)
+        _get = d.get
+        value = _get("value", UNSET)
         if isinstance(value, dict):
             try:
                 value = ProductOptionValueEditFields.from_dict(value)
@@ -50,11 +53,18 @@ class ProductOptionValueEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductOptionValueEdit:
+            _self = _new(cls)
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_value_edit = cls(
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_value_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

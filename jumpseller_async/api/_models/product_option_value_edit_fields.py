@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionValueEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionValueEditFields:
@@ -60,19 +62,29 @@ class ProductOptionValueEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom = d.get("custom", UNSET)
+        _get = d.get
+        custom = _get("custom", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
+        if cls is ProductOptionValueEditFields:
+            _self = _new(cls)
+            _self.custom = custom
+            _self.name = name
+            _self.position = position
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_value_edit_fields = cls(
             custom,
             name,
             position,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_value_edit_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

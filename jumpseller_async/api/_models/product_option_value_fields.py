@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionValueFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionValueFields:
@@ -102,15 +104,16 @@ class ProductOptionValueFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom = d.get("custom", UNSET)
+        _get = d.get
+        custom = _get("custom", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        position = d.get("position", UNSET)
+        position = _get("position", UNSET)
 
-        product_option = d.get("product_option", UNSET)
+        product_option = _get("product_option", UNSET)
         if isinstance(product_option, dict):
             try:
                 product_option = ProductOption.from_dict(product_option)
@@ -118,7 +121,7 @@ class ProductOptionValueFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        variants = d.get("variants", UNSET)
+        variants = _get("variants", UNSET)
         if isinstance(variants, list):
             try:
                 _list0 = []
@@ -136,6 +139,18 @@ class ProductOptionValueFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductOptionValueFields:
+            _self = _new(cls)
+            _self.custom = custom
+            _self.id = id
+            _self.name = name
+            _self.position = position
+            _self.product_option = product_option
+            _self.variants = variants
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_value_fields = cls(
             custom,
             id,
@@ -145,7 +160,7 @@ class ProductOptionValueFields:
             variants,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_value_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionVariantEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductOptionVariantEdit:
@@ -117,11 +119,12 @@ class ProductOptionVariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        custom = d.get("custom", UNSET)
+        _get = d.get
+        custom = _get("custom", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        option_type = d.get("option_type", UNSET)
+        option_type = _get("option_type", UNSET)
         if isinstance(option_type, str):
             try:
                 option_type = _by_value_product_option_variant_edit_option_type.get(
@@ -131,16 +134,30 @@ class ProductOptionVariantEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        product_option_id = d.get("product_option_id", UNSET)
+        product_option_id = _get("product_option_id", UNSET)
 
-        product_option_position = d.get("product_option_position", UNSET)
+        product_option_position = _get("product_option_position", UNSET)
 
-        product_option_value_id = d.get("product_option_value_id", UNSET)
+        product_option_value_id = _get("product_option_value_id", UNSET)
 
-        product_value_position = d.get("product_value_position", UNSET)
+        product_value_position = _get("product_value_position", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is ProductOptionVariantEdit:
+            _self = _new(cls)
+            _self.custom = custom
+            _self.name = name
+            _self.option_type = option_type
+            _self.product_option_id = product_option_id
+            _self.product_option_position = product_option_position
+            _self.product_option_value_id = product_option_value_id
+            _self.product_value_position = product_value_position
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_option_variant_edit = cls(
             custom,
             name,
@@ -152,7 +169,7 @@ class ProductOptionVariantEdit:
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_option_variant_edit.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductReview")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductReview:
@@ -42,7 +44,8 @@ class ProductReview:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        review = d.get("review", UNSET)
+        _get = d.get
+        review = _get("review", UNSET)
         if isinstance(review, dict):
             try:
                 review = ProductReviewFields.from_dict(review)
@@ -50,11 +53,18 @@ class ProductReview:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductReview:
+            _self = _new(cls)
+            _self.review = review
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_review = cls(
             review,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_review.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return product_review
 

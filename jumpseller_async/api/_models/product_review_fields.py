@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductReviewFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductReviewFields:
@@ -126,23 +128,24 @@ class ProductReviewFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        customer_email = d.get("customer_email", UNSET)
+        _get = d.get
+        customer_email = _get("customer_email", UNSET)
 
-        date = d.get("date", UNSET)
+        date = _get("date", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        order_id = d.get("order_id", UNSET)
+        order_id = _get("order_id", UNSET)
 
-        product_id = d.get("product_id", UNSET)
+        product_id = _get("product_id", UNSET)
 
-        product_name = d.get("product_name", UNSET)
+        product_name = _get("product_name", UNSET)
 
-        rating = d.get("rating", UNSET)
+        rating = _get("rating", UNSET)
 
-        review = d.get("review", UNSET)
+        review = _get("review", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
         if isinstance(status, str):
             try:
                 status = _by_value_product_review_fields_status.get(
@@ -152,6 +155,21 @@ class ProductReviewFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ProductReviewFields:
+            _self = _new(cls)
+            _self.customer_email = customer_email
+            _self.date = date
+            _self.id = id
+            _self.order_id = order_id
+            _self.product_id = product_id
+            _self.product_name = product_name
+            _self.rating = rating
+            _self.review = review
+            _self.status = status
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         product_review_fields = cls(
             customer_email,
             date,
@@ -164,7 +182,7 @@ class ProductReviewFields:
             status,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             product_review_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductsLocations")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ProductsLocations:
@@ -80,16 +82,28 @@ class ProductsLocations:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        location_id = d.get("location_id", UNSET)
+        _get = d.get
+        location_id = _get("location_id", UNSET)
 
-        product_id = d.get("product_id", UNSET)
+        product_id = _get("product_id", UNSET)
 
-        stock = d.get("stock", UNSET)
+        stock = _get("stock", UNSET)
 
-        stock_unlimited = d.get("stock_unlimited", UNSET)
+        stock_unlimited = _get("stock_unlimited", UNSET)
 
-        variant_id = d.get("variant_id", UNSET)
+        variant_id = _get("variant_id", UNSET)
 
+        if cls is ProductsLocations:
+            _self = _new(cls)
+            _self.location_id = location_id
+            _self.product_id = product_id
+            _self.stock = stock
+            _self.stock_unlimited = stock_unlimited
+            _self.variant_id = variant_id
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         products_locations = cls(
             location_id,
             product_id,
@@ -98,7 +112,7 @@ class ProductsLocations:
             variant_id,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             products_locations.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

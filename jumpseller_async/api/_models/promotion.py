@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Promotion")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Promotion:
@@ -42,7 +44,8 @@ class Promotion:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        promotion = d.get("promotion", UNSET)
+        _get = d.get
+        promotion = _get("promotion", UNSET)
         if isinstance(promotion, dict):
             try:
                 promotion = PromotionFields.from_dict(promotion)
@@ -50,11 +53,18 @@ class Promotion:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Promotion:
+            _self = _new(cls)
+            _self.promotion = promotion
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         promotion = cls(
             promotion,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             promotion.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PromotionFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class PromotionFields:
@@ -363,9 +365,10 @@ class PromotionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        begins_at = d.get("begins_at", UNSET)
+        _get = d.get
+        begins_at = _get("begins_at", UNSET)
 
-        categories = d.get("categories", UNSET)
+        categories = _get("categories", UNSET)
         if isinstance(categories, list):
             try:
                 _list0 = []
@@ -383,13 +386,13 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        condition_price = d.get("condition_price", UNSET)
+        condition_price = _get("condition_price", UNSET)
 
-        condition_qty = d.get("condition_qty", UNSET)
+        condition_qty = _get("condition_qty", UNSET)
 
-        countries = d.get("countries", UNSET)
+        countries = _get("countries", UNSET)
         if isinstance(countries, list):
             try:
                 countries = list(countries)
@@ -397,7 +400,7 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        coupons = d.get("coupons", UNSET)
+        coupons = _get("coupons", UNSET)
         if isinstance(coupons, list):
             try:
                 _list0 = []
@@ -415,9 +418,9 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        cumulative = d.get("cumulative", UNSET)
+        cumulative = _get("cumulative", UNSET)
 
-        customer_categories = d.get("customer_categories", UNSET)
+        customer_categories = _get("customer_categories", UNSET)
         if isinstance(customer_categories, list):
             try:
                 _list0 = []
@@ -435,23 +438,23 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        discount_amount_fix = d.get("discount_amount_fix", UNSET)
+        discount_amount_fix = _get("discount_amount_fix", UNSET)
 
-        discount_amount_percent = d.get("discount_amount_percent", UNSET)
+        discount_amount_percent = _get("discount_amount_percent", UNSET)
 
-        discount_target = d.get("discount_target", UNSET)
+        discount_target = _get("discount_target", UNSET)
 
-        enabled = d.get("enabled", UNSET)
+        enabled = _get("enabled", UNSET)
 
-        expires_at = d.get("expires_at", UNSET)
+        expires_at = _get("expires_at", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        lasts = d.get("lasts", UNSET)
+        lasts = _get("lasts", UNSET)
 
-        max_times_used = d.get("max_times_used", UNSET)
+        max_times_used = _get("max_times_used", UNSET)
 
-        municipalities = d.get("municipalities", UNSET)
+        municipalities = _get("municipalities", UNSET)
         if isinstance(municipalities, list):
             try:
                 municipalities = list(municipalities)
@@ -459,9 +462,9 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        products = d.get("products", UNSET)
+        products = _get("products", UNSET)
         if isinstance(products, list):
             try:
                 _list0 = []
@@ -479,7 +482,7 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        products_x = d.get("products_x", UNSET)
+        products_x = _get("products_x", UNSET)
         if isinstance(products_x, list):
             try:
                 _list0 = []
@@ -497,9 +500,9 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        quantity_x = d.get("quantity_x", UNSET)
+        quantity_x = _get("quantity_x", UNSET)
 
-        regions = d.get("regions", UNSET)
+        regions = _get("regions", UNSET)
         if isinstance(regions, list):
             try:
                 regions = list(regions)
@@ -507,10 +510,41 @@ class PromotionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
 
-        times_used = d.get("times_used", UNSET)
+        times_used = _get("times_used", UNSET)
 
+        if cls is PromotionFields:
+            _self = _new(cls)
+            _self.begins_at = begins_at
+            _self.categories = categories
+            _self.code = code
+            _self.condition_price = condition_price
+            _self.condition_qty = condition_qty
+            _self.countries = countries
+            _self.coupons = coupons
+            _self.cumulative = cumulative
+            _self.customer_categories = customer_categories
+            _self.discount_amount_fix = discount_amount_fix
+            _self.discount_amount_percent = discount_amount_percent
+            _self.discount_target = discount_target
+            _self.enabled = enabled
+            _self.expires_at = expires_at
+            _self.id = id
+            _self.lasts = lasts
+            _self.max_times_used = max_times_used
+            _self.municipalities = municipalities
+            _self.name = name
+            _self.products = products
+            _self.products_x = products_x
+            _self.quantity_x = quantity_x
+            _self.regions = regions
+            _self.status = status
+            _self.times_used = times_used
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         promotion_fields = cls(
             begins_at,
             categories,
@@ -539,7 +573,7 @@ class PromotionFields:
             times_used,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             promotion_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return promotion_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Rate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Rate:
@@ -70,14 +72,25 @@ class Rate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        amount = d.get("amount", UNSET)
+        _get = d.get
+        amount = _get("amount", UNSET)
 
-        fulfillment_company = d.get("fulfillment_company", UNSET)
+        fulfillment_company = _get("fulfillment_company", UNSET)
 
-        service_label = d.get("service_label", UNSET)
+        service_label = _get("service_label", UNSET)
 
-        service_type = d.get("service_type", UNSET)
+        service_type = _get("service_type", UNSET)
 
+        if cls is Rate:
+            _self = _new(cls)
+            _self.amount = amount
+            _self.fulfillment_company = fulfillment_company
+            _self.service_label = service_label
+            _self.service_type = service_type
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         rate = cls(
             amount,
             fulfillment_company,
@@ -85,7 +98,7 @@ class Rate:
             service_type,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             rate.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return rate
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Referrer")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Referrer:
@@ -50,16 +52,25 @@ class Referrer:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        count = d.get("count", UNSET)
+        _get = d.get
+        count = _get("count", UNSET)
 
-        source = d.get("source", UNSET)
+        source = _get("source", UNSET)
 
+        if cls is Referrer:
+            _self = _new(cls)
+            _self.count = count
+            _self.source = source
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         referrer = cls(
             count,
             source,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             referrer.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return referrer
 

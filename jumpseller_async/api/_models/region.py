@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Region")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Region:
@@ -60,19 +62,29 @@ class Region:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        iso = d.get("iso", UNSET)
+        iso = _get("iso", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
+        if cls is Region:
+            _self = _new(cls)
+            _self.code = code
+            _self.iso = iso
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         region = cls(
             code,
             iso,
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             region.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return region
 

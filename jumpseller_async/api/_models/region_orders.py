@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="RegionOrders")
 
+_new = object.__new__
+
 
 @_attrs_define
 class RegionOrders:
@@ -60,19 +62,29 @@ class RegionOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        city = d.get("city", UNSET)
+        _get = d.get
+        city = _get("city", UNSET)
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
+        if cls is RegionOrders:
+            _self = _new(cls)
+            _self.city = city
+            _self.code = code
+            _self.country = country
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         region_orders = cls(
             city,
             code,
             country,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             region_orders.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return region_orders
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="SearchFrequencies")
 
+_new = object.__new__
+
 
 @_attrs_define
 class SearchFrequencies:
@@ -50,16 +52,25 @@ class SearchFrequencies:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        freq = d.get("freq", UNSET)
+        _get = d.get
+        freq = _get("freq", UNSET)
 
-        terms = d.get("terms", UNSET)
+        terms = _get("terms", UNSET)
 
+        if cls is SearchFrequencies:
+            _self = _new(cls)
+            _self.freq = freq
+            _self.terms = terms
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         search_frequencies = cls(
             freq,
             terms,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             search_frequencies.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

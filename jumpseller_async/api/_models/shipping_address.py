@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingAddress:
@@ -111,22 +113,37 @@ class ShippingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        municipality = d.get("municipality", UNSET)
+        municipality = _get("municipality", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        surname = d.get("surname", UNSET)
+        surname = _get("surname", UNSET)
 
+        if cls is ShippingAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.city = city
+            _self.country = country
+            _self.municipality = municipality
+            _self.name = name
+            _self.postal = postal
+            _self.region = region
+            _self.surname = surname
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_address = cls(
             address,
             city,
@@ -138,7 +155,7 @@ class ShippingAddress:
             surname,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_address
 

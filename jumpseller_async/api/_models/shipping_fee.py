@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingFee")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingFee:
@@ -50,16 +52,25 @@ class ShippingFee:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        type_ = d.get("type", UNSET)
+        _get = d.get
+        type_ = _get("type", UNSET)
 
-        value = d.get("value", UNSET)
+        value = _get("value", UNSET)
 
+        if cls is ShippingFee:
+            _self = _new(cls)
+            _self.type_ = type_
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_fee = cls(
             type_,
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_fee.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_fee
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingMethod")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingMethod:
@@ -42,7 +44,8 @@ class ShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        shipping_method = d.get("shipping_method", UNSET)
+        _get = d.get
+        shipping_method = _get("shipping_method", UNSET)
         if isinstance(shipping_method, dict):
             try:
                 shipping_method = ShippingMethodFields.from_dict(shipping_method)
@@ -50,11 +53,18 @@ class ShippingMethod:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ShippingMethod:
+            _self = _new(cls)
+            _self.shipping_method = shipping_method
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_method = cls(
             shipping_method,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_method.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_method
 

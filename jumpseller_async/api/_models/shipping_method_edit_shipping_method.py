@@ -15,6 +15,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingMethodEditShippingMethod")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingMethodEditShippingMethod:
@@ -116,21 +118,22 @@ class ShippingMethodEditShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        callback_url = d.get("callback_url", UNSET)
+        _get = d.get
+        callback_url = _get("callback_url", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        fetch_services_url = d.get("fetch_services_url", UNSET)
+        fetch_services_url = _get("fetch_services_url", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        state = d.get("state", UNSET)
+        state = _get("state", UNSET)
 
-        token = d.get("token", UNSET)
+        token = _get("token", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_shipping_method_edit_shipping_method_type.get(
@@ -140,6 +143,20 @@ class ShippingMethodEditShippingMethod:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ShippingMethodEditShippingMethod:
+            _self = _new(cls)
+            _self.callback_url = callback_url
+            _self.city = city
+            _self.fetch_services_url = fetch_services_url
+            _self.name = name
+            _self.postal = postal
+            _self.state = state
+            _self.token = token
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_method_edit_shipping_method = cls(
             callback_url,
             city,
@@ -151,7 +168,7 @@ class ShippingMethodEditShippingMethod:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_method_edit_shipping_method.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -13,6 +13,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingMethodFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingMethodFields:
@@ -205,13 +207,14 @@ class ShippingMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        callback_url = d.get("callback_url", UNSET)
+        _get = d.get
+        callback_url = _get("callback_url", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        enabled = d.get("enabled", UNSET)
+        enabled = _get("enabled", UNSET)
 
-        fee = d.get("fee", UNSET)
+        fee = _get("fee", UNSET)
         if isinstance(fee, list):
             try:
                 _list0 = []
@@ -229,19 +232,19 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        fetch_services_url = d.get("fetch_services_url", UNSET)
+        fetch_services_url = _get("fetch_services_url", UNSET)
 
-        free_shipping = d.get("free_shipping", UNSET)
+        free_shipping = _get("free_shipping", UNSET)
 
-        free_shipping_minimum_purchase = d.get("free_shipping_minimum_purchase", UNSET)
+        free_shipping_minimum_purchase = _get("free_shipping_minimum_purchase", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        services = d.get("services", UNSET)
+        services = _get("services", UNSET)
         if isinstance(services, list):
             try:
                 _list0 = []
@@ -259,9 +262,9 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        state = d.get("state", UNSET)
+        state = _get("state", UNSET)
 
-        tables = d.get("tables", UNSET)
+        tables = _get("tables", UNSET)
         if isinstance(tables, list):
             try:
                 _list0 = []
@@ -279,7 +282,7 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
         if isinstance(type_, str):
             try:
                 type_ = _by_value_shipping_method_fields_type.get(
@@ -289,6 +292,26 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is ShippingMethodFields:
+            _self = _new(cls)
+            _self.callback_url = callback_url
+            _self.city = city
+            _self.enabled = enabled
+            _self.fee = fee
+            _self.fetch_services_url = fetch_services_url
+            _self.free_shipping = free_shipping
+            _self.free_shipping_minimum_purchase = free_shipping_minimum_purchase
+            _self.id = id
+            _self.name = name
+            _self.postal = postal
+            _self.services = services
+            _self.state = state
+            _self.tables = tables
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_method_fields = cls(
             callback_url,
             city,
@@ -306,7 +329,7 @@ class ShippingMethodFields:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_method_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingMethodFreq")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingMethodFreq:
@@ -50,16 +52,25 @@ class ShippingMethodFreq:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        count = d.get("count", UNSET)
+        _get = d.get
+        count = _get("count", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
+        if cls is ShippingMethodFreq:
+            _self = _new(cls)
+            _self.count = count
+            _self.name = name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_method_freq = cls(
             count,
             name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_method_freq.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingService")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingService:
@@ -90,18 +92,31 @@ class ShippingService:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        enabled = d.get("enabled", UNSET)
+        _get = d.get
+        enabled = _get("enabled", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        original_service_name = d.get("original_service_name", UNSET)
+        original_service_name = _get("original_service_name", UNSET)
 
-        service_code = d.get("service_code", UNSET)
+        service_code = _get("service_code", UNSET)
 
-        service_name = d.get("service_name", UNSET)
+        service_name = _get("service_name", UNSET)
 
+        if cls is ShippingService:
+            _self = _new(cls)
+            _self.enabled = enabled
+            _self.id = id
+            _self.name = name
+            _self.original_service_name = original_service_name
+            _self.service_code = service_code
+            _self.service_name = service_name
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_service = cls(
             enabled,
             id,
@@ -111,7 +126,7 @@ class ShippingService:
             service_name,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_service.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_service
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingTables")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingTables:
@@ -86,9 +88,10 @@ class ShippingTables:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        basedon = d.get("basedon", UNSET)
+        _get = d.get
+        basedon = _get("basedon", UNSET)
 
-        locations = d.get("locations", UNSET)
+        locations = _get("locations", UNSET)
         if locations is not None and not isinstance(locations, Unset):
             _done0 = False
             if not _done0 and isinstance(locations, list):
@@ -116,7 +119,7 @@ class ShippingTables:
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
 
-        values = d.get("values", UNSET)
+        values = _get("values", UNSET)
         if values is not None and not isinstance(values, Unset):
             _done0 = False
             if not _done0 and isinstance(values, list):
@@ -144,13 +147,22 @@ class ShippingTables:
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
 
+        if cls is ShippingTables:
+            _self = _new(cls)
+            _self.basedon = basedon
+            _self.locations = locations
+            _self.values = values
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_tables = cls(
             basedon,
             locations,
             values,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_tables.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return shipping_tables
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingTablesLocation")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingTablesLocation:
@@ -80,16 +82,28 @@ class ShippingTablesLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        country = d.get("country", UNSET)
+        _get = d.get
+        country = _get("country", UNSET)
 
-        municipality = d.get("municipality", UNSET)
+        municipality = _get("municipality", UNSET)
 
-        postal_code_range_end = d.get("postal_code_range_end", UNSET)
+        postal_code_range_end = _get("postal_code_range_end", UNSET)
 
-        postal_code_range_start = d.get("postal_code_range_start", UNSET)
+        postal_code_range_start = _get("postal_code_range_start", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
+        if cls is ShippingTablesLocation:
+            _self = _new(cls)
+            _self.country = country
+            _self.municipality = municipality
+            _self.postal_code_range_end = postal_code_range_end
+            _self.postal_code_range_start = postal_code_range_start
+            _self.region = region
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_tables_location = cls(
             country,
             municipality,
@@ -98,7 +112,7 @@ class ShippingTablesLocation:
             region,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_tables_location.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingTablesValue")
 
+_new = object.__new__
+
 
 @_attrs_define
 class ShippingTablesValue:
@@ -51,16 +53,25 @@ class ShippingTablesValue:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        amount = d.get("amount", UNSET)
+        _get = d.get
+        amount = _get("amount", UNSET)
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
+        if cls is ShippingTablesValue:
+            _self = _new(cls)
+            _self.amount = amount
+            _self.price = price
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         shipping_tables_value = cls(
             amount,
             price,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             shipping_tables_value.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Store")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Store:
@@ -194,7 +196,8 @@ class Store:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
         if isinstance(address, dict):
             try:
                 address = StoreAddress.from_dict(address)
@@ -202,23 +205,23 @@ class Store:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
-        email = d.get("email", UNSET)
+        email = _get("email", UNSET)
 
-        fb_pixel_id = d.get("fb_pixel_id", UNSET)
+        fb_pixel_id = _get("fb_pixel_id", UNSET)
 
-        hooks_token = d.get("hooks_token", UNSET)
+        hooks_token = _get("hooks_token", UNSET)
 
-        logo = d.get("logo", UNSET)
+        logo = _get("logo", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        store = d.get("store", UNSET)
+        store = _get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = Store.from_dict(store)
@@ -226,18 +229,40 @@ class Store:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        subscription_plan = d.get("subscription_plan", UNSET)
+        subscription_plan = _get("subscription_plan", UNSET)
 
-        subscription_status = d.get("subscription_status", UNSET)
+        subscription_status = _get("subscription_status", UNSET)
 
-        timezone = d.get("timezone", UNSET)
+        timezone = _get("timezone", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
-        weight_unit = d.get("weight_unit", UNSET)
+        weight_unit = _get("weight_unit", UNSET)
 
-        whatsapp_phone = d.get("whatsapp_phone", UNSET)
+        whatsapp_phone = _get("whatsapp_phone", UNSET)
 
+        if cls is Store:
+            _self = _new(cls)
+            _self.address = address
+            _self.code = code
+            _self.country = country
+            _self.currency = currency
+            _self.email = email
+            _self.fb_pixel_id = fb_pixel_id
+            _self.hooks_token = hooks_token
+            _self.logo = logo
+            _self.name = name
+            _self.store = store
+            _self.subscription_plan = subscription_plan
+            _self.subscription_status = subscription_status
+            _self.timezone = timezone
+            _self.url = url
+            _self.weight_unit = weight_unit
+            _self.whatsapp_phone = whatsapp_phone
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store = cls(
             address,
             code,
@@ -257,7 +282,7 @@ class Store:
             whatsapp_phone,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store
 

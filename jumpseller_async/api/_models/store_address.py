@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreAddress")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreAddress:
@@ -100,20 +102,34 @@ class StoreAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        address = d.get("address", UNSET)
+        _get = d.get
+        address = _get("address", UNSET)
 
-        city = d.get("city", UNSET)
+        city = _get("city", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        country_code = d.get("country_code", UNSET)
+        country_code = _get("country_code", UNSET)
 
-        postal = d.get("postal", UNSET)
+        postal = _get("postal", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        region_code = d.get("region_code", UNSET)
+        region_code = _get("region_code", UNSET)
 
+        if cls is StoreAddress:
+            _self = _new(cls)
+            _self.address = address
+            _self.city = city
+            _self.country = country
+            _self.country_code = country_code
+            _self.postal = postal
+            _self.region = region
+            _self.region_code = region_code
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_address = cls(
             address,
             city,
@@ -124,7 +140,7 @@ class StoreAddress:
             region_code,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_address.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_address
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreBalance")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreBalance:
@@ -60,19 +62,29 @@ class StoreBalance:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        balance = d.get("balance", UNSET)
+        _get = d.get
+        balance = _get("balance", UNSET)
 
-        balance_formatted = d.get("balance_formatted", UNSET)
+        balance_formatted = _get("balance_formatted", UNSET)
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
+        if cls is StoreBalance:
+            _self = _new(cls)
+            _self.balance = balance
+            _self.balance_formatted = balance_formatted
+            _self.currency = currency
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_balance = cls(
             balance,
             balance_formatted,
             currency,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_balance.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_balance
 

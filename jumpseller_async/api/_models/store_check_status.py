@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreCheckStatus")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreCheckStatus:
@@ -55,7 +57,8 @@ class StoreCheckStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        status = d.get("status", UNSET)
+        _get = d.get
+        status = _get("status", UNSET)
         if isinstance(status, dict):
             try:
                 status = PartnerStoreStatusStatus.from_dict(status)
@@ -63,7 +66,7 @@ class StoreCheckStatus:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        store = d.get("store", UNSET)
+        store = _get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = NewPartnerStoreStore.from_dict(store)
@@ -71,12 +74,20 @@ class StoreCheckStatus:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is StoreCheckStatus:
+            _self = _new(cls)
+            _self.status = status
+            _self.store = store
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_check_status = cls(
             status,
             store,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_check_status.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

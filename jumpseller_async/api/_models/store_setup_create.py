@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupCreate")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreSetupCreate:
@@ -42,7 +44,8 @@ class StoreSetupCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        store = d.get("store", UNSET)
+        _get = d.get
+        store = _get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = StoreSetupCreateStore.from_dict(store)
@@ -50,11 +53,18 @@ class StoreSetupCreate:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is StoreSetupCreate:
+            _self = _new(cls)
+            _self.store = store
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_setup_create = cls(
             store,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_setup_create.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupCreateStore")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreSetupCreateStore:
@@ -61,19 +63,29 @@ class StoreSetupCreateStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        country = d.get("country", UNSET)
+        _get = d.get
+        country = _get("country", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        theme = d.get("theme", UNSET)
+        theme = _get("theme", UNSET)
 
+        if cls is StoreSetupCreateStore:
+            _self = _new(cls)
+            _self.country = country
+            _self.name = name
+            _self.theme = theme
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_setup_create_store = cls(
             country,
             name,
             theme,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_setup_create_store.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

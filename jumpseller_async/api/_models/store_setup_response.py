@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupResponse")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreSetupResponse:
@@ -54,7 +56,8 @@ class StoreSetupResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        credentials = d.get("credentials", UNSET)
+        _get = d.get
+        credentials = _get("credentials", UNSET)
         if isinstance(credentials, dict):
             try:
                 credentials = StoreSetupResponseCredentials.from_dict(credentials)
@@ -62,7 +65,7 @@ class StoreSetupResponse:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        store = d.get("store", UNSET)
+        store = _get("store", UNSET)
         if isinstance(store, dict):
             try:
                 store = StoreSetupResponseStore.from_dict(store)
@@ -70,12 +73,20 @@ class StoreSetupResponse:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is StoreSetupResponse:
+            _self = _new(cls)
+            _self.credentials = credentials
+            _self.store = store
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_setup_response = cls(
             credentials,
             store,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_setup_response.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

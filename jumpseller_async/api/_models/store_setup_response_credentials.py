@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupResponseCredentials")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreSetupResponseCredentials:
@@ -50,16 +52,25 @@ class StoreSetupResponseCredentials:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        authtoken = d.get("authtoken", UNSET)
+        _get = d.get
+        authtoken = _get("authtoken", UNSET)
 
-        login = d.get("login", UNSET)
+        login = _get("login", UNSET)
 
+        if cls is StoreSetupResponseCredentials:
+            _self = _new(cls)
+            _self.authtoken = authtoken
+            _self.login = login
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_setup_response_credentials = cls(
             authtoken,
             login,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_setup_response_credentials.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupResponseStore")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreSetupResponseStore:
@@ -70,14 +72,25 @@ class StoreSetupResponseStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        admin_url = d.get("admin_url", UNSET)
+        _get = d.get
+        admin_url = _get("admin_url", UNSET)
 
-        code = d.get("code", UNSET)
+        code = _get("code", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        url = d.get("url", UNSET)
+        url = _get("url", UNSET)
 
+        if cls is StoreSetupResponseStore:
+            _self = _new(cls)
+            _self.admin_url = admin_url
+            _self.code = code
+            _self.name = name
+            _self.url = url
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_setup_response_store = cls(
             admin_url,
             code,
@@ -85,7 +98,7 @@ class StoreSetupResponseStore:
             url,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_setup_response_store.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStats")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreStats:
@@ -278,7 +280,8 @@ class StoreStats:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        best_sold = d.get("best_sold", UNSET)
+        _get = d.get
+        best_sold = _get("best_sold", UNSET)
         if isinstance(best_sold, list):
             try:
                 _list0 = []
@@ -296,7 +299,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        conversions = d.get("conversions", UNSET)
+        conversions = _get("conversions", UNSET)
         if isinstance(conversions, dict):
             try:
                 conversions = StoreStatsConversions.from_dict(conversions)
@@ -304,9 +307,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
-        daily_visits = d.get("daily_visits", UNSET)
+        daily_visits = _get("daily_visits", UNSET)
         if isinstance(daily_visits, list):
             try:
                 _list0 = []
@@ -324,9 +327,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        from_ = d.get("from", UNSET)
+        from_ = _get("from", UNSET)
 
-        new_vs_returning_customers = d.get("new_vs_returning_customers", UNSET)
+        new_vs_returning_customers = _get("new_vs_returning_customers", UNSET)
         if isinstance(new_vs_returning_customers, dict):
             try:
                 new_vs_returning_customers = StoreStatsNewVsReturningCustomers.from_dict(
@@ -336,7 +339,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        new_vs_returning_orders = d.get("new_vs_returning_orders", UNSET)
+        new_vs_returning_orders = _get("new_vs_returning_orders", UNSET)
         if isinstance(new_vs_returning_orders, dict):
             try:
                 new_vs_returning_orders = StoreStatsNewVsReturningOrders.from_dict(
@@ -346,7 +349,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        orders = d.get("orders", UNSET)
+        orders = _get("orders", UNSET)
         if isinstance(orders, dict):
             try:
                 orders = StoreStatsOrders.from_dict(orders)
@@ -354,7 +357,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        payment_methods = d.get("payment_methods", UNSET)
+        payment_methods = _get("payment_methods", UNSET)
         if isinstance(payment_methods, list):
             try:
                 _list0 = []
@@ -372,7 +375,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        referrers = d.get("referrers", UNSET)
+        referrers = _get("referrers", UNSET)
         if isinstance(referrers, list):
             try:
                 _list0 = []
@@ -390,7 +393,7 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        region_orders = d.get("region_orders", UNSET)
+        region_orders = _get("region_orders", UNSET)
         if isinstance(region_orders, dict):
             try:
                 region_orders = StoreStatsRegionOrders.from_dict(region_orders)
@@ -398,11 +401,11 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        search_frequencies_all = d.get("search_frequencies_all", UNSET)
+        search_frequencies_all = _get("search_frequencies_all", UNSET)
 
-        search_frequencies_without_results = d.get("search_frequencies_without_results", UNSET)
+        search_frequencies_without_results = _get("search_frequencies_without_results", UNSET)
 
-        shipping_methods = d.get("shipping_methods", UNSET)
+        shipping_methods = _get("shipping_methods", UNSET)
         if isinstance(shipping_methods, list):
             try:
                 _list0 = []
@@ -420,9 +423,9 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        to = d.get("to", UNSET)
+        to = _get("to", UNSET)
 
-        traffic_type = d.get("traffic_type", UNSET)
+        traffic_type = _get("traffic_type", UNSET)
         if isinstance(traffic_type, list):
             try:
                 _list0 = []
@@ -440,8 +443,31 @@ class StoreStats:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        visits = d.get("visits", UNSET)
+        visits = _get("visits", UNSET)
 
+        if cls is StoreStats:
+            _self = _new(cls)
+            _self.best_sold = best_sold
+            _self.conversions = conversions
+            _self.currency = currency
+            _self.daily_visits = daily_visits
+            _self.from_ = from_
+            _self.new_vs_returning_customers = new_vs_returning_customers
+            _self.new_vs_returning_orders = new_vs_returning_orders
+            _self.orders = orders
+            _self.payment_methods = payment_methods
+            _self.referrers = referrers
+            _self.region_orders = region_orders
+            _self.search_frequencies_all = search_frequencies_all
+            _self.search_frequencies_without_results = search_frequencies_without_results
+            _self.shipping_methods = shipping_methods
+            _self.to = to
+            _self.traffic_type = traffic_type
+            _self.visits = visits
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_stats = cls(
             best_sold,
             conversions,
@@ -462,7 +488,7 @@ class StoreStats:
             visits,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_stats.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return store_stats
 

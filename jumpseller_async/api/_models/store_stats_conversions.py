@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStatsConversions")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreStatsConversions:
@@ -60,19 +62,29 @@ class StoreStatsConversions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        added_to_cart = d.get("added_to_cart", UNSET)
+        _get = d.get
+        added_to_cart = _get("added_to_cart", UNSET)
 
-        checkout = d.get("checkout", UNSET)
+        checkout = _get("checkout", UNSET)
 
-        paid = d.get("paid", UNSET)
+        paid = _get("paid", UNSET)
 
+        if cls is StoreStatsConversions:
+            _self = _new(cls)
+            _self.added_to_cart = added_to_cart
+            _self.checkout = checkout
+            _self.paid = paid
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_stats_conversions = cls(
             added_to_cart,
             checkout,
             paid,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_stats_conversions.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStatsNewVsReturningCustomers")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreStatsNewVsReturningCustomers:
@@ -60,9 +62,10 @@ class StoreStatsNewVsReturningCustomers:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        global_ = d.get("global", UNSET)
+        _get = d.get
+        global_ = _get("global", UNSET)
 
-        per_day = d.get("per_day", UNSET)
+        per_day = _get("per_day", UNSET)
         if isinstance(per_day, list):
             try:
                 _list0 = []
@@ -80,12 +83,20 @@ class StoreStatsNewVsReturningCustomers:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is StoreStatsNewVsReturningCustomers:
+            _self = _new(cls)
+            _self.global_ = global_
+            _self.per_day = per_day
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_stats_new_vs_returning_customers = cls(
             global_,
             per_day,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_stats_new_vs_returning_customers.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

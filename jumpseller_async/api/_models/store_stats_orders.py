@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStatsOrders")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreStatsOrders:
@@ -80,11 +82,12 @@ class StoreStatsOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        average = d.get("average", UNSET)
+        _get = d.get
+        average = _get("average", UNSET)
 
-        count = d.get("count", UNSET)
+        count = _get("count", UNSET)
 
-        data = d.get("data", UNSET)
+        data = _get("data", UNSET)
         if isinstance(data, list):
             try:
                 _list0 = []
@@ -102,8 +105,18 @@ class StoreStatsOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        total = d.get("total", UNSET)
+        total = _get("total", UNSET)
 
+        if cls is StoreStatsOrders:
+            _self = _new(cls)
+            _self.average = average
+            _self.count = count
+            _self.data = data
+            _self.total = total
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_stats_orders = cls(
             average,
             count,
@@ -111,7 +124,7 @@ class StoreStatsOrders:
             total,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_stats_orders.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

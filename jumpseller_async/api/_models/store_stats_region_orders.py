@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStatsRegionOrders")
 
+_new = object.__new__
+
 
 @_attrs_define
 class StoreStatsRegionOrders:
@@ -60,9 +62,10 @@ class StoreStatsRegionOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        display_mode = d.get("display_mode", UNSET)
+        _get = d.get
+        display_mode = _get("display_mode", UNSET)
 
-        regions_orders = d.get("regions_orders", UNSET)
+        regions_orders = _get("regions_orders", UNSET)
         if isinstance(regions_orders, list):
             try:
                 _list0 = []
@@ -80,12 +83,20 @@ class StoreStatsRegionOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is StoreStatsRegionOrders:
+            _self = _new(cls)
+            _self.display_mode = display_mode
+            _self.regions_orders = regions_orders
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         store_stats_region_orders = cls(
             display_mode,
             regions_orders,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             store_stats_region_orders.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

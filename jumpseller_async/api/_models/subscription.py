@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Subscription")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Subscription:
@@ -130,21 +132,22 @@ class Subscription:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        amount = d.get("amount", UNSET)
+        _get = d.get
+        amount = _get("amount", UNSET)
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
-        payment_method = d.get("payment_method", UNSET)
+        payment_method = _get("payment_method", UNSET)
 
-        plan = d.get("plan", UNSET)
+        plan = _get("plan", UNSET)
 
-        recurring_period = d.get("recurring_period", UNSET)
+        recurring_period = _get("recurring_period", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
 
-        tax_amount = d.get("tax_amount", UNSET)
+        tax_amount = _get("tax_amount", UNSET)
 
-        transactions = d.get("transactions", UNSET)
+        transactions = _get("transactions", UNSET)
         if isinstance(transactions, list):
             try:
                 _list0 = []
@@ -162,8 +165,23 @@ class Subscription:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        trial_period = d.get("trial_period", UNSET)
+        trial_period = _get("trial_period", UNSET)
 
+        if cls is Subscription:
+            _self = _new(cls)
+            _self.amount = amount
+            _self.currency = currency
+            _self.payment_method = payment_method
+            _self.plan = plan
+            _self.recurring_period = recurring_period
+            _self.status = status
+            _self.tax_amount = tax_amount
+            _self.transactions = transactions
+            _self.trial_period = trial_period
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         subscription = cls(
             amount,
             currency,
@@ -176,7 +194,7 @@ class Subscription:
             trial_period,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             subscription.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return subscription
 

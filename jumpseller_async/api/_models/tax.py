@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Tax")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Tax:
@@ -42,7 +44,8 @@ class Tax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        tax = d.get("tax", UNSET)
+        _get = d.get
+        tax = _get("tax", UNSET)
         if isinstance(tax, dict):
             try:
                 tax = TaxFields.from_dict(tax)
@@ -50,11 +53,18 @@ class Tax:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Tax:
+            _self = _new(cls)
+            _self.tax = tax
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         tax = cls(
             tax,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxEditFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class TaxEditFields:
@@ -100,20 +102,34 @@ class TaxEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        category_id = d.get("category_id", UNSET)
+        _get = d.get
+        category_id = _get("category_id", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        fixed = d.get("fixed", UNSET)
+        fixed = _get("fixed", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        shipping = d.get("shipping", UNSET)
+        shipping = _get("shipping", UNSET)
 
-        tax = d.get("tax", UNSET)
+        tax = _get("tax", UNSET)
 
+        if cls is TaxEditFields:
+            _self = _new(cls)
+            _self.category_id = category_id
+            _self.country = country
+            _self.fixed = fixed
+            _self.name = name
+            _self.region = region
+            _self.shipping = shipping
+            _self.tax = tax
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         tax_edit_fields = cls(
             category_id,
             country,
@@ -124,7 +140,7 @@ class TaxEditFields:
             tax,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             tax_edit_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_edit_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class TaxFields:
@@ -110,22 +112,37 @@ class TaxFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        category_id = d.get("category_id", UNSET)
+        _get = d.get
+        category_id = _get("category_id", UNSET)
 
-        country = d.get("country", UNSET)
+        country = _get("country", UNSET)
 
-        fixed = d.get("fixed", UNSET)
+        fixed = _get("fixed", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        name = d.get("name", UNSET)
+        name = _get("name", UNSET)
 
-        region = d.get("region", UNSET)
+        region = _get("region", UNSET)
 
-        shipping = d.get("shipping", UNSET)
+        shipping = _get("shipping", UNSET)
 
-        tax_amount = d.get("tax_amount", UNSET)
+        tax_amount = _get("tax_amount", UNSET)
 
+        if cls is TaxFields:
+            _self = _new(cls)
+            _self.category_id = category_id
+            _self.country = country
+            _self.fixed = fixed
+            _self.id = id
+            _self.name = name
+            _self.region = region
+            _self.shipping = shipping
+            _self.tax_amount = tax_amount
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         tax_fields = cls(
             category_id,
             country,
@@ -137,7 +154,7 @@ class TaxFields:
             tax_amount,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             tax_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return tax_fields
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="TrafficSource")
 
+_new = object.__new__
+
 
 @_attrs_define
 class TrafficSource:
@@ -142,28 +144,46 @@ class TrafficSource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        campaign = d.get("campaign", UNSET)
+        _get = d.get
+        campaign = _get("campaign", UNSET)
 
-        created_from = d.get("created_from", UNSET)
+        created_from = _get("created_from", UNSET)
 
-        created_from_app_code = d.get("created_from_app_code", UNSET)
+        created_from_app_code = _get("created_from_app_code", UNSET)
 
-        first_page_visited = d.get("first_page_visited", UNSET)
+        first_page_visited = _get("first_page_visited", UNSET)
 
-        first_page_visited_at = d.get("first_page_visited_at", UNSET)
+        first_page_visited_at = _get("first_page_visited_at", UNSET)
 
-        medium = d.get("medium", UNSET)
+        medium = _get("medium", UNSET)
 
-        referral_code = d.get("referral_code", UNSET)
+        referral_code = _get("referral_code", UNSET)
 
-        referral_source = d.get("referral_source", UNSET)
+        referral_source = _get("referral_source", UNSET)
 
-        referral_url = d.get("referral_url", UNSET)
+        referral_url = _get("referral_url", UNSET)
 
-        source_name = d.get("source_name", UNSET)
+        source_name = _get("source_name", UNSET)
 
-        user_agent = d.get("user_agent", UNSET)
+        user_agent = _get("user_agent", UNSET)
 
+        if cls is TrafficSource:
+            _self = _new(cls)
+            _self.campaign = campaign
+            _self.created_from = created_from
+            _self.created_from_app_code = created_from_app_code
+            _self.first_page_visited = first_page_visited
+            _self.first_page_visited_at = first_page_visited_at
+            _self.medium = medium
+            _self.referral_code = referral_code
+            _self.referral_source = referral_source
+            _self.referral_url = referral_url
+            _self.source_name = source_name
+            _self.user_agent = user_agent
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         traffic_source = cls(
             campaign,
             created_from,
@@ -178,7 +198,7 @@ class TrafficSource:
             user_agent,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             traffic_source.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return traffic_source
 

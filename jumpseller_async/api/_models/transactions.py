@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Transactions")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Transactions:
@@ -140,28 +142,46 @@ class Transactions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        amount = d.get("amount", UNSET)
+        _get = d.get
+        amount = _get("amount", UNSET)
 
-        credit_amount = d.get("credit_amount", UNSET)
+        credit_amount = _get("credit_amount", UNSET)
 
-        currency = d.get("currency", UNSET)
+        currency = _get("currency", UNSET)
 
-        date = d.get("date", UNSET)
+        date = _get("date", UNSET)
 
-        discount_amount = d.get("discount_amount", UNSET)
+        discount_amount = _get("discount_amount", UNSET)
 
-        paid_amount = d.get("paid_amount", UNSET)
+        paid_amount = _get("paid_amount", UNSET)
 
-        payment_method = d.get("payment_method", UNSET)
+        payment_method = _get("payment_method", UNSET)
 
-        recurring_period = d.get("recurring_period", UNSET)
+        recurring_period = _get("recurring_period", UNSET)
 
-        status = d.get("status", UNSET)
+        status = _get("status", UNSET)
 
-        tax_amount = d.get("tax_amount", UNSET)
+        tax_amount = _get("tax_amount", UNSET)
 
-        type_ = d.get("type", UNSET)
+        type_ = _get("type", UNSET)
 
+        if cls is Transactions:
+            _self = _new(cls)
+            _self.amount = amount
+            _self.credit_amount = credit_amount
+            _self.currency = currency
+            _self.date = date
+            _self.discount_amount = discount_amount
+            _self.paid_amount = paid_amount
+            _self.payment_method = payment_method
+            _self.recurring_period = recurring_period
+            _self.status = status
+            _self.tax_amount = tax_amount
+            _self.type_ = type_
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         transactions = cls(
             amount,
             credit_amount,
@@ -176,7 +196,7 @@ class Transactions:
             type_,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             transactions.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return transactions
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Type")
 
+_new = object.__new__
+
 
 @_attrs_define
 class Type:
@@ -52,9 +54,10 @@ class Type:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        code = d.get("code", UNSET)
+        _get = d.get
+        code = _get("code", UNSET)
 
-        stats = d.get("stats", UNSET)
+        stats = _get("stats", UNSET)
         if isinstance(stats, dict):
             try:
                 stats = StoreStats.from_dict(stats)
@@ -62,12 +65,20 @@ class Type:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is Type:
+            _self = _new(cls)
+            _self.code = code
+            _self.stats = stats
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         type_ = cls(
             code,
             stats,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             type_.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return type_
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateProductCustomFieldFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class UpdateProductCustomFieldFields:
@@ -40,13 +42,21 @@ class UpdateProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        value = d.get("value", UNSET)
+        _get = d.get
+        value = _get("value", UNSET)
 
+        if cls is UpdateProductCustomFieldFields:
+            _self = _new(cls)
+            _self.value = value
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         update_product_custom_field_fields = cls(
             value,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             update_product_custom_field_fields.additional_properties = {
                 k: v for k, v in d.items() if k not in _KEYS
             }

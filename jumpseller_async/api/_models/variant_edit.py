@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="VariantEdit")
 
+_new = object.__new__
+
 
 @_attrs_define
 class VariantEdit:
@@ -42,7 +44,8 @@ class VariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        variant = d.get("variant", UNSET)
+        _get = d.get
+        variant = _get("variant", UNSET)
         if isinstance(variant, dict):
             try:
                 variant = VariantEditFields.from_dict(variant)
@@ -50,11 +53,18 @@ class VariantEdit:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if cls is VariantEdit:
+            _self = _new(cls)
+            _self.variant = variant
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         variant_edit = cls(
             variant,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             variant_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant_edit
 

@@ -11,6 +11,8 @@ from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="VariantFields")
 
+_new = object.__new__
+
 
 @_attrs_define
 class VariantFields:
@@ -162,15 +164,16 @@ class VariantFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        barcode = d.get("barcode", UNSET)
+        _get = d.get
+        barcode = _get("barcode", UNSET)
 
-        compare_at_price = d.get("compare_at_price", UNSET)
+        compare_at_price = _get("compare_at_price", UNSET)
 
-        cost_per_item = d.get("cost_per_item", UNSET)
+        cost_per_item = _get("cost_per_item", UNSET)
 
-        id = d.get("id", UNSET)
+        id = _get("id", UNSET)
 
-        image = d.get("image", UNSET)
+        image = _get("image", UNSET)
         if isinstance(image, dict):
             try:
                 image = ImageFields.from_dict(image)
@@ -178,7 +181,7 @@ class VariantFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        options = d.get("options", UNSET)
+        options = _get("options", UNSET)
         if isinstance(options, list):
             try:
                 _list0 = []
@@ -196,18 +199,36 @@ class VariantFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
-        price = d.get("price", UNSET)
+        price = _get("price", UNSET)
 
-        sku = d.get("sku", UNSET)
+        sku = _get("sku", UNSET)
 
-        stock = d.get("stock", UNSET)
+        stock = _get("stock", UNSET)
 
-        stock_notification = d.get("stock_notification", UNSET)
+        stock_notification = _get("stock_notification", UNSET)
 
-        stock_threshold = d.get("stock_threshold", UNSET)
+        stock_threshold = _get("stock_threshold", UNSET)
 
-        stock_unlimited = d.get("stock_unlimited", UNSET)
+        stock_unlimited = _get("stock_unlimited", UNSET)
 
+        if cls is VariantFields:
+            _self = _new(cls)
+            _self.barcode = barcode
+            _self.compare_at_price = compare_at_price
+            _self.cost_per_item = cost_per_item
+            _self.id = id
+            _self.image = image
+            _self.options = options
+            _self.price = price
+            _self.sku = sku
+            _self.stock = stock
+            _self.stock_notification = stock_notification
+            _self.stock_threshold = stock_threshold
+            _self.stock_unlimited = stock_unlimited
+            _self.additional_properties = (
+                {} if _KEYS.issuperset(d) else {k: v for k, v in d.items() if k not in _KEYS}
+            )
+            return _self
         variant_fields = cls(
             barcode,
             compare_at_price,
@@ -223,7 +244,7 @@ class VariantFields:
             stock_unlimited,
         )
 
-        if not d.keys() <= _KEYS:
+        if not _KEYS.issuperset(d):
             variant_fields.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
         return variant_fields
 
