@@ -423,11 +423,23 @@ def _strict_store_with_headers(
     return httpx.MockTransport(store)
 
 
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("processes", [2, 3, 4])
-async def test_uncoordinated_processes_starting_together_split_the_store(processes: int) -> None:
+async def test_uncoordinated_processes_starting_together_split_the_store(
+    processes: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Each client stands for a process of its own (its own limiter: distinct keys), all
     # exporting one store at once: each one's first request alone, then shares sized from
-    # what the headers say the others spent, so the first second is not a herd.
+    # what the headers say the others spent, so the first second is not a herd. The
+    # limiters' jitter is seeded: the same schedule every run, four of them per size.
+    import random
+    import types
+
+    from jumpseller_async import _ratelimit
+
+    seeds = iter(range(seed * 100, seed * 100 + 100))
+    seeded = types.SimpleNamespace(Random=lambda: random.Random(next(seeds)))
+    monkeypatch.setattr(_ratelimit, "random", seeded)
     clock = FakeClock()
     refused: list[str] = []
     transport = _strict_store_with_headers(clock, refused)
