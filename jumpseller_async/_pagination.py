@@ -188,7 +188,12 @@ class Paginator(Generic[T]):
             async for batch in self._concurrent_pages(page, last_page):
                 previous = self._check_advances(batch, previous, page)
                 yield batch
-                if len(batch) < self.limit:
+                short = len(batch) < self.limit
+                # A consumed page is let go before the next is awaited (it would otherwise live
+                # on through the next page's parse: two pages of models at once, and colder
+                # memory for the new one).
+                del batch
+                if short:
                     return
                 page += 1
             page = last_page + 1
@@ -201,6 +206,7 @@ class Paginator(Generic[T]):
             yield batch
             if len(batch) < self.limit:
                 return
+            del batch
             page += 1
 
     def _check_advances(self, batch: list[T], previous: list[Any] | None, page: int) -> list[Any]:
@@ -239,8 +245,7 @@ class Paginator(Generic[T]):
                     )
                     next_to_start += 1
                 turns.pop(page).set()
-                batch = await pending.pop(page)
-                yield batch
+                yield await pending.pop(page)
         finally:
             for task in pending.values():
                 task.cancel()
@@ -251,6 +256,7 @@ class Paginator(Generic[T]):
         async for batch in self.pages():
             for item in batch:
                 yield item
+            del batch  # not alive through the next page's fetch and parse
 
 
 _WRAPPER_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -359,8 +365,10 @@ class AfterIdIterator(Generic[T]):
                 return
             yield batch
             self.after_id = newest
+            del answer, batch  # not alive through the next page's fetch and parse
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for batch in self.pages():
             for item in batch:
                 yield item
+            del batch  # not alive through the next page's fetch and parse

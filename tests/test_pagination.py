@@ -253,3 +253,35 @@ async def test_after_id_paging_keeps_null_items_and_refuses_items_without_ids() 
         with pytest.raises(PaginationError, match="no integer id"):
             async for _ in c.paginate_after(get_products_after_id_json):
                 pass
+
+
+@pytest.mark.parametrize("count", [None, 300], ids=["page by page", "concurrent"])
+async def test_a_consumed_page_is_let_go_before_the_next_is_fetched(count: int | None) -> None:
+    # Two pages of models alive at once would double the memory of an export and make each new
+    # page's parse slower; the consumer keeps only its current item.
+    import weakref
+
+    store = Store(list(range(1, 301)), count=count)
+    seen: list[weakref.ref[Any]] = []
+    alive_when_asked: dict[int, int] = {}
+    handler = store.__call__
+
+    async def watching(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "0"))
+        await asyncio.sleep(0)  # a request waits for the network before anything comes back
+        if page:
+            alive_when_asked[page] = sum(ref() is not None for ref in seen)
+        return await handler(request)
+
+    async with JumpsellerClient(
+        "s", "token-xyz", transport=httpx.MockTransport(watching), rate_limits=None
+    ) as client:
+        async for item in client.paginate(get_products_json, limit=100, concurrency=1):
+            seen.append(weakref.ref(item))
+    assert len(seen) == 300
+    # While page n + 1 is on its way, at most the consumer's current item of page n is alive.
+    assert {page: alive for page, alive in alive_when_asked.items() if page > 1} == {
+        2: 1,
+        3: 1,
+        4: 1,
+    }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -69,6 +70,39 @@ class AddProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                id, value, variants = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(variants, list):
+                    try:
+                        variants = list(variants)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is AddProductCustomFieldFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.value = value
+                    _self.variants = variants
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                add_product_custom_field_fields = cls(
+                    id,
+                    value,
+                    variants,
+                )
+                if not (len(d) == 3):
+                    add_product_custom_field_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return add_product_custom_field_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -127,4 +161,10 @@ _KEYS = frozenset(
         "value",
         "variants",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "value",
+    "variants",
 )

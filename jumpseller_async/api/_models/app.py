@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,43 @@ class App:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                apps = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(apps, list):
+                    try:
+                        _list0 = []
+                        for _item0 in apps:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = AppFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        apps = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is App:
+                    _self = _new(cls)
+                    _self.apps = apps
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                app = cls(
+                    apps,
+                )
+                if not (len(d) == 1):
+                    app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return app
+
         _get = d.get
         apps = _get("apps", UNSET)
         if isinstance(apps, list):
@@ -108,6 +146,10 @@ _KEYS = frozenset(
     {
         "apps",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "apps",
 )
 
 from .._models.app_fields import AppFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -92,6 +93,38 @@ class AppFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                author, code, description, js, name, page = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is AppFields:
+                    _self = _new(cls)
+                    _self.author = author
+                    _self.code = code
+                    _self.description = description
+                    _self.js = js
+                    _self.name = name
+                    _self.page = page
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                app_fields = cls(
+                    author,
+                    code,
+                    description,
+                    js,
+                    name,
+                    page,
+                )
+                if not (len(d) == 6):
+                    app_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return app_fields
+
         _get = d.get
         author = _get("author", UNSET)
 
@@ -157,4 +190,13 @@ _KEYS = frozenset(
         "name",
         "page",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "author",
+    "code",
+    "description",
+    "js",
+    "name",
+    "page",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,32 @@ class BestSold:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                count, product_id, product_name, total = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is BestSold:
+                    _self = _new(cls)
+                    _self.count = count
+                    _self.product_id = product_id
+                    _self.product_name = product_name
+                    _self.total = total
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                best_sold = cls(
+                    count,
+                    product_id,
+                    product_name,
+                    total,
+                )
+                if not (len(d) == 4):
+                    best_sold.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return best_sold
+
         _get = d.get
         count = _get("count", UNSET)
 
@@ -127,4 +154,11 @@ _KEYS = frozenset(
         "product_name",
         "total",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "count",
+    "product_id",
+    "product_name",
+    "total",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -123,6 +124,46 @@ class BillingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                address, city, country, municipality, name, postal, region, surname, taxid = _PICK(
+                    d
+                )
+            except KeyError:
+                pass
+            else:
+                if cls is BillingAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.country = country
+                    _self.municipality = municipality
+                    _self.name = name
+                    _self.postal = postal
+                    _self.region = region
+                    _self.surname = surname
+                    _self.taxid = taxid
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                billing_address = cls(
+                    address,
+                    city,
+                    country,
+                    municipality,
+                    name,
+                    postal,
+                    region,
+                    surname,
+                    taxid,
+                )
+                if not (len(d) == 9):
+                    billing_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return billing_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -203,4 +244,16 @@ _KEYS = frozenset(
         "surname",
         "taxid",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "country",
+    "municipality",
+    "name",
+    "postal",
+    "region",
+    "surname",
+    "taxid",
 )

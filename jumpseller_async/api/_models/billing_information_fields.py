@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class BillingInformationFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                business_activity, company_name, taxpayer_type = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is BillingInformationFields:
+                    _self = _new(cls)
+                    _self.business_activity = business_activity
+                    _self.company_name = company_name
+                    _self.taxpayer_type = taxpayer_type
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                billing_information_fields = cls(
+                    business_activity,
+                    company_name,
+                    taxpayer_type,
+                )
+                if not (len(d) == 3):
+                    billing_information_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return billing_information_fields
+
         _get = d.get
         business_activity = _get("business_activity", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "company_name",
         "taxpayer_type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "business_activity",
+    "company_name",
+    "taxpayer_type",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,33 @@ class Category:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                category = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(category, dict):
+                    try:
+                        category = CategoryFields.from_dict(category)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Category:
+                    _self = _new(cls)
+                    _self.category = category
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                category = cls(
+                    category,
+                )
+                if not (len(d) == 1):
+                    category.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return category
+
         _get = d.get
         category = _get("category", UNSET)
         if isinstance(category, dict):
@@ -90,6 +118,10 @@ _KEYS = frozenset(
     {
         "category",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "category",
 )
 
 from .._models.category_fields import CategoryFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class CategoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                category = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(category, dict):
+                    try:
+                        category = CategoryEditFields.from_dict(category)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CategoryEdit:
+                    _self = _new(cls)
+                    _self.category = category
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                category_edit = cls(
+                    category,
+                )
+                if not (len(d) == 1):
+                    category_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return category_edit
+
         _get = d.get
         category = _get("category", UNSET)
         if isinstance(category, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "category",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "category",
 )
 
 from .._models.category_edit_fields import CategoryEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class CategoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                id, name, parent_id, permalink = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is CategoryFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.name = name
+                    _self.parent_id = parent_id
+                    _self.permalink = permalink
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                category_fields = cls(
+                    id,
+                    name,
+                    parent_id,
+                    permalink,
+                )
+                if not (len(d) == 4):
+                    category_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return category_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -127,4 +156,11 @@ _KEYS = frozenset(
         "parent_id",
         "permalink",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "name",
+    "parent_id",
+    "permalink",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -133,6 +134,76 @@ class CheckoutCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                (
+                    area,
+                    custom_field_select_options,
+                    deletable,
+                    id,
+                    label,
+                    position,
+                    required,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(area, str):
+                    try:
+                        area = _by_value_checkout_custom_field_fields_area.get(
+                            area
+                        ) or CheckoutCustomFieldFieldsArea(area)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(custom_field_select_options, list):
+                    try:
+                        custom_field_select_options = list(custom_field_select_options)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_checkout_custom_field_fields_type.get(
+                            type_
+                        ) or CheckoutCustomFieldFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CheckoutCustomFieldFields:
+                    _self = _new(cls)
+                    _self.area = area
+                    _self.custom_field_select_options = custom_field_select_options
+                    _self.deletable = deletable
+                    _self.id = id
+                    _self.label = label
+                    _self.position = position
+                    _self.required = required
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                checkout_custom_field_fields = cls(
+                    area,
+                    custom_field_select_options,
+                    deletable,
+                    id,
+                    label,
+                    position,
+                    required,
+                    type_,
+                )
+                if not (len(d) == 8):
+                    checkout_custom_field_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return checkout_custom_field_fields
+
         _get = d.get
         area = _get("area", UNSET)
         if isinstance(area, str):
@@ -232,4 +303,15 @@ _KEYS = frozenset(
         "required",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "area",
+    "custom_field_select_options",
+    "deletable",
+    "id",
+    "label",
+    "position",
+    "required",
+    "type",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,51 @@ class CountryOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                code, count, country, orders = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(orders, list):
+                    try:
+                        _list0 = []
+                        for _item0 in orders:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = RegionOrders.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        orders = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CountryOrders:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.count = count
+                    _self.country = country
+                    _self.orders = orders
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                country_orders = cls(
+                    code,
+                    count,
+                    country,
+                    orders,
+                )
+                if not (len(d) == 4):
+                    country_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return country_orders
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -153,6 +199,13 @@ _KEYS = frozenset(
         "country",
         "orders",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "count",
+    "country",
+    "orders",
 )
 
 from .._models.region_orders import RegionOrders  # noqa: E402

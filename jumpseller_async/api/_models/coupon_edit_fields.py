@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class CouponEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                code, usage_limit = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is CouponEditFields:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.usage_limit = usage_limit
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                coupon_edit_fields = cls(
+                    code,
+                    usage_limit,
+                )
+                if not (len(d) == 2):
+                    coupon_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return coupon_edit_fields
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -99,4 +124,9 @@ _KEYS = frozenset(
         "code",
         "usage_limit",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "usage_limit",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -93,6 +94,52 @@ class CustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                id, label, product_visibility, type_, values = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_custom_field_fields_type.get(
+                            type_
+                        ) or CustomFieldFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(values, list):
+                    try:
+                        values = list(values)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomFieldFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.label = label
+                    _self.product_visibility = product_visibility
+                    _self.type_ = type_
+                    _self.values = values
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                custom_field_fields = cls(
+                    id,
+                    label,
+                    product_visibility,
+                    type_,
+                    values,
+                )
+                if not (len(d) == 5):
+                    custom_field_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return custom_field_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -169,4 +216,12 @@ _KEYS = frozenset(
         "type",
         "values",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "label",
+    "product_visibility",
+    "type",
+    "values",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,37 @@ class CustomFieldSelectOptionEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                custom_field_select_option = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(custom_field_select_option, dict):
+                    try:
+                        custom_field_select_option = CustomFieldSelectOptionEditFields.from_dict(
+                            custom_field_select_option
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomFieldSelectOptionEdit:
+                    _self = _new(cls)
+                    _self.custom_field_select_option = custom_field_select_option
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                custom_field_select_option_edit = cls(
+                    custom_field_select_option,
+                )
+                if not (len(d) == 1):
+                    custom_field_select_option_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return custom_field_select_option_edit
+
         _get = d.get
         custom_field_select_option = _get("custom_field_select_option", UNSET)
         if isinstance(custom_field_select_option, dict):
@@ -94,6 +126,10 @@ _KEYS = frozenset(
     {
         "custom_field_select_option",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "custom_field_select_option",
 )
 
 from .._models.custom_field_select_option_edit_fields import CustomFieldSelectOptionEditFields  # noqa: E402

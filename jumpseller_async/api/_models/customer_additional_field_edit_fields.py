@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class CustomerAdditionalFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                checkout_custom_field_id, value = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is CustomerAdditionalFieldEditFields:
+                    _self = _new(cls)
+                    _self.checkout_custom_field_id = checkout_custom_field_id
+                    _self.value = value
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_additional_field_edit_fields = cls(
+                    checkout_custom_field_id,
+                    value,
+                )
+                if not (len(d) == 2):
+                    customer_additional_field_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_additional_field_edit_fields
+
         _get = d.get
         checkout_custom_field_id = _get("checkout_custom_field_id", UNSET)
 
@@ -99,4 +124,9 @@ _KEYS = frozenset(
         "checkout_custom_field_id",
         "value",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "checkout_custom_field_id",
+    "value",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -92,6 +93,38 @@ class CustomerAdditionalFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                area, checkout_custom_field_id, customer_id, id, label, value = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is CustomerAdditionalFieldFields:
+                    _self = _new(cls)
+                    _self.area = area
+                    _self.checkout_custom_field_id = checkout_custom_field_id
+                    _self.customer_id = customer_id
+                    _self.id = id
+                    _self.label = label
+                    _self.value = value
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_additional_field_fields = cls(
+                    area,
+                    checkout_custom_field_id,
+                    customer_id,
+                    id,
+                    label,
+                    value,
+                )
+                if not (len(d) == 6):
+                    customer_additional_field_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_additional_field_fields
+
         _get = d.get
         area = _get("area", UNSET)
 
@@ -159,4 +192,13 @@ _KEYS = frozenset(
         "label",
         "value",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "area",
+    "checkout_custom_field_id",
+    "customer_id",
+    "id",
+    "label",
+    "value",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -56,6 +57,44 @@ class CustomerCategoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                category, customer_category = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(category, dict):
+                    try:
+                        category = CustomerCategoryEditFields.from_dict(category)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer_category, dict):
+                    try:
+                        customer_category = CustomerCategoryEditFields.from_dict(customer_category)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomerCategoryEdit:
+                    _self = _new(cls)
+                    _self.category = category
+                    _self.customer_category = customer_category
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_category_edit = cls(
+                    category,
+                    customer_category,
+                )
+                if not (len(d) == 2):
+                    customer_category_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_category_edit
+
         _get = d.get
         category = _get("category", UNSET)
         if isinstance(category, dict):
@@ -115,6 +154,11 @@ _KEYS = frozenset(
         "category",
         "customer_category",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "category",
+    "customer_category",
 )
 
 from .._models.customer_category_edit_fields import CustomerCategoryEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class CustomerCategoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                code, id, name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is CustomerCategoryFields:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.id = id
+                    _self.name = name
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_category_fields = cls(
+                    code,
+                    id,
+                    name,
+                )
+                if not (len(d) == 3):
+                    customer_category_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_category_fields
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "id",
         "name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "id",
+    "name",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -205,6 +206,126 @@ class CustomerFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 14:
+            try:
+                (
+                    accepted_marketing_at,
+                    accepts_marketing,
+                    billing_address,
+                    cancelled_marketing_at,
+                    customer_additional_fields,
+                    customer_categories,
+                    email,
+                    fullname,
+                    id,
+                    name,
+                    phone,
+                    shipping_address,
+                    status,
+                    surname,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(billing_address, dict):
+                    try:
+                        billing_address = BillingAddress.from_dict(billing_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer_additional_fields, list):
+                    try:
+                        _list0 = []
+                        for _item0 in customer_additional_fields:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CustomerAdditionalField.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        customer_additional_fields = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer_categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in customer_categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CustomerCategory.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        customer_categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = ShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_customer_fields_status.get(
+                            status
+                        ) or CustomerFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomerFields:
+                    _self = _new(cls)
+                    _self.accepted_marketing_at = accepted_marketing_at
+                    _self.accepts_marketing = accepts_marketing
+                    _self.billing_address = billing_address
+                    _self.cancelled_marketing_at = cancelled_marketing_at
+                    _self.customer_additional_fields = customer_additional_fields
+                    _self.customer_categories = customer_categories
+                    _self.email = email
+                    _self.fullname = fullname
+                    _self.id = id
+                    _self.name = name
+                    _self.phone = phone
+                    _self.shipping_address = shipping_address
+                    _self.status = status
+                    _self.surname = surname
+                    _self.additional_properties = (
+                        {} if len(d) == 14 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_fields = cls(
+                    accepted_marketing_at,
+                    accepts_marketing,
+                    billing_address,
+                    cancelled_marketing_at,
+                    customer_additional_fields,
+                    customer_categories,
+                    email,
+                    fullname,
+                    id,
+                    name,
+                    phone,
+                    shipping_address,
+                    status,
+                    surname,
+                )
+                if not (len(d) == 14):
+                    customer_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_fields
+
         _get = d.get
         accepted_marketing_at = _get("accepted_marketing_at", UNSET)
 
@@ -362,6 +483,23 @@ _KEYS = frozenset(
         "status",
         "surname",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "accepted_marketing_at",
+    "accepts_marketing",
+    "billing_address",
+    "cancelled_marketing_at",
+    "customer_additional_fields",
+    "customer_categories",
+    "email",
+    "fullname",
+    "id",
+    "name",
+    "phone",
+    "shipping_address",
+    "status",
+    "surname",
 )
 
 from .._models.billing_address import BillingAddress  # noqa: E402

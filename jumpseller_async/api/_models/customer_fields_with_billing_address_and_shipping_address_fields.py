@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -66,6 +67,46 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                billing_address, id, shipping_address = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(billing_address, dict):
+                    try:
+                        billing_address = BillingAddress.from_dict(billing_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = ShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomerFieldsWithBillingAddressAndShippingAddressFields:
+                    _self = _new(cls)
+                    _self.billing_address = billing_address
+                    _self.id = id
+                    _self.shipping_address = shipping_address
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_fields_with_billing_address_and_shipping_address_fields = cls(
+                    billing_address,
+                    id,
+                    shipping_address,
+                )
+                if not (len(d) == 3):
+                    customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_fields_with_billing_address_and_shipping_address_fields
+
         _get = d.get
         billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
@@ -130,6 +171,12 @@ _KEYS = frozenset(
         "id",
         "shipping_address",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "billing_address",
+    "id",
+    "shipping_address",
 )
 
 from .._models.billing_address import BillingAddress  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -121,6 +122,78 @@ class CustomerFieldsWithPasswordNoID:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                (
+                    billing_address,
+                    customer_category,
+                    email,
+                    password,
+                    phone,
+                    shipping_address,
+                    status,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(billing_address, dict):
+                    try:
+                        billing_address = BillingAddress.from_dict(billing_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer_category, list):
+                    try:
+                        customer_category = list(customer_category)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = ShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_customer_fields_with_password_no_id_status.get(
+                            status
+                        ) or CustomerFieldsWithPasswordNoIDStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomerFieldsWithPasswordNoID:
+                    _self = _new(cls)
+                    _self.billing_address = billing_address
+                    _self.customer_category = customer_category
+                    _self.email = email
+                    _self.password = password
+                    _self.phone = phone
+                    _self.shipping_address = shipping_address
+                    _self.status = status
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customer_fields_with_password_no_id = cls(
+                    billing_address,
+                    customer_category,
+                    email,
+                    password,
+                    phone,
+                    shipping_address,
+                    status,
+                )
+                if not (len(d) == 7):
+                    customer_fields_with_password_no_id.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customer_fields_with_password_no_id
+
         _get = d.get
         billing_address = _get("billing_address", UNSET)
         if isinstance(billing_address, dict):
@@ -219,6 +292,16 @@ _KEYS = frozenset(
         "shipping_address",
         "status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "billing_address",
+    "customer_category",
+    "email",
+    "password",
+    "phone",
+    "shipping_address",
+    "status",
 )
 
 from .._models.billing_address import BillingAddress  # noqa: E402

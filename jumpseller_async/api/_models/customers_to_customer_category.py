@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,45 @@ class CustomersToCustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                customers = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(customers, list):
+                    try:
+                        _list0 = []
+                        for _item0 in customers:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CustomerToCustomerCategory.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        customers = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is CustomersToCustomerCategory:
+                    _self = _new(cls)
+                    _self.customers = customers
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                customers_to_customer_category = cls(
+                    customers,
+                )
+                if not (len(d) == 1):
+                    customers_to_customer_category.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return customers_to_customer_category
+
         _get = d.get
         customers = _get("customers", UNSET)
         if isinstance(customers, list):
@@ -110,6 +150,10 @@ _KEYS = frozenset(
     {
         "customers",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "customers",
 )
 
 from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class DailyVisits:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                date, visits = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is DailyVisits:
+                    _self = _new(cls)
+                    _self.date = date
+                    _self.visits = visits
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                daily_visits = cls(
+                    date,
+                    visits,
+                )
+                if not (len(d) == 2):
+                    daily_visits.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return daily_visits
+
         _get = d.get
         date = _get("date", UNSET)
 
@@ -97,4 +122,9 @@ _KEYS = frozenset(
         "date",
         "visits",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "date",
+    "visits",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -42,6 +43,28 @@ class DigitalProductDeleteFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                external = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is DigitalProductDeleteFields:
+                    _self = _new(cls)
+                    _self.external = external
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                digital_product_delete_fields = cls(
+                    external,
+                )
+                if not (len(d) == 1):
+                    digital_product_delete_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return digital_product_delete_fields
+
         _get = d.get
         external = _get("external", UNSET)
 
@@ -84,4 +107,8 @@ _KEYS = frozenset(
     {
         "external",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "external",
 )

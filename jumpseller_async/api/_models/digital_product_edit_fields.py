@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class DigitalProductEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                external, filename, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is DigitalProductEditFields:
+                    _self = _new(cls)
+                    _self.external = external
+                    _self.filename = filename
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                digital_product_edit_fields = cls(
+                    external,
+                    filename,
+                    url,
+                )
+                if not (len(d) == 3):
+                    digital_product_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return digital_product_edit_fields
+
         _get = d.get
         external = _get("external", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "filename",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "external",
+    "filename",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class DigitalProductFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                expiration_seconds, external, id, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is DigitalProductFields:
+                    _self = _new(cls)
+                    _self.expiration_seconds = expiration_seconds
+                    _self.external = external
+                    _self.id = id
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                digital_product_fields = cls(
+                    expiration_seconds,
+                    external,
+                    id,
+                    url,
+                )
+                if not (len(d) == 4):
+                    digital_product_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return digital_product_fields
+
         _get = d.get
         expiration_seconds = _get("expiration_seconds", UNSET)
 
@@ -129,4 +158,11 @@ _KEYS = frozenset(
         "id",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "expiration_seconds",
+    "external",
+    "id",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -98,6 +99,47 @@ class DocumentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                app_code, document_type, external_id, order_id, public_id, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(document_type, int):
+                    try:
+                        document_type = _by_value_document_fields_document_type.get(
+                            document_type
+                        ) or DocumentFieldsDocumentType(document_type)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is DocumentFields:
+                    _self = _new(cls)
+                    _self.app_code = app_code
+                    _self.document_type = document_type
+                    _self.external_id = external_id
+                    _self.order_id = order_id
+                    _self.public_id = public_id
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                document_fields = cls(
+                    app_code,
+                    document_type,
+                    external_id,
+                    order_id,
+                    public_id,
+                    url,
+                )
+                if not (len(d) == 6):
+                    document_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return document_fields
+
         _get = d.get
         app_code = _get("app_code", UNSET)
 
@@ -171,4 +213,13 @@ _KEYS = frozenset(
         "public_id",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "app_code",
+    "document_type",
+    "external_id",
+    "order_id",
+    "public_id",
+    "url",
 )

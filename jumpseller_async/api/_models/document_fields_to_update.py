@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -78,6 +79,43 @@ class DocumentFieldsToUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                document_type, external_id, public_id, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(document_type, int):
+                    try:
+                        document_type = _by_value_document_fields_to_update_document_type.get(
+                            document_type
+                        ) or DocumentFieldsToUpdateDocumentType(document_type)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is DocumentFieldsToUpdate:
+                    _self = _new(cls)
+                    _self.document_type = document_type
+                    _self.external_id = external_id
+                    _self.public_id = public_id
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                document_fields_to_update = cls(
+                    document_type,
+                    external_id,
+                    public_id,
+                    url,
+                )
+                if not (len(d) == 4):
+                    document_fields_to_update.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return document_fields_to_update
+
         _get = d.get
         document_type = _get("document_type", UNSET)
         if isinstance(document_type, int):
@@ -143,4 +181,11 @@ _KEYS = frozenset(
         "public_id",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "document_type",
+    "external_id",
+    "public_id",
+    "url",
 )

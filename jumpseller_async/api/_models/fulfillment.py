@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -56,6 +57,44 @@ class Fulfillment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                fulfillment, order_fulfillment = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(fulfillment, dict):
+                    try:
+                        fulfillment = FulfillmentFields.from_dict(fulfillment)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(order_fulfillment, dict):
+                    try:
+                        order_fulfillment = FulfillmentFields.from_dict(order_fulfillment)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Fulfillment:
+                    _self = _new(cls)
+                    _self.fulfillment = fulfillment
+                    _self.order_fulfillment = order_fulfillment
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment = cls(
+                    fulfillment,
+                    order_fulfillment,
+                )
+                if not (len(d) == 2):
+                    fulfillment.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment
+
         _get = d.get
         fulfillment = _get("fulfillment", UNSET)
         if isinstance(fulfillment, dict):
@@ -113,6 +152,11 @@ _KEYS = frozenset(
         "fulfillment",
         "order_fulfillment",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "fulfillment",
+    "order_fulfillment",
 )
 
 from .._models.fulfillment_fields import FulfillmentFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -250,6 +251,126 @@ class FulfillmentCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 19:
+            try:
+                (
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    location_id,
+                    message,
+                    observations,
+                    order_id,
+                    packages_dimensions,
+                    phone,
+                    phone_prefix,
+                    receiver_email,
+                    send_email,
+                    service_type,
+                    shipment_status,
+                    shipping_address,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(packages_dimensions, list):
+                    try:
+                        _list0 = []
+                        for _item0 in packages_dimensions:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = PackagesDimensions.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        packages_dimensions = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipment_status, str):
+                    try:
+                        shipment_status = _by_value_fulfillment_create_fields_shipment_status.get(
+                            shipment_status
+                        ) or FulfillmentCreateFieldsShipmentStatus(shipment_status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = ShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_fulfillment_create_fields_type.get(
+                            type_
+                        ) or FulfillmentCreateFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentCreateFields:
+                    _self = _new(cls)
+                    _self.expected_arrival_from = expected_arrival_from
+                    _self.expected_arrival_to = expected_arrival_to
+                    _self.external_id = external_id
+                    _self.location_id = location_id
+                    _self.message = message
+                    _self.observations = observations
+                    _self.order_id = order_id
+                    _self.packages_dimensions = packages_dimensions
+                    _self.phone = phone
+                    _self.phone_prefix = phone_prefix
+                    _self.receiver_email = receiver_email
+                    _self.send_email = send_email
+                    _self.service_type = service_type
+                    _self.shipment_status = shipment_status
+                    _self.shipping_address = shipping_address
+                    _self.tracking_company = tracking_company
+                    _self.tracking_number = tracking_number
+                    _self.tracking_url = tracking_url
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 19 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_create_fields = cls(
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    location_id,
+                    message,
+                    observations,
+                    order_id,
+                    packages_dimensions,
+                    phone,
+                    phone_prefix,
+                    receiver_email,
+                    send_email,
+                    service_type,
+                    shipment_status,
+                    shipping_address,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                    type_,
+                )
+                if not (len(d) == 19):
+                    fulfillment_create_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_create_fields
+
         _get = d.get
         expected_arrival_from = _get("expected_arrival_from", UNSET)
 
@@ -420,6 +541,28 @@ _KEYS = frozenset(
         "tracking_url",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "expected_arrival_from",
+    "expected_arrival_to",
+    "external_id",
+    "location_id",
+    "message",
+    "observations",
+    "order_id",
+    "packages_dimensions",
+    "phone",
+    "phone_prefix",
+    "receiver_email",
+    "send_email",
+    "service_type",
+    "shipment_status",
+    "shipping_address",
+    "tracking_company",
+    "tracking_number",
+    "tracking_url",
+    "type",
 )
 
 from .._models.packages_dimensions import PackagesDimensions  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class FulfillmentEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                fulfillment = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(fulfillment, dict):
+                    try:
+                        fulfillment = FulfillmentEditFields.from_dict(fulfillment)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentEdit:
+                    _self = _new(cls)
+                    _self.fulfillment = fulfillment
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_edit = cls(
+                    fulfillment,
+                )
+                if not (len(d) == 1):
+                    fulfillment_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_edit
+
         _get = d.get
         fulfillment = _get("fulfillment", UNSET)
         if isinstance(fulfillment, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "fulfillment",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "fulfillment",
 )
 
 from .._models.fulfillment_edit_fields import FulfillmentEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -164,6 +165,81 @@ class FulfillmentEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 12:
+            try:
+                (
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    message,
+                    observations,
+                    order_id,
+                    service_type,
+                    shipment_status,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(shipment_status, str):
+                    try:
+                        shipment_status = _by_value_fulfillment_edit_fields_shipment_status.get(
+                            shipment_status
+                        ) or FulfillmentEditFieldsShipmentStatus(shipment_status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_fulfillment_edit_fields_type.get(
+                            type_
+                        ) or FulfillmentEditFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentEditFields:
+                    _self = _new(cls)
+                    _self.expected_arrival_from = expected_arrival_from
+                    _self.expected_arrival_to = expected_arrival_to
+                    _self.external_id = external_id
+                    _self.message = message
+                    _self.observations = observations
+                    _self.order_id = order_id
+                    _self.service_type = service_type
+                    _self.shipment_status = shipment_status
+                    _self.tracking_company = tracking_company
+                    _self.tracking_number = tracking_number
+                    _self.tracking_url = tracking_url
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 12 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_edit_fields = cls(
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    message,
+                    observations,
+                    order_id,
+                    service_type,
+                    shipment_status,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                    type_,
+                )
+                if not (len(d) == 12):
+                    fulfillment_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_edit_fields
+
         _get = d.get
         expected_arrival_from = _get("expected_arrival_from", UNSET)
 
@@ -277,4 +353,19 @@ _KEYS = frozenset(
         "tracking_url",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "expected_arrival_from",
+    "expected_arrival_to",
+    "external_id",
+    "message",
+    "observations",
+    "order_id",
+    "service_type",
+    "shipment_status",
+    "tracking_company",
+    "tracking_number",
+    "tracking_url",
+    "type",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -187,6 +188,88 @@ class FulfillmentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 15:
+            try:
+                (
+                    created_at,
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    fulfillment_address,
+                    id,
+                    label_url,
+                    order,
+                    order_id,
+                    service_type,
+                    shipment_status,
+                    tracking_company,
+                    tracking_number,
+                    type_,
+                    updated_at,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(fulfillment_address, dict):
+                    try:
+                        fulfillment_address = FulfillmentFieldsFulfillmentAddress.from_dict(
+                            fulfillment_address
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(order, dict):
+                    try:
+                        order = FulfillmentFieldsOrder.from_dict(order)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentFields:
+                    _self = _new(cls)
+                    _self.created_at = created_at
+                    _self.expected_arrival_from = expected_arrival_from
+                    _self.expected_arrival_to = expected_arrival_to
+                    _self.external_id = external_id
+                    _self.fulfillment_address = fulfillment_address
+                    _self.id = id
+                    _self.label_url = label_url
+                    _self.order = order
+                    _self.order_id = order_id
+                    _self.service_type = service_type
+                    _self.shipment_status = shipment_status
+                    _self.tracking_company = tracking_company
+                    _self.tracking_number = tracking_number
+                    _self.type_ = type_
+                    _self.updated_at = updated_at
+                    _self.additional_properties = (
+                        {} if len(d) == 15 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_fields = cls(
+                    created_at,
+                    expected_arrival_from,
+                    expected_arrival_to,
+                    external_id,
+                    fulfillment_address,
+                    id,
+                    label_url,
+                    order,
+                    order_id,
+                    service_type,
+                    shipment_status,
+                    tracking_company,
+                    tracking_number,
+                    type_,
+                    updated_at,
+                )
+                if not (len(d) == 15):
+                    fulfillment_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_fields
+
         _get = d.get
         created_at = _get("created_at", UNSET)
 
@@ -313,6 +396,24 @@ _KEYS = frozenset(
         "type",
         "updated_at",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "created_at",
+    "expected_arrival_from",
+    "expected_arrival_to",
+    "external_id",
+    "fulfillment_address",
+    "id",
+    "label_url",
+    "order",
+    "order_id",
+    "service_type",
+    "shipment_status",
+    "tracking_company",
+    "tracking_number",
+    "type",
+    "updated_at",
 )
 
 from .._models.fulfillment_fields_fulfillment_address import FulfillmentFieldsFulfillmentAddress  # noqa: E402

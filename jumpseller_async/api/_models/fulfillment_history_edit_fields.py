@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -58,6 +59,39 @@ class FulfillmentHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                message, status = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_fulfillment_history_edit_fields_status.get(
+                            status
+                        ) or FulfillmentHistoryEditFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentHistoryEditFields:
+                    _self = _new(cls)
+                    _self.message = message
+                    _self.status = status
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_history_edit_fields = cls(
+                    message,
+                    status,
+                )
+                if not (len(d) == 2):
+                    fulfillment_history_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_history_edit_fields
+
         _get = d.get
         message = _get("message", UNSET)
 
@@ -113,4 +147,9 @@ _KEYS = frozenset(
         "message",
         "status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "message",
+    "status",
 )

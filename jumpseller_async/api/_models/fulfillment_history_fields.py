@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class FulfillmentHistoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                created_at, id, message, status = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is FulfillmentHistoryFields:
+                    _self = _new(cls)
+                    _self.created_at = created_at
+                    _self.id = id
+                    _self.message = message
+                    _self.status = status
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_history_fields = cls(
+                    created_at,
+                    id,
+                    message,
+                    status,
+                )
+                if not (len(d) == 4):
+                    fulfillment_history_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_history_fields
+
         _get = d.get
         created_at = _get("created_at", UNSET)
 
@@ -129,4 +158,11 @@ _KEYS = frozenset(
         "message",
         "status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "created_at",
+    "id",
+    "message",
+    "status",
 )

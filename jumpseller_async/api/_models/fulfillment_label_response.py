@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -55,6 +56,30 @@ class FulfillmentLabelResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                expires_at, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is FulfillmentLabelResponse:
+                    _self = _new(cls)
+                    _self.expires_at = expires_at
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_label_response = cls(
+                    expires_at,
+                    url,
+                )
+                if not (len(d) == 2):
+                    fulfillment_label_response.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_label_response
+
         _get = d.get
         expires_at = _get("expires_at", UNSET)
 
@@ -102,4 +127,9 @@ _KEYS = frozenset(
         "expires_at",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "expires_at",
+    "url",
 )

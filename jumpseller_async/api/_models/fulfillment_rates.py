@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class FulfillmentRates:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                rates = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(rates, dict):
+                    try:
+                        rates = FulfillmentRatesFields.from_dict(rates)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentRates:
+                    _self = _new(cls)
+                    _self.rates = rates
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_rates = cls(
+                    rates,
+                )
+                if not (len(d) == 1):
+                    fulfillment_rates.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_rates
+
         _get = d.get
         rates = _get("rates", UNSET)
         if isinstance(rates, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "rates",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "rates",
 )
 
 from .._models.fulfillment_rates_fields import FulfillmentRatesFields  # noqa: E402

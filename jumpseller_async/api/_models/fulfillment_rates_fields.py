@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -85,6 +86,58 @@ class FulfillmentRatesFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                location_id, order_id, packages_dimensions, shipping_address = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(packages_dimensions, list):
+                    try:
+                        _list0 = []
+                        for _item0 in packages_dimensions:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = PackagesDimensions.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        packages_dimensions = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = ShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is FulfillmentRatesFields:
+                    _self = _new(cls)
+                    _self.location_id = location_id
+                    _self.order_id = order_id
+                    _self.packages_dimensions = packages_dimensions
+                    _self.shipping_address = shipping_address
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                fulfillment_rates_fields = cls(
+                    location_id,
+                    order_id,
+                    packages_dimensions,
+                    shipping_address,
+                )
+                if not (len(d) == 4):
+                    fulfillment_rates_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return fulfillment_rates_fields
+
         _get = d.get
         location_id = _get("location_id", UNSET)
 
@@ -164,6 +217,13 @@ _KEYS = frozenset(
         "packages_dimensions",
         "shipping_address",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "location_id",
+    "order_id",
+    "packages_dimensions",
+    "shipping_address",
 )
 
 from .._models.packages_dimensions import PackagesDimensions  # noqa: E402

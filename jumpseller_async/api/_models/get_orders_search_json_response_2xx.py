@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,47 @@ class GetOrdersSearchJsonResponse2XX:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                count, orders = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(orders, list):
+                    try:
+                        _list0 = []
+                        for _item0 in orders:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Order.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        orders = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is GetOrdersSearchJsonResponse2XX:
+                    _self = _new(cls)
+                    _self.count = count
+                    _self.orders = orders
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                get_orders_search_json_response_2xx = cls(
+                    count,
+                    orders,
+                )
+                if not (len(d) == 2):
+                    get_orders_search_json_response_2xx.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return get_orders_search_json_response_2xx
+
         _get = d.get
         count = _get("count", UNSET)
 
@@ -125,6 +167,11 @@ _KEYS = frozenset(
         "count",
         "orders",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "count",
+    "orders",
 )
 
 from .._models.order import Order  # noqa: E402

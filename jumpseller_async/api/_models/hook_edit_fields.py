@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -56,6 +57,39 @@ class HookEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                event, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(event, str):
+                    try:
+                        event = _by_value_hook_edit_fields_event.get(event) or HookEditFieldsEvent(
+                            event
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is HookEditFields:
+                    _self = _new(cls)
+                    _self.event = event
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                hook_edit_fields = cls(
+                    event,
+                    url,
+                )
+                if not (len(d) == 2):
+                    hook_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return hook_edit_fields
+
         _get = d.get
         event = _get("event", UNSET)
         if isinstance(event, str):
@@ -107,4 +141,9 @@ _KEYS = frozenset(
         "event",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "event",
+    "url",
 )

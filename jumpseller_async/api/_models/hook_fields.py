@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,36 @@ class HookFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                created_at, event, id, name, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is HookFields:
+                    _self = _new(cls)
+                    _self.created_at = created_at
+                    _self.event = event
+                    _self.id = id
+                    _self.name = name
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                hook_fields = cls(
+                    created_at,
+                    event,
+                    id,
+                    name,
+                    url,
+                )
+                if not (len(d) == 5):
+                    hook_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return hook_fields
+
         _get = d.get
         created_at = _get("created_at", UNSET)
 
@@ -142,4 +173,12 @@ _KEYS = frozenset(
         "name",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "created_at",
+    "event",
+    "id",
+    "name",
+    "url",
 )

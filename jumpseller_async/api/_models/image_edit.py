@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class ImageEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                image = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(image, dict):
+                    try:
+                        image = ImageEditFields.from_dict(image)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ImageEdit:
+                    _self = _new(cls)
+                    _self.image = image
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                image_edit = cls(
+                    image,
+                )
+                if not (len(d) == 1):
+                    image_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return image_edit
+
         _get = d.get
         image = _get("image", UNSET)
         if isinstance(image, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "image",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "image",
 )
 
 from .._models.image_edit_fields import ImageEditFields  # noqa: E402

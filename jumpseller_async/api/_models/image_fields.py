@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class ImageFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                id, position, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ImageFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.position = position
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                image_fields = cls(
+                    id,
+                    position,
+                    url,
+                )
+                if not (len(d) == 3):
+                    image_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return image_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -112,4 +139,10 @@ _KEYS = frozenset(
         "position",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "position",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -70,6 +71,50 @@ class JsAppCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                element, template, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(element, str):
+                    try:
+                        element = _by_value_js_app_create_element.get(
+                            element
+                        ) or JsAppCreateElement(element)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(template, str):
+                    try:
+                        template = _by_value_js_app_create_template.get(
+                            template
+                        ) or JsAppCreateTemplate(template)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is JsAppCreate:
+                    _self = _new(cls)
+                    _self.element = element
+                    _self.template = template
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                js_app_create = cls(
+                    element,
+                    template,
+                    url,
+                )
+                if not (len(d) == 3):
+                    js_app_create.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return js_app_create
+
         _get = d.get
         element = _get("element", UNSET)
         if isinstance(element, str):
@@ -136,4 +181,10 @@ _KEYS = frozenset(
         "template",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "element",
+    "template",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class JSAppResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                js_app = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(js_app, dict):
+                    try:
+                        js_app = JSApp.from_dict(js_app)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is JSAppResponse:
+                    _self = _new(cls)
+                    _self.js_app = js_app
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                js_app_response = cls(
+                    js_app,
+                )
+                if not (len(d) == 1):
+                    js_app_response.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return js_app_response
+
         _get = d.get
         js_app = _get("js_app", UNSET)
         if isinstance(js_app, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "js_app",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "js_app",
 )
 
 from .._models.js_app import JSApp  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -122,6 +123,44 @@ class LocationCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                region, address, city, country, email, main, name, pickup_point, postal = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is LocationCreateFields:
+                    _self = _new(cls)
+                    _self.region = region
+                    _self.address = address
+                    _self.city = city
+                    _self.country = country
+                    _self.email = email
+                    _self.main = main
+                    _self.name = name
+                    _self.pickup_point = pickup_point
+                    _self.postal = postal
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                location_create_fields = cls(
+                    region,
+                    address,
+                    city,
+                    country,
+                    email,
+                    main,
+                    name,
+                    pickup_point,
+                    postal,
+                )
+                if not (len(d) == 9):
+                    location_create_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return location_create_fields
+
         _get = d.get
         region = _get("Region", UNSET)
 
@@ -204,4 +243,16 @@ _KEYS = frozenset(
         "pickup_point",
         "postal",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "Region",
+    "address",
+    "city",
+    "country",
+    "email",
+    "main",
+    "name",
+    "pickup_point",
+    "postal",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class NewPartnerStoreStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                code, email_partner, name, redirect_url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is NewPartnerStoreStore:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.email_partner = email_partner
+                    _self.name = name
+                    _self.redirect_url = redirect_url
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                new_partner_store_store = cls(
+                    code,
+                    email_partner,
+                    name,
+                    redirect_url,
+                )
+                if not (len(d) == 4):
+                    new_partner_store_store.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return new_partner_store_store
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -129,4 +158,11 @@ _KEYS = frozenset(
         "name",
         "redirect_url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "email_partner",
+    "name",
+    "redirect_url",
 )

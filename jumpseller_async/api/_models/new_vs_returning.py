@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class NewVsReturning:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                date, new, returning = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is NewVsReturning:
+                    _self = _new(cls)
+                    _self.date = date
+                    _self.new = new
+                    _self.returning = returning
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                new_vs_returning = cls(
+                    date,
+                    new,
+                    returning,
+                )
+                if not (len(d) == 3):
+                    new_vs_returning.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return new_vs_returning
+
         _get = d.get
         date = _get("date", UNSET)
 
@@ -112,4 +139,10 @@ _KEYS = frozenset(
         "new",
         "returning",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "date",
+    "new",
+    "returning",
 )

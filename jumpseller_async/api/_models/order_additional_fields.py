@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -73,6 +74,34 @@ class OrderAdditionalFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                area, id, label, value = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderAdditionalFields:
+                    _self = _new(cls)
+                    _self.area = area
+                    _self.id = id
+                    _self.label = label
+                    _self.value = value
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_additional_fields = cls(
+                    area,
+                    id,
+                    label,
+                    value,
+                )
+                if not (len(d) == 4):
+                    order_additional_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_additional_fields
+
         _get = d.get
         area = _get("area", UNSET)
 
@@ -130,4 +159,11 @@ _KEYS = frozenset(
         "label",
         "value",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "area",
+    "id",
+    "label",
+    "value",
 )

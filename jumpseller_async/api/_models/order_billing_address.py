@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -185,6 +186,72 @@ class OrderBillingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 15:
+            try:
+                (
+                    address,
+                    city,
+                    complement,
+                    country,
+                    country_code,
+                    country_name,
+                    municipality,
+                    name,
+                    neighbourhood,
+                    postal,
+                    region,
+                    region_code,
+                    street_number,
+                    surname,
+                    taxid,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderBillingAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.complement = complement
+                    _self.country = country
+                    _self.country_code = country_code
+                    _self.country_name = country_name
+                    _self.municipality = municipality
+                    _self.name = name
+                    _self.neighbourhood = neighbourhood
+                    _self.postal = postal
+                    _self.region = region
+                    _self.region_code = region_code
+                    _self.street_number = street_number
+                    _self.surname = surname
+                    _self.taxid = taxid
+                    _self.additional_properties = (
+                        {} if len(d) == 15 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_billing_address = cls(
+                    address,
+                    city,
+                    complement,
+                    country,
+                    country_code,
+                    country_name,
+                    municipality,
+                    name,
+                    neighbourhood,
+                    postal,
+                    region,
+                    region_code,
+                    street_number,
+                    surname,
+                    taxid,
+                )
+                if not (len(d) == 15):
+                    order_billing_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_billing_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -297,4 +364,22 @@ _KEYS = frozenset(
         "surname",
         "taxid",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "complement",
+    "country",
+    "country_code",
+    "country_name",
+    "municipality",
+    "name",
+    "neighbourhood",
+    "postal",
+    "region",
+    "region_code",
+    "street_number",
+    "surname",
+    "taxid",
 )

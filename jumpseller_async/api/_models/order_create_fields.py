@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -143,6 +144,100 @@ class OrderCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                (
+                    allow_missing_products,
+                    billing_information,
+                    customer,
+                    products,
+                    shipping_method_id,
+                    shipping_method_name,
+                    shipping_price,
+                    shipping_required,
+                    status,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(billing_information, dict):
+                    try:
+                        billing_information = BillingInformationFields.from_dict(
+                            billing_information
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer, dict):
+                    try:
+                        customer = (
+                            CustomerFieldsWithBillingAddressAndShippingAddressFields.from_dict(
+                                customer
+                            )
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(products, list):
+                    try:
+                        _list0 = []
+                        for _item0 in products:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderProductOrderCreate.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        products = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_order_create_fields_status.get(
+                            status
+                        ) or OrderCreateFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderCreateFields:
+                    _self = _new(cls)
+                    _self.allow_missing_products = allow_missing_products
+                    _self.billing_information = billing_information
+                    _self.customer = customer
+                    _self.products = products
+                    _self.shipping_method_id = shipping_method_id
+                    _self.shipping_method_name = shipping_method_name
+                    _self.shipping_price = shipping_price
+                    _self.shipping_required = shipping_required
+                    _self.status = status
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_create_fields = cls(
+                    allow_missing_products,
+                    billing_information,
+                    customer,
+                    products,
+                    shipping_method_id,
+                    shipping_method_name,
+                    shipping_price,
+                    shipping_required,
+                    status,
+                )
+                if not (len(d) == 9):
+                    order_create_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_create_fields
+
         _get = d.get
         allow_missing_products = _get("allow_missing_products", UNSET)
 
@@ -263,6 +358,18 @@ _KEYS = frozenset(
         "shipping_required",
         "status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "allow_missing_products",
+    "billing_information",
+    "customer",
+    "products",
+    "shipping_method_id",
+    "shipping_method_name",
+    "shipping_price",
+    "shipping_required",
+    "status",
 )
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402

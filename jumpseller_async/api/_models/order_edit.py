@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class OrderEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                order = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(order, dict):
+                    try:
+                        order = OrderEditFields.from_dict(order)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderEdit:
+                    _self = _new(cls)
+                    _self.order = order
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_edit = cls(
+                    order,
+                )
+                if not (len(d) == 1):
+                    order_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_edit
+
         _get = d.get
         order = _get("order", UNSET)
         if isinstance(order, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "order",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "order",
 )
 
 from .._models.order_edit_fields import OrderEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -123,6 +124,83 @@ class OrderEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                (
+                    additional_fields,
+                    additional_information,
+                    shipment_status,
+                    status,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(additional_fields, list):
+                    try:
+                        _list0 = []
+                        for _item0 in additional_fields:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderAdditionalFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        additional_fields = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipment_status, str):
+                    try:
+                        shipment_status = _by_value_order_edit_fields_shipment_status.get(
+                            shipment_status
+                        ) or OrderEditFieldsShipmentStatus(shipment_status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_order_edit_fields_status.get(
+                            status
+                        ) or OrderEditFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderEditFields:
+                    _self = _new(cls)
+                    _self.additional_fields = additional_fields
+                    _self.additional_information = additional_information
+                    _self.shipment_status = shipment_status
+                    _self.status = status
+                    _self.tracking_company = tracking_company
+                    _self.tracking_number = tracking_number
+                    _self.tracking_url = tracking_url
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_edit_fields = cls(
+                    additional_fields,
+                    additional_information,
+                    shipment_status,
+                    status,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                )
+                if not (len(d) == 7):
+                    order_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_edit_fields
+
         _get = d.get
         additional_fields = _get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
@@ -225,6 +303,16 @@ _KEYS = frozenset(
         "tracking_number",
         "tracking_url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "additional_fields",
+    "additional_information",
+    "shipment_status",
+    "status",
+    "tracking_company",
+    "tracking_number",
+    "tracking_url",
 )
 
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

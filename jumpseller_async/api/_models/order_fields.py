@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -622,6 +623,336 @@ class OrderFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 51:
+            try:
+                (
+                    additional_fields,
+                    additional_information,
+                    billing_address,
+                    billing_information,
+                    checkout_url,
+                    completed_at,
+                    coupons,
+                    created_at,
+                    currency,
+                    customer,
+                    discount,
+                    duplicate_url,
+                    external_shipping_rate_description,
+                    external_shipping_rate_id,
+                    fulfillment_status,
+                    gift_cards_discount,
+                    id,
+                    payment_information,
+                    payment_method_name,
+                    payment_method_type,
+                    payment_notification_id,
+                    pickup_address,
+                    products,
+                    promotions,
+                    recovered_from,
+                    recovery_url,
+                    review_url,
+                    same_day_delivery,
+                    shipment_status,
+                    shipment_status_enum,
+                    shipping,
+                    shipping_address,
+                    shipping_branch,
+                    shipping_discount,
+                    shipping_method_id,
+                    shipping_method_name,
+                    shipping_option,
+                    shipping_required,
+                    shipping_service_id,
+                    shipping_tax,
+                    shipping_taxes,
+                    source,
+                    status,
+                    status_enum,
+                    status_name,
+                    subtotal,
+                    tax,
+                    total,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(additional_fields, list):
+                    try:
+                        _list0 = []
+                        for _item0 in additional_fields:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderAdditionalFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        additional_fields = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(billing_address, dict):
+                    try:
+                        billing_address = OrderBillingAddress.from_dict(billing_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(billing_information, dict):
+                    try:
+                        billing_information = BillingInformationFields.from_dict(
+                            billing_information
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer, dict):
+                    try:
+                        customer = OrderFieldsCustomer.from_dict(customer)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(pickup_address, dict):
+                    try:
+                        pickup_address = OrderPickupAddress.from_dict(pickup_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(products, list):
+                    try:
+                        _list0 = []
+                        for _item0 in products:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderProduct.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        products = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipment_status, str):
+                    try:
+                        shipment_status = _by_value_order_fields_shipment_status.get(
+                            shipment_status
+                        ) or OrderFieldsShipmentStatus(shipment_status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipment_status_enum, str):
+                    try:
+                        shipment_status_enum = _by_value_order_fields_shipment_status_enum.get(
+                            shipment_status_enum
+                        ) or OrderFieldsShipmentStatusEnum(shipment_status_enum)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_address, dict):
+                    try:
+                        shipping_address = OrderShippingAddress.from_dict(shipping_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_branch, dict):
+                    try:
+                        shipping_branch = OrderShippingBranch.from_dict(shipping_branch)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_option, str):
+                    try:
+                        shipping_option = _by_value_order_fields_shipping_option.get(
+                            shipping_option
+                        ) or OrderFieldsShippingOption(shipping_option)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_taxes, list):
+                    try:
+                        _list0 = []
+                        for _item0 in shipping_taxes:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderShippingTax.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        shipping_taxes = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(source, dict):
+                    try:
+                        source = TrafficSource.from_dict(source)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_order_fields_status.get(status) or OrderFieldsStatus(
+                            status
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status_enum, str):
+                    try:
+                        status_enum = _by_value_order_fields_status_enum.get(
+                            status_enum
+                        ) or OrderFieldsStatusEnum(status_enum)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status_name, str):
+                    try:
+                        status_name = _by_value_order_fields_status_name.get(
+                            status_name
+                        ) or OrderFieldsStatusName(status_name)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderFields:
+                    _self = _new(cls)
+                    _self.additional_fields = additional_fields
+                    _self.additional_information = additional_information
+                    _self.billing_address = billing_address
+                    _self.billing_information = billing_information
+                    _self.checkout_url = checkout_url
+                    _self.completed_at = completed_at
+                    _self.coupons = coupons
+                    _self.created_at = created_at
+                    _self.currency = currency
+                    _self.customer = customer
+                    _self.discount = discount
+                    _self.duplicate_url = duplicate_url
+                    _self.external_shipping_rate_description = external_shipping_rate_description
+                    _self.external_shipping_rate_id = external_shipping_rate_id
+                    _self.fulfillment_status = fulfillment_status
+                    _self.gift_cards_discount = gift_cards_discount
+                    _self.id = id
+                    _self.payment_information = payment_information
+                    _self.payment_method_name = payment_method_name
+                    _self.payment_method_type = payment_method_type
+                    _self.payment_notification_id = payment_notification_id
+                    _self.pickup_address = pickup_address
+                    _self.products = products
+                    _self.promotions = promotions
+                    _self.recovered_from = recovered_from
+                    _self.recovery_url = recovery_url
+                    _self.review_url = review_url
+                    _self.same_day_delivery = same_day_delivery
+                    _self.shipment_status = shipment_status
+                    _self.shipment_status_enum = shipment_status_enum
+                    _self.shipping = shipping
+                    _self.shipping_address = shipping_address
+                    _self.shipping_branch = shipping_branch
+                    _self.shipping_discount = shipping_discount
+                    _self.shipping_method_id = shipping_method_id
+                    _self.shipping_method_name = shipping_method_name
+                    _self.shipping_option = shipping_option
+                    _self.shipping_required = shipping_required
+                    _self.shipping_service_id = shipping_service_id
+                    _self.shipping_tax = shipping_tax
+                    _self.shipping_taxes = shipping_taxes
+                    _self.source = source
+                    _self.status = status
+                    _self.status_enum = status_enum
+                    _self.status_name = status_name
+                    _self.subtotal = subtotal
+                    _self.tax = tax
+                    _self.total = total
+                    _self.tracking_company = tracking_company
+                    _self.tracking_number = tracking_number
+                    _self.tracking_url = tracking_url
+                    _self.additional_properties = (
+                        {} if len(d) == 51 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_fields = cls(
+                    additional_fields,
+                    additional_information,
+                    billing_address,
+                    billing_information,
+                    checkout_url,
+                    completed_at,
+                    coupons,
+                    created_at,
+                    currency,
+                    customer,
+                    discount,
+                    duplicate_url,
+                    external_shipping_rate_description,
+                    external_shipping_rate_id,
+                    fulfillment_status,
+                    gift_cards_discount,
+                    id,
+                    payment_information,
+                    payment_method_name,
+                    payment_method_type,
+                    payment_notification_id,
+                    pickup_address,
+                    products,
+                    promotions,
+                    recovered_from,
+                    recovery_url,
+                    review_url,
+                    same_day_delivery,
+                    shipment_status,
+                    shipment_status_enum,
+                    shipping,
+                    shipping_address,
+                    shipping_branch,
+                    shipping_discount,
+                    shipping_method_id,
+                    shipping_method_name,
+                    shipping_option,
+                    shipping_required,
+                    shipping_service_id,
+                    shipping_tax,
+                    shipping_taxes,
+                    source,
+                    status,
+                    status_enum,
+                    status_name,
+                    subtotal,
+                    tax,
+                    total,
+                    tracking_company,
+                    tracking_number,
+                    tracking_url,
+                )
+                if not (len(d) == 51):
+                    order_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_fields
+
         _get = d.get
         additional_fields = _get("additional_fields", UNSET)
         if isinstance(additional_fields, list):
@@ -1048,6 +1379,60 @@ _KEYS = frozenset(
         "tracking_number",
         "tracking_url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "additional_fields",
+    "additional_information",
+    "billing_address",
+    "billing_information",
+    "checkout_url",
+    "completed_at",
+    "coupons",
+    "created_at",
+    "currency",
+    "customer",
+    "discount",
+    "duplicate_url",
+    "external_shipping_rate_description",
+    "external_shipping_rate_id",
+    "fulfillment_status",
+    "gift_cards_discount",
+    "id",
+    "payment_information",
+    "payment_method_name",
+    "payment_method_type",
+    "payment_notification_id",
+    "pickup_address",
+    "products",
+    "promotions",
+    "recovered_from",
+    "recovery_url",
+    "review_url",
+    "same_day_delivery",
+    "shipment_status",
+    "shipment_status_enum",
+    "shipping",
+    "shipping_address",
+    "shipping_branch",
+    "shipping_discount",
+    "shipping_method_id",
+    "shipping_method_name",
+    "shipping_option",
+    "shipping_required",
+    "shipping_service_id",
+    "shipping_tax",
+    "shipping_taxes",
+    "source",
+    "status",
+    "status_enum",
+    "status_name",
+    "subtotal",
+    "tax",
+    "total",
+    "tracking_company",
+    "tracking_number",
+    "tracking_url",
 )
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402

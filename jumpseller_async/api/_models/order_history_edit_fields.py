@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -54,6 +55,37 @@ class OrderHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                log, message = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(log, dict):
+                    try:
+                        log = OrderHistoryEditFieldsLogType0.from_dict(log)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderHistoryEditFields:
+                    _self = _new(cls)
+                    _self.log = log
+                    _self.message = message
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_history_edit_fields = cls(
+                    log,
+                    message,
+                )
+                if not (len(d) == 2):
+                    order_history_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_history_edit_fields
+
         _get = d.get
         log = _get("log", UNSET)
         if isinstance(log, dict):
@@ -107,6 +139,11 @@ _KEYS = frozenset(
         "log",
         "message",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "log",
+    "message",
 )
 
 from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class OrderHistoryFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                created_at, id, message = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderHistoryFields:
+                    _self = _new(cls)
+                    _self.created_at = created_at
+                    _self.id = id
+                    _self.message = message
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_history_fields = cls(
+                    created_at,
+                    id,
+                    message,
+                )
+                if not (len(d) == 3):
+                    order_history_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_history_fields
+
         _get = d.get
         created_at = _get("created_at", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "id",
         "message",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "created_at",
+    "id",
+    "message",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -163,6 +164,66 @@ class OrderPickupAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 13:
+            try:
+                (
+                    address,
+                    city,
+                    complement,
+                    country,
+                    country_code,
+                    municipality,
+                    name,
+                    pickup_place_name,
+                    postal,
+                    region,
+                    region_code,
+                    street_number,
+                    surname,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderPickupAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.complement = complement
+                    _self.country = country
+                    _self.country_code = country_code
+                    _self.municipality = municipality
+                    _self.name = name
+                    _self.pickup_place_name = pickup_place_name
+                    _self.postal = postal
+                    _self.region = region
+                    _self.region_code = region_code
+                    _self.street_number = street_number
+                    _self.surname = surname
+                    _self.additional_properties = (
+                        {} if len(d) == 13 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_pickup_address = cls(
+                    address,
+                    city,
+                    complement,
+                    country,
+                    country_code,
+                    municipality,
+                    name,
+                    pickup_place_name,
+                    postal,
+                    region,
+                    region_code,
+                    street_number,
+                    surname,
+                )
+                if not (len(d) == 13):
+                    order_pickup_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_pickup_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -265,4 +326,20 @@ _KEYS = frozenset(
         "street_number",
         "surname",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "complement",
+    "country",
+    "country_code",
+    "municipality",
+    "name",
+    "pickup_place_name",
+    "postal",
+    "region",
+    "region_code",
+    "street_number",
+    "surname",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -162,6 +163,94 @@ class OrderProduct:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 11:
+            try:
+                (
+                    discount,
+                    id,
+                    image,
+                    name,
+                    price,
+                    qty,
+                    sku,
+                    stock_locations,
+                    taxes,
+                    variant_id,
+                    weight,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(stock_locations, list):
+                    try:
+                        _list0 = []
+                        for _item0 in stock_locations:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderProductStockLocations.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        stock_locations = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(taxes, list):
+                    try:
+                        _list0 = []
+                        for _item0 in taxes:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrderProductTax.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        taxes = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is OrderProduct:
+                    _self = _new(cls)
+                    _self.discount = discount
+                    _self.id = id
+                    _self.image = image
+                    _self.name = name
+                    _self.price = price
+                    _self.qty = qty
+                    _self.sku = sku
+                    _self.stock_locations = stock_locations
+                    _self.taxes = taxes
+                    _self.variant_id = variant_id
+                    _self.weight = weight
+                    _self.additional_properties = (
+                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_product = cls(
+                    discount,
+                    id,
+                    image,
+                    name,
+                    price,
+                    qty,
+                    sku,
+                    stock_locations,
+                    taxes,
+                    variant_id,
+                    weight,
+                )
+                if not (len(d) == 11):
+                    order_product.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_product
+
         _get = d.get
         discount = _get("discount", UNSET)
 
@@ -284,6 +373,20 @@ _KEYS = frozenset(
         "variant_id",
         "weight",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "discount",
+    "id",
+    "image",
+    "name",
+    "price",
+    "qty",
+    "sku",
+    "stock_locations",
+    "taxes",
+    "variant_id",
+    "weight",
 )
 
 from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: E402

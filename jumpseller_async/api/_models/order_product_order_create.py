@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,36 @@ class OrderProductOrderCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                discount, id, price, qty, variant_id = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderProductOrderCreate:
+                    _self = _new(cls)
+                    _self.discount = discount
+                    _self.id = id
+                    _self.price = price
+                    _self.qty = qty
+                    _self.variant_id = variant_id
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_product_order_create = cls(
+                    discount,
+                    id,
+                    price,
+                    qty,
+                    variant_id,
+                )
+                if not (len(d) == 5):
+                    order_product_order_create.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_product_order_create
+
         _get = d.get
         discount = _get("discount", UNSET)
 
@@ -144,4 +175,12 @@ _KEYS = frozenset(
         "qty",
         "variant_id",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "discount",
+    "id",
+    "price",
+    "qty",
+    "variant_id",
 )

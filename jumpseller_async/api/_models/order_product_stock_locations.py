@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class OrderProductStockLocations:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                location_id, stock = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderProductStockLocations:
+                    _self = _new(cls)
+                    _self.location_id = location_id
+                    _self.stock = stock
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_product_stock_locations = cls(
+                    location_id,
+                    stock,
+                )
+                if not (len(d) == 2):
+                    order_product_stock_locations.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_product_stock_locations
+
         _get = d.get
         location_id = _get("location_id", UNSET)
 
@@ -99,4 +124,9 @@ _KEYS = frozenset(
         "location_id",
         "stock",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "location_id",
+    "stock",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,36 @@ class OrderProductTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                fixed, id, name, rate, tax_on_product_price = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderProductTax:
+                    _self = _new(cls)
+                    _self.fixed = fixed
+                    _self.id = id
+                    _self.name = name
+                    _self.rate = rate
+                    _self.tax_on_product_price = tax_on_product_price
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_product_tax = cls(
+                    fixed,
+                    id,
+                    name,
+                    rate,
+                    tax_on_product_price,
+                )
+                if not (len(d) == 5):
+                    order_product_tax.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_product_tax
+
         _get = d.get
         fixed = _get("fixed", UNSET)
 
@@ -142,4 +173,12 @@ _KEYS = frozenset(
         "rate",
         "tax_on_product_price",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "fixed",
+    "id",
+    "name",
+    "rate",
+    "tax_on_product_price",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -102,6 +103,40 @@ class OrderShippingTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                country, fixed, id, name, rate, region, tax_on_shipping_price = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrderShippingTax:
+                    _self = _new(cls)
+                    _self.country = country
+                    _self.fixed = fixed
+                    _self.id = id
+                    _self.name = name
+                    _self.rate = rate
+                    _self.region = region
+                    _self.tax_on_shipping_price = tax_on_shipping_price
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                order_shipping_tax = cls(
+                    country,
+                    fixed,
+                    id,
+                    name,
+                    rate,
+                    region,
+                    tax_on_shipping_price,
+                )
+                if not (len(d) == 7):
+                    order_shipping_tax.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return order_shipping_tax
+
         _get = d.get
         country = _get("country", UNSET)
 
@@ -174,4 +209,14 @@ _KEYS = frozenset(
         "region",
         "tax_on_shipping_price",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "country",
+    "fixed",
+    "id",
+    "name",
+    "rate",
+    "region",
+    "tax_on_shipping_price",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -92,6 +93,38 @@ class OrdersData:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                average, count, date, paid, pending, total = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is OrdersData:
+                    _self = _new(cls)
+                    _self.average = average
+                    _self.count = count
+                    _self.date = date
+                    _self.paid = paid
+                    _self.pending = pending
+                    _self.total = total
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                orders_data = cls(
+                    average,
+                    count,
+                    date,
+                    paid,
+                    pending,
+                    total,
+                )
+                if not (len(d) == 6):
+                    orders_data.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return orders_data
+
         _get = d.get
         average = _get("average", UNSET)
 
@@ -157,4 +190,13 @@ _KEYS = frozenset(
         "pending",
         "total",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "average",
+    "count",
+    "date",
+    "paid",
+    "pending",
+    "total",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class PackagesDimensions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                height, length, weight, width = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PackagesDimensions:
+                    _self = _new(cls)
+                    _self.height = height
+                    _self.length = length
+                    _self.weight = weight
+                    _self.width = width
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                packages_dimensions = cls(
+                    height,
+                    length,
+                    weight,
+                    width,
+                )
+                if not (len(d) == 4):
+                    packages_dimensions.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return packages_dimensions
+
         _get = d.get
         height = _get("height", UNSET)
 
@@ -129,4 +158,11 @@ _KEYS = frozenset(
         "weight",
         "width",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "height",
+    "length",
+    "weight",
+    "width",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -160,6 +161,100 @@ class PageFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 11:
+            try:
+                (
+                    body,
+                    categories,
+                    id,
+                    image,
+                    legal,
+                    meta_description,
+                    page_title,
+                    permalink,
+                    status,
+                    template,
+                    title,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = PageCategory.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(image, dict):
+                    try:
+                        image = PageFieldsImage.from_dict(image)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_page_fields_status.get(status) or PageFieldsStatus(
+                            status
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(template, dict):
+                    try:
+                        template = PageTemplate.from_dict(template)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PageFields:
+                    _self = _new(cls)
+                    _self.body = body
+                    _self.categories = categories
+                    _self.id = id
+                    _self.image = image
+                    _self.legal = legal
+                    _self.meta_description = meta_description
+                    _self.page_title = page_title
+                    _self.permalink = permalink
+                    _self.status = status
+                    _self.template = template
+                    _self.title = title
+                    _self.additional_properties = (
+                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                page_fields = cls(
+                    body,
+                    categories,
+                    id,
+                    image,
+                    legal,
+                    meta_description,
+                    page_title,
+                    permalink,
+                    status,
+                    template,
+                    title,
+                )
+                if not (len(d) == 11):
+                    page_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return page_fields
+
         _get = d.get
         body = _get("body", UNSET)
 
@@ -284,6 +379,20 @@ _KEYS = frozenset(
         "template",
         "title",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "body",
+    "categories",
+    "id",
+    "image",
+    "legal",
+    "meta_description",
+    "page_title",
+    "permalink",
+    "status",
+    "template",
+    "title",
 )
 
 from .._models.page_category import PageCategory  # noqa: E402

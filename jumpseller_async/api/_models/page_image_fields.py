@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class PageImageFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                id, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PageImageFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                page_image_fields = cls(
+                    id,
+                    url,
+                )
+                if not (len(d) == 2):
+                    page_image_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return page_image_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -97,4 +122,9 @@ _KEYS = frozenset(
         "id",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -138,6 +139,87 @@ class PageModifyFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                (
+                    body,
+                    categories,
+                    image,
+                    meta_description,
+                    page_title,
+                    permalink,
+                    status,
+                    template,
+                    title,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = PageCategory.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(image, dict):
+                    try:
+                        image = PageModifyFieldsImage.from_dict(image)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_page_modify_fields_status.get(
+                            status
+                        ) or PageModifyFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PageModifyFields:
+                    _self = _new(cls)
+                    _self.body = body
+                    _self.categories = categories
+                    _self.image = image
+                    _self.meta_description = meta_description
+                    _self.page_title = page_title
+                    _self.permalink = permalink
+                    _self.status = status
+                    _self.template = template
+                    _self.title = title
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                page_modify_fields = cls(
+                    body,
+                    categories,
+                    image,
+                    meta_description,
+                    page_title,
+                    permalink,
+                    status,
+                    template,
+                    title,
+                )
+                if not (len(d) == 9):
+                    page_modify_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return page_modify_fields
+
         _get = d.get
         body = _get("body", UNSET)
 
@@ -250,6 +332,18 @@ _KEYS = frozenset(
         "template",
         "title",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "body",
+    "categories",
+    "image",
+    "meta_description",
+    "page_title",
+    "permalink",
+    "status",
+    "template",
+    "title",
 )
 
 from .._models.page_category import PageCategory  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -53,6 +54,30 @@ class PageTemplate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                id, name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PageTemplate:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.name = name
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                page_template = cls(
+                    id,
+                    name,
+                )
+                if not (len(d) == 2):
+                    page_template.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return page_template
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -98,4 +123,9 @@ _KEYS = frozenset(
         "id",
         "name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "name",
 )

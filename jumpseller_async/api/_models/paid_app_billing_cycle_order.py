@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class PaidAppBillingCycleOrder:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                billing_end, billing_start, paid = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PaidAppBillingCycleOrder:
+                    _self = _new(cls)
+                    _self.billing_end = billing_end
+                    _self.billing_start = billing_start
+                    _self.paid = paid
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                paid_app_billing_cycle_order = cls(
+                    billing_end,
+                    billing_start,
+                    paid,
+                )
+                if not (len(d) == 3):
+                    paid_app_billing_cycle_order.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return paid_app_billing_cycle_order
+
         _get = d.get
         billing_end = _get("billing_end", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "billing_start",
         "paid",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "billing_end",
+    "billing_start",
+    "paid",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,64 @@ class PaidAppBillingCycleOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                billable_orders, free_orders = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(billable_orders, list):
+                    try:
+                        _list0 = []
+                        for _item0 in billable_orders:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Order.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        billable_orders = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(free_orders, list):
+                    try:
+                        _list0 = []
+                        for _item0 in free_orders:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Order.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        free_orders = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PaidAppBillingCycleOrders:
+                    _self = _new(cls)
+                    _self.billable_orders = billable_orders
+                    _self.free_orders = free_orders
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                paid_app_billing_cycle_orders = cls(
+                    billable_orders,
+                    free_orders,
+                )
+                if not (len(d) == 2):
+                    paid_app_billing_cycle_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return paid_app_billing_cycle_orders
+
         _get = d.get
         billable_orders = _get("billable_orders", UNSET)
         if isinstance(billable_orders, list):
@@ -151,6 +210,11 @@ _KEYS = frozenset(
         "billable_orders",
         "free_orders",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "billable_orders",
+    "free_orders",
 )
 
 from .._models.order import Order  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -92,6 +93,40 @@ class PaidAppInstallStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                app_code, code, installed, store_id, subscription_plan, subscription_status = _PICK(
+                    d
+                )
+            except KeyError:
+                pass
+            else:
+                if cls is PaidAppInstallStatus:
+                    _self = _new(cls)
+                    _self.app_code = app_code
+                    _self.code = code
+                    _self.installed = installed
+                    _self.store_id = store_id
+                    _self.subscription_plan = subscription_plan
+                    _self.subscription_status = subscription_status
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                paid_app_install_status = cls(
+                    app_code,
+                    code,
+                    installed,
+                    store_id,
+                    subscription_plan,
+                    subscription_status,
+                )
+                if not (len(d) == 6):
+                    paid_app_install_status.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return paid_app_install_status
+
         _get = d.get
         app_code = _get("app_code", UNSET)
 
@@ -159,4 +194,13 @@ _KEYS = frozenset(
         "subscription_plan",
         "subscription_status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "app_code",
+    "code",
+    "installed",
+    "store_id",
+    "subscription_plan",
+    "subscription_status",
 )

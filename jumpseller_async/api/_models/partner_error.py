@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class PartnerError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                error, field, message = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PartnerError:
+                    _self = _new(cls)
+                    _self.error = error
+                    _self.field = field
+                    _self.message = message
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                partner_error = cls(
+                    error,
+                    field,
+                    message,
+                )
+                if not (len(d) == 3):
+                    partner_error.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return partner_error
+
         _get = d.get
         error = _get("error", UNSET)
 
@@ -112,4 +139,10 @@ _KEYS = frozenset(
         "field",
         "message",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "error",
+    "field",
+    "message",
 )

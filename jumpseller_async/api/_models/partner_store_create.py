@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -109,6 +110,49 @@ class PartnerStoreCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                aff, email, locale, password, plan_name, reject_duplicates, store_name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(plan_name, str):
+                    try:
+                        plan_name = _by_value_partner_store_create_plan_name.get(
+                            plan_name
+                        ) or PartnerStoreCreatePlanName(plan_name)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PartnerStoreCreate:
+                    _self = _new(cls)
+                    _self.aff = aff
+                    _self.email = email
+                    _self.locale = locale
+                    _self.password = password
+                    _self.plan_name = plan_name
+                    _self.reject_duplicates = reject_duplicates
+                    _self.store_name = store_name
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                partner_store_create = cls(
+                    aff,
+                    email,
+                    locale,
+                    password,
+                    plan_name,
+                    reject_duplicates,
+                    store_name,
+                )
+                if not (len(d) == 7):
+                    partner_store_create.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return partner_store_create
+
         _get = d.get
         aff = _get("aff", UNSET)
 
@@ -189,4 +233,14 @@ _KEYS = frozenset(
         "reject_duplicates",
         "store_name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "aff",
+    "email",
+    "locale",
+    "password",
+    "plan_name",
+    "reject_duplicates",
+    "store_name",
 )

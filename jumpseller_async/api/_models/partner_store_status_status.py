@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class PartnerStoreStatusStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                message, percentage = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PartnerStoreStatusStatus:
+                    _self = _new(cls)
+                    _self.message = message
+                    _self.percentage = percentage
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                partner_store_status_status = cls(
+                    message,
+                    percentage,
+                )
+                if not (len(d) == 2):
+                    partner_store_status_status.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return partner_store_status_status
+
         _get = d.get
         message = _get("message", UNSET)
 
@@ -99,4 +124,9 @@ _KEYS = frozenset(
         "message",
         "percentage",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "message",
+    "percentage",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -105,6 +106,42 @@ class PaymentMethodEditPaymentMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                description, key, name, payment_method_url, secret, show_review, use_new_version = (
+                    _PICK(d)
+                )
+            except KeyError:
+                pass
+            else:
+                if cls is PaymentMethodEditPaymentMethod:
+                    _self = _new(cls)
+                    _self.description = description
+                    _self.key = key
+                    _self.name = name
+                    _self.payment_method_url = payment_method_url
+                    _self.secret = secret
+                    _self.show_review = show_review
+                    _self.use_new_version = use_new_version
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                payment_method_edit_payment_method = cls(
+                    description,
+                    key,
+                    name,
+                    payment_method_url,
+                    secret,
+                    show_review,
+                    use_new_version,
+                )
+                if not (len(d) == 7):
+                    payment_method_edit_payment_method.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return payment_method_edit_payment_method
+
         _get = d.get
         description = _get("description", UNSET)
 
@@ -177,4 +214,14 @@ _KEYS = frozenset(
         "show_review",
         "use_new_version",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "description",
+    "key",
+    "name",
+    "payment_method_url",
+    "secret",
+    "show_review",
+    "use_new_version",
 )

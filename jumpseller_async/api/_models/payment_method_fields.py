@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -66,6 +67,41 @@ class PaymentMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                id, name, type_ = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_payment_method_fields_type.get(
+                            type_
+                        ) or PaymentMethodFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PaymentMethodFields:
+                    _self = _new(cls)
+                    _self.id = id
+                    _self.name = name
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                payment_method_fields = cls(
+                    id,
+                    name,
+                    type_,
+                )
+                if not (len(d) == 3):
+                    payment_method_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return payment_method_fields
+
         _get = d.get
         id = _get("id", UNSET)
 
@@ -126,4 +162,10 @@ _KEYS = frozenset(
         "name",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "id",
+    "name",
+    "type",
 )

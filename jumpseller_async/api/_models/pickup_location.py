@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class PickupLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                location = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(location, dict):
+                    try:
+                        location = PickupLocationFields.from_dict(location)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PickupLocation:
+                    _self = _new(cls)
+                    _self.location = location
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                pickup_location = cls(
+                    location,
+                )
+                if not (len(d) == 1):
+                    pickup_location.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return pickup_location
+
         _get = d.get
         location = _get("location", UNSET)
         if isinstance(location, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "location",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "location",
 )
 
 from .._models.pickup_location_fields import PickupLocationFields  # noqa: E402

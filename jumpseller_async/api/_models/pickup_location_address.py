@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -212,6 +213,81 @@ class PickupLocationAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 18:
+            try:
+                (
+                    address,
+                    city,
+                    complement,
+                    country,
+                    default,
+                    id,
+                    latitude,
+                    longitude,
+                    municipality,
+                    name,
+                    postal,
+                    region,
+                    region_format,
+                    street_number,
+                    surname,
+                    taxid,
+                    taxid_type,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is PickupLocationAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.complement = complement
+                    _self.country = country
+                    _self.default = default
+                    _self.id = id
+                    _self.latitude = latitude
+                    _self.longitude = longitude
+                    _self.municipality = municipality
+                    _self.name = name
+                    _self.postal = postal
+                    _self.region = region
+                    _self.region_format = region_format
+                    _self.street_number = street_number
+                    _self.surname = surname
+                    _self.taxid = taxid
+                    _self.taxid_type = taxid_type
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 18 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                pickup_location_address = cls(
+                    address,
+                    city,
+                    complement,
+                    country,
+                    default,
+                    id,
+                    latitude,
+                    longitude,
+                    municipality,
+                    name,
+                    postal,
+                    region,
+                    region_format,
+                    street_number,
+                    surname,
+                    taxid,
+                    taxid_type,
+                    type_,
+                )
+                if not (len(d) == 18):
+                    pickup_location_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return pickup_location_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -339,4 +415,25 @@ _KEYS = frozenset(
         "taxid_type",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "complement",
+    "country",
+    "default",
+    "id",
+    "latitude",
+    "longitude",
+    "municipality",
+    "name",
+    "postal",
+    "region",
+    "region_format",
+    "street_number",
+    "surname",
+    "taxid",
+    "taxid_type",
+    "type",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -114,6 +115,51 @@ class PickupLocationFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                active, email, id, is_stock_origin, location_address, main, name, pickup_point = (
+                    _PICK(d)
+                )
+            except KeyError:
+                pass
+            else:
+                if isinstance(location_address, dict):
+                    try:
+                        location_address = PickupLocationAddress.from_dict(location_address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PickupLocationFields:
+                    _self = _new(cls)
+                    _self.active = active
+                    _self.email = email
+                    _self.id = id
+                    _self.is_stock_origin = is_stock_origin
+                    _self.location_address = location_address
+                    _self.main = main
+                    _self.name = name
+                    _self.pickup_point = pickup_point
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                pickup_location_fields = cls(
+                    active,
+                    email,
+                    id,
+                    is_stock_origin,
+                    location_address,
+                    main,
+                    name,
+                    pickup_point,
+                )
+                if not (len(d) == 8):
+                    pickup_location_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return pickup_location_fields
+
         _get = d.get
         active = _get("active", UNSET)
 
@@ -197,6 +243,17 @@ _KEYS = frozenset(
         "name",
         "pickup_point",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "active",
+    "email",
+    "id",
+    "is_stock_origin",
+    "location_address",
+    "main",
+    "name",
+    "pickup_point",
 )
 
 from .._models.pickup_location_address import PickupLocationAddress  # noqa: E402

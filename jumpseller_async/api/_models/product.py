@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,33 @@ class Product:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                product = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(product, dict):
+                    try:
+                        product = ProductFields.from_dict(product)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Product:
+                    _self = _new(cls)
+                    _self.product = product
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product = cls(
+                    product,
+                )
+                if not (len(d) == 1):
+                    product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return product
+
         _get = d.get
         product = _get("product", UNSET)
         if isinstance(product, dict):
@@ -90,6 +118,10 @@ _KEYS = frozenset(
     {
         "product",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "product",
 )
 
 from .._models.product_fields import ProductFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -377,6 +378,172 @@ class ProductCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 31:
+            try:
+                (
+                    back_in_stock_enabled,
+                    barcode,
+                    categories,
+                    compare_at_price,
+                    cost_per_item,
+                    days_to_expire,
+                    description,
+                    diameter,
+                    featured,
+                    google_product_category_text,
+                    height,
+                    length,
+                    maximum_quantity,
+                    meta_description,
+                    minimum_quantity,
+                    name,
+                    package_format,
+                    page_title,
+                    price,
+                    quotable,
+                    shipping_required,
+                    sku,
+                    status,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                    type_,
+                    variants,
+                    weight,
+                    width,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CategoryFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(package_format, str):
+                    try:
+                        package_format = _by_value_product_create_fields_package_format.get(
+                            package_format
+                        ) or ProductCreateFieldsPackageFormat(package_format)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_product_create_fields_status.get(
+                            status
+                        ) or ProductCreateFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(variants, list):
+                    try:
+                        _list0 = []
+                        for _item0 in variants:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = VariantEdit.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        variants = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductCreateFields:
+                    _self = _new(cls)
+                    _self.back_in_stock_enabled = back_in_stock_enabled
+                    _self.barcode = barcode
+                    _self.categories = categories
+                    _self.compare_at_price = compare_at_price
+                    _self.cost_per_item = cost_per_item
+                    _self.days_to_expire = days_to_expire
+                    _self.description = description
+                    _self.diameter = diameter
+                    _self.featured = featured
+                    _self.google_product_category_text = google_product_category_text
+                    _self.height = height
+                    _self.length = length
+                    _self.maximum_quantity = maximum_quantity
+                    _self.meta_description = meta_description
+                    _self.minimum_quantity = minimum_quantity
+                    _self.name = name
+                    _self.package_format = package_format
+                    _self.page_title = page_title
+                    _self.price = price
+                    _self.quotable = quotable
+                    _self.shipping_required = shipping_required
+                    _self.sku = sku
+                    _self.status = status
+                    _self.stock = stock
+                    _self.stock_notification = stock_notification
+                    _self.stock_threshold = stock_threshold
+                    _self.stock_unlimited = stock_unlimited
+                    _self.type_ = type_
+                    _self.variants = variants
+                    _self.weight = weight
+                    _self.width = width
+                    _self.additional_properties = (
+                        {} if len(d) == 31 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_create_fields = cls(
+                    back_in_stock_enabled,
+                    barcode,
+                    categories,
+                    compare_at_price,
+                    cost_per_item,
+                    days_to_expire,
+                    description,
+                    diameter,
+                    featured,
+                    google_product_category_text,
+                    height,
+                    length,
+                    maximum_quantity,
+                    meta_description,
+                    minimum_quantity,
+                    name,
+                    package_format,
+                    page_title,
+                    price,
+                    quotable,
+                    shipping_required,
+                    sku,
+                    status,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                    type_,
+                    variants,
+                    weight,
+                    width,
+                )
+                if not (len(d) == 31):
+                    product_create_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_create_fields
+
         _get = d.get
         back_in_stock_enabled = _get("back_in_stock_enabled", UNSET)
 
@@ -617,6 +784,40 @@ _KEYS = frozenset(
         "weight",
         "width",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "back_in_stock_enabled",
+    "barcode",
+    "categories",
+    "compare_at_price",
+    "cost_per_item",
+    "days_to_expire",
+    "description",
+    "diameter",
+    "featured",
+    "google_product_category_text",
+    "height",
+    "length",
+    "maximum_quantity",
+    "meta_description",
+    "minimum_quantity",
+    "name",
+    "package_format",
+    "page_title",
+    "price",
+    "quotable",
+    "shipping_required",
+    "sku",
+    "status",
+    "stock",
+    "stock_notification",
+    "stock_threshold",
+    "stock_unlimited",
+    "type",
+    "variants",
+    "weight",
+    "width",
 )
 
 from .._models.category_fields import CategoryFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -102,6 +103,40 @@ class ProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                custom_field_id, id, label, type_, value, value_id, variant_id = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ProductCustomFieldFields:
+                    _self = _new(cls)
+                    _self.custom_field_id = custom_field_id
+                    _self.id = id
+                    _self.label = label
+                    _self.type_ = type_
+                    _self.value = value
+                    _self.value_id = value_id
+                    _self.variant_id = variant_id
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_custom_field_fields = cls(
+                    custom_field_id,
+                    id,
+                    label,
+                    type_,
+                    value,
+                    value_id,
+                    variant_id,
+                )
+                if not (len(d) == 7):
+                    product_custom_field_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_custom_field_fields
+
         _get = d.get
         custom_field_id = _get("custom_field_id", UNSET)
 
@@ -174,4 +209,14 @@ _KEYS = frozenset(
         "value_id",
         "variant_id",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "custom_field_id",
+    "id",
+    "label",
+    "type",
+    "value",
+    "value_id",
+    "variant_id",
 )

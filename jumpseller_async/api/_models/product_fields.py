@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -453,6 +454,224 @@ class ProductFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 37:
+            try:
+                (
+                    back_in_stock_enabled,
+                    barcode,
+                    brand,
+                    categories,
+                    compare_at_price,
+                    cost_per_item,
+                    created_at,
+                    days_to_expire,
+                    description,
+                    diameter,
+                    digital_products,
+                    discount,
+                    featured,
+                    google_product_category,
+                    google_product_category_text,
+                    height,
+                    id,
+                    images,
+                    length,
+                    name,
+                    package_format,
+                    page_title,
+                    permalink,
+                    price,
+                    quotable,
+                    reviews_enabled,
+                    sku,
+                    status,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                    type_,
+                    updated_at,
+                    variants,
+                    weight,
+                    width,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CategoryFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(digital_products, list):
+                    try:
+                        _list0 = []
+                        for _item0 in digital_products:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = DigitalProductFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        digital_products = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(images, list):
+                    try:
+                        _list0 = []
+                        for _item0 in images:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ImageFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        images = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(package_format, str):
+                    try:
+                        package_format = _by_value_product_fields_package_format.get(
+                            package_format
+                        ) or ProductFieldsPackageFormat(package_format)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_product_fields_status.get(status) or ProductFieldsStatus(
+                            status
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(variants, list):
+                    try:
+                        _list0 = []
+                        for _item0 in variants:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = VariantFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        variants = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductFields:
+                    _self = _new(cls)
+                    _self.back_in_stock_enabled = back_in_stock_enabled
+                    _self.barcode = barcode
+                    _self.brand = brand
+                    _self.categories = categories
+                    _self.compare_at_price = compare_at_price
+                    _self.cost_per_item = cost_per_item
+                    _self.created_at = created_at
+                    _self.days_to_expire = days_to_expire
+                    _self.description = description
+                    _self.diameter = diameter
+                    _self.digital_products = digital_products
+                    _self.discount = discount
+                    _self.featured = featured
+                    _self.google_product_category = google_product_category
+                    _self.google_product_category_text = google_product_category_text
+                    _self.height = height
+                    _self.id = id
+                    _self.images = images
+                    _self.length = length
+                    _self.name = name
+                    _self.package_format = package_format
+                    _self.page_title = page_title
+                    _self.permalink = permalink
+                    _self.price = price
+                    _self.quotable = quotable
+                    _self.reviews_enabled = reviews_enabled
+                    _self.sku = sku
+                    _self.status = status
+                    _self.stock = stock
+                    _self.stock_notification = stock_notification
+                    _self.stock_threshold = stock_threshold
+                    _self.stock_unlimited = stock_unlimited
+                    _self.type_ = type_
+                    _self.updated_at = updated_at
+                    _self.variants = variants
+                    _self.weight = weight
+                    _self.width = width
+                    _self.additional_properties = (
+                        {} if len(d) == 37 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_fields = cls(
+                    back_in_stock_enabled,
+                    barcode,
+                    brand,
+                    categories,
+                    compare_at_price,
+                    cost_per_item,
+                    created_at,
+                    days_to_expire,
+                    description,
+                    diameter,
+                    digital_products,
+                    discount,
+                    featured,
+                    google_product_category,
+                    google_product_category_text,
+                    height,
+                    id,
+                    images,
+                    length,
+                    name,
+                    package_format,
+                    page_title,
+                    permalink,
+                    price,
+                    quotable,
+                    reviews_enabled,
+                    sku,
+                    status,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                    type_,
+                    updated_at,
+                    variants,
+                    weight,
+                    width,
+                )
+                if not (len(d) == 37):
+                    product_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_fields
+
         _get = d.get
         back_in_stock_enabled = _get("back_in_stock_enabled", UNSET)
 
@@ -751,6 +970,46 @@ _KEYS = frozenset(
         "weight",
         "width",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "back_in_stock_enabled",
+    "barcode",
+    "brand",
+    "categories",
+    "compare_at_price",
+    "cost_per_item",
+    "created_at",
+    "days_to_expire",
+    "description",
+    "diameter",
+    "digital_products",
+    "discount",
+    "featured",
+    "google_product_category",
+    "google_product_category_text",
+    "height",
+    "id",
+    "images",
+    "length",
+    "name",
+    "package_format",
+    "page_title",
+    "permalink",
+    "price",
+    "quotable",
+    "reviews_enabled",
+    "sku",
+    "status",
+    "stock",
+    "stock_notification",
+    "stock_threshold",
+    "stock_unlimited",
+    "type",
+    "updated_at",
+    "variants",
+    "weight",
+    "width",
 )
 
 from .._models.category_fields import CategoryFields  # noqa: E402

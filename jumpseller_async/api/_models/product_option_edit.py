@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class ProductOptionEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                option = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(option, dict):
+                    try:
+                        option = ProductOptionEditFields.from_dict(option)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductOptionEdit:
+                    _self = _new(cls)
+                    _self.option = option
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_edit = cls(
+                    option,
+                )
+                if not (len(d) == 1):
+                    product_option_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_edit
+
         _get = d.get
         option = _get("option", UNSET)
         if isinstance(option, dict):
@@ -92,6 +122,10 @@ _KEYS = frozenset(
     {
         "option",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "option",
 )
 
 from .._models.product_option_edit_fields import ProductOptionEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -79,6 +80,43 @@ class ProductOptionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                addon_price, name, option_type, position = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(option_type, str):
+                    try:
+                        option_type = _by_value_product_option_edit_fields_option_type.get(
+                            option_type
+                        ) or ProductOptionEditFieldsOptionType(option_type)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductOptionEditFields:
+                    _self = _new(cls)
+                    _self.addon_price = addon_price
+                    _self.name = name
+                    _self.option_type = option_type
+                    _self.position = position
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_edit_fields = cls(
+                    addon_price,
+                    name,
+                    option_type,
+                    position,
+                )
+                if not (len(d) == 4):
+                    product_option_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_edit_fields
+
         _get = d.get
         addon_price = _get("addon_price", UNSET)
 
@@ -144,4 +182,11 @@ _KEYS = frozenset(
         "option_type",
         "position",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "addon_price",
+    "name",
+    "option_type",
+    "position",
 )

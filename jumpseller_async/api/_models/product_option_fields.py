@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -109,6 +110,64 @@ class ProductOptionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                addon_price, id, name, option_type, position, values = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(option_type, str):
+                    try:
+                        option_type = _by_value_product_option_fields_option_type.get(
+                            option_type
+                        ) or ProductOptionFieldsOptionType(option_type)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(values, list):
+                    try:
+                        _list0 = []
+                        for _item0 in values:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ProductOptionValueFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        values = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductOptionFields:
+                    _self = _new(cls)
+                    _self.addon_price = addon_price
+                    _self.id = id
+                    _self.name = name
+                    _self.option_type = option_type
+                    _self.position = position
+                    _self.values = values
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_fields = cls(
+                    addon_price,
+                    id,
+                    name,
+                    option_type,
+                    position,
+                    values,
+                )
+                if not (len(d) == 6):
+                    product_option_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_fields
+
         _get = d.get
         addon_price = _get("addon_price", UNSET)
 
@@ -200,6 +259,15 @@ _KEYS = frozenset(
         "position",
         "values",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "addon_price",
+    "id",
+    "name",
+    "option_type",
+    "position",
+    "values",
 )
 
 from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class ProductOptionValueEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                custom, name, position = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ProductOptionValueEditFields:
+                    _self = _new(cls)
+                    _self.custom = custom
+                    _self.name = name
+                    _self.position = position
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_value_edit_fields = cls(
+                    custom,
+                    name,
+                    position,
+                )
+                if not (len(d) == 3):
+                    product_option_value_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_value_edit_fields
+
         _get = d.get
         custom = _get("custom", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "name",
         "position",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "custom",
+    "name",
+    "position",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -104,6 +105,62 @@ class ProductOptionValueFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                custom, id, name, position, product_option, variants = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(product_option, dict):
+                    try:
+                        product_option = ProductOption.from_dict(product_option)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(variants, list):
+                    try:
+                        _list0 = []
+                        for _item0 in variants:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Variant.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        variants = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductOptionValueFields:
+                    _self = _new(cls)
+                    _self.custom = custom
+                    _self.id = id
+                    _self.name = name
+                    _self.position = position
+                    _self.product_option = product_option
+                    _self.variants = variants
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_value_fields = cls(
+                    custom,
+                    id,
+                    name,
+                    position,
+                    product_option,
+                    variants,
+                )
+                if not (len(d) == 6):
+                    product_option_value_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_value_fields
+
         _get = d.get
         custom = _get("custom", UNSET)
 
@@ -193,6 +250,15 @@ _KEYS = frozenset(
         "product_option",
         "variants",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "custom",
+    "id",
+    "name",
+    "position",
+    "product_option",
+    "variants",
 )
 
 from .._models.product_option import ProductOption  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -119,6 +120,60 @@ class ProductOptionVariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                (
+                    custom,
+                    name,
+                    option_type,
+                    product_option_id,
+                    product_option_position,
+                    product_option_value_id,
+                    product_value_position,
+                    value,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(option_type, str):
+                    try:
+                        option_type = _by_value_product_option_variant_edit_option_type.get(
+                            option_type
+                        ) or ProductOptionVariantEditOptionType(option_type)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductOptionVariantEdit:
+                    _self = _new(cls)
+                    _self.custom = custom
+                    _self.name = name
+                    _self.option_type = option_type
+                    _self.product_option_id = product_option_id
+                    _self.product_option_position = product_option_position
+                    _self.product_option_value_id = product_option_value_id
+                    _self.product_value_position = product_value_position
+                    _self.value = value
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_option_variant_edit = cls(
+                    custom,
+                    name,
+                    option_type,
+                    product_option_id,
+                    product_option_position,
+                    product_option_value_id,
+                    product_value_position,
+                    value,
+                )
+                if not (len(d) == 8):
+                    product_option_variant_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_option_variant_edit
+
         _get = d.get
         custom = _get("custom", UNSET)
 
@@ -204,4 +259,15 @@ _KEYS = frozenset(
         "product_value_position",
         "value",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "custom",
+    "name",
+    "option_type",
+    "product_option_id",
+    "product_option_position",
+    "product_option_value_id",
+    "product_value_position",
+    "value",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class ProductReview:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                review = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(review, dict):
+                    try:
+                        review = ProductReviewFields.from_dict(review)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductReview:
+                    _self = _new(cls)
+                    _self.review = review
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_review = cls(
+                    review,
+                )
+                if not (len(d) == 1):
+                    product_review.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_review
+
         _get = d.get
         review = _get("review", UNSET)
         if isinstance(review, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "review",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "review",
 )
 
 from .._models.product_review_fields import ProductReviewFields  # noqa: E402

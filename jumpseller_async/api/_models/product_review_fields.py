@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -128,6 +129,63 @@ class ProductReviewFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                (
+                    customer_email,
+                    date,
+                    id,
+                    order_id,
+                    product_id,
+                    product_name,
+                    rating,
+                    review,
+                    status,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(status, str):
+                    try:
+                        status = _by_value_product_review_fields_status.get(
+                            status
+                        ) or ProductReviewFieldsStatus(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ProductReviewFields:
+                    _self = _new(cls)
+                    _self.customer_email = customer_email
+                    _self.date = date
+                    _self.id = id
+                    _self.order_id = order_id
+                    _self.product_id = product_id
+                    _self.product_name = product_name
+                    _self.rating = rating
+                    _self.review = review
+                    _self.status = status
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                product_review_fields = cls(
+                    customer_email,
+                    date,
+                    id,
+                    order_id,
+                    product_id,
+                    product_name,
+                    rating,
+                    review,
+                    status,
+                )
+                if not (len(d) == 9):
+                    product_review_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return product_review_fields
+
         _get = d.get
         customer_email = _get("customer_email", UNSET)
 
@@ -218,4 +276,16 @@ _KEYS = frozenset(
         "review",
         "status",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "customer_email",
+    "date",
+    "id",
+    "order_id",
+    "product_id",
+    "product_name",
+    "rating",
+    "review",
+    "status",
 )

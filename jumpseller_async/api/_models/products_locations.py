@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,36 @@ class ProductsLocations:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                location_id, product_id, stock, stock_unlimited, variant_id = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ProductsLocations:
+                    _self = _new(cls)
+                    _self.location_id = location_id
+                    _self.product_id = product_id
+                    _self.stock = stock
+                    _self.stock_unlimited = stock_unlimited
+                    _self.variant_id = variant_id
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                products_locations = cls(
+                    location_id,
+                    product_id,
+                    stock,
+                    stock_unlimited,
+                    variant_id,
+                )
+                if not (len(d) == 5):
+                    products_locations.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return products_locations
+
         _get = d.get
         location_id = _get("location_id", UNSET)
 
@@ -144,4 +175,12 @@ _KEYS = frozenset(
         "stock_unlimited",
         "variant_id",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "location_id",
+    "product_id",
+    "stock",
+    "stock_unlimited",
+    "variant_id",
 )

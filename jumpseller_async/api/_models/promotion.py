@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,33 @@ class Promotion:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                promotion = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(promotion, dict):
+                    try:
+                        promotion = PromotionFields.from_dict(promotion)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Promotion:
+                    _self = _new(cls)
+                    _self.promotion = promotion
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                promotion = cls(
+                    promotion,
+                )
+                if not (len(d) == 1):
+                    promotion.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return promotion
+
         _get = d.get
         promotion = _get("promotion", UNSET)
         if isinstance(promotion, dict):
@@ -90,6 +118,10 @@ _KEYS = frozenset(
     {
         "promotion",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "promotion",
 )
 
 from .._models.promotion_fields import PromotionFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -391,6 +392,228 @@ class PromotionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 26:
+            try:
+                (
+                    begins_at,
+                    buys_at_least,
+                    categories,
+                    categories_x,
+                    code,
+                    condition_price,
+                    condition_qty,
+                    countries,
+                    coupons,
+                    cumulative,
+                    customer_categories,
+                    customers,
+                    discount_amount_fix,
+                    discount_amount_percent,
+                    discount_target,
+                    enabled,
+                    expires_at,
+                    lasts,
+                    max_times_used,
+                    municipalities,
+                    name,
+                    products,
+                    products_x,
+                    quantity_x,
+                    regions,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Id.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(categories_x, list):
+                    try:
+                        _list0 = []
+                        for _item0 in categories_x:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Id.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        categories_x = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(countries, list):
+                    try:
+                        countries = list(countries)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(coupons, list):
+                    try:
+                        _list0 = []
+                        for _item0 in coupons:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CouponEditFields.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        coupons = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(customer_categories, list):
+                    try:
+                        _list0 = []
+                        for _item0 in customer_categories:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Id.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        customer_categories = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(municipalities, list):
+                    try:
+                        municipalities = list(municipalities)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(products, list):
+                    try:
+                        _list0 = []
+                        for _item0 in products:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Id.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        products = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(products_x, list):
+                    try:
+                        _list0 = []
+                        for _item0 in products_x:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Id.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        products_x = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(regions, list):
+                    try:
+                        regions = list(regions)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is PromotionEditFields:
+                    _self = _new(cls)
+                    _self.begins_at = begins_at
+                    _self.buys_at_least = buys_at_least
+                    _self.categories = categories
+                    _self.categories_x = categories_x
+                    _self.code = code
+                    _self.condition_price = condition_price
+                    _self.condition_qty = condition_qty
+                    _self.countries = countries
+                    _self.coupons = coupons
+                    _self.cumulative = cumulative
+                    _self.customer_categories = customer_categories
+                    _self.customers = customers
+                    _self.discount_amount_fix = discount_amount_fix
+                    _self.discount_amount_percent = discount_amount_percent
+                    _self.discount_target = discount_target
+                    _self.enabled = enabled
+                    _self.expires_at = expires_at
+                    _self.lasts = lasts
+                    _self.max_times_used = max_times_used
+                    _self.municipalities = municipalities
+                    _self.name = name
+                    _self.products = products
+                    _self.products_x = products_x
+                    _self.quantity_x = quantity_x
+                    _self.regions = regions
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 26 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                promotion_edit_fields = cls(
+                    begins_at,
+                    buys_at_least,
+                    categories,
+                    categories_x,
+                    code,
+                    condition_price,
+                    condition_qty,
+                    countries,
+                    coupons,
+                    cumulative,
+                    customer_categories,
+                    customers,
+                    discount_amount_fix,
+                    discount_amount_percent,
+                    discount_target,
+                    enabled,
+                    expires_at,
+                    lasts,
+                    max_times_used,
+                    municipalities,
+                    name,
+                    products,
+                    products_x,
+                    quantity_x,
+                    regions,
+                    type_,
+                )
+                if not (len(d) == 26):
+                    promotion_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return promotion_edit_fields
+
         _get = d.get
         begins_at = _get("begins_at", UNSET)
 
@@ -672,6 +895,35 @@ _KEYS = frozenset(
         "regions",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "begins_at",
+    "buys_at_least",
+    "categories",
+    "categories_x",
+    "code",
+    "condition_price",
+    "condition_qty",
+    "countries",
+    "coupons",
+    "cumulative",
+    "customer_categories",
+    "customers",
+    "discount_amount_fix",
+    "discount_amount_percent",
+    "discount_target",
+    "enabled",
+    "expires_at",
+    "lasts",
+    "max_times_used",
+    "municipalities",
+    "name",
+    "products",
+    "products_x",
+    "quantity_x",
+    "regions",
+    "type",
 )
 
 from .._models.coupon_edit_fields import CouponEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,32 @@ class Rate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                amount, fulfillment_company, service_label, service_type = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is Rate:
+                    _self = _new(cls)
+                    _self.amount = amount
+                    _self.fulfillment_company = fulfillment_company
+                    _self.service_label = service_label
+                    _self.service_type = service_type
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                rate = cls(
+                    amount,
+                    fulfillment_company,
+                    service_label,
+                    service_type,
+                )
+                if not (len(d) == 4):
+                    rate.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return rate
+
         _get = d.get
         amount = _get("amount", UNSET)
 
@@ -127,4 +154,11 @@ _KEYS = frozenset(
         "service_label",
         "service_type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "amount",
+    "fulfillment_company",
+    "service_label",
+    "service_type",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,30 @@ class Region:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                code, iso, name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is Region:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.iso = iso
+                    _self.name = name
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                region = cls(
+                    code,
+                    iso,
+                    name,
+                )
+                if not (len(d) == 3):
+                    region.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return region
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -112,4 +137,10 @@ _KEYS = frozenset(
         "iso",
         "name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "iso",
+    "name",
 )

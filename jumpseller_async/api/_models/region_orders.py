@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class RegionOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                city, code, country = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is RegionOrders:
+                    _self = _new(cls)
+                    _self.city = city
+                    _self.code = code
+                    _self.country = country
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                region_orders = cls(
+                    city,
+                    code,
+                    country,
+                )
+                if not (len(d) == 3):
+                    region_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return region_orders
+
         _get = d.get
         city = _get("city", UNSET)
 
@@ -112,4 +139,10 @@ _KEYS = frozenset(
         "code",
         "country",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "city",
+    "code",
+    "country",
 )

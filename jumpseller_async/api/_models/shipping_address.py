@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -113,6 +114,42 @@ class ShippingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                address, city, country, municipality, name, postal, region, surname = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ShippingAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.country = country
+                    _self.municipality = municipality
+                    _self.name = name
+                    _self.postal = postal
+                    _self.region = region
+                    _self.surname = surname
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_address = cls(
+                    address,
+                    city,
+                    country,
+                    municipality,
+                    name,
+                    postal,
+                    region,
+                    surname,
+                )
+                if not (len(d) == 8):
+                    shipping_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -188,4 +225,15 @@ _KEYS = frozenset(
         "region",
         "surname",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "country",
+    "municipality",
+    "name",
+    "postal",
+    "region",
+    "surname",
 )

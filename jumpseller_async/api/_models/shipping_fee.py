@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class ShippingFee:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                type_, value = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ShippingFee:
+                    _self = _new(cls)
+                    _self.type_ = type_
+                    _self.value = value
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_fee = cls(
+                    type_,
+                    value,
+                )
+                if not (len(d) == 2):
+                    shipping_fee.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_fee
+
         _get = d.get
         type_ = _get("type", UNSET)
 
@@ -97,4 +122,9 @@ _KEYS = frozenset(
         "type",
         "value",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "type",
+    "value",
 )

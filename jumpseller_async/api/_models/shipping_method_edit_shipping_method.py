@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -118,6 +119,51 @@ class ShippingMethodEditShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                callback_url, city, fetch_services_url, name, postal, state, token, type_ = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_shipping_method_edit_shipping_method_type.get(
+                            type_
+                        ) or ShippingMethodEditShippingMethodType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ShippingMethodEditShippingMethod:
+                    _self = _new(cls)
+                    _self.callback_url = callback_url
+                    _self.city = city
+                    _self.fetch_services_url = fetch_services_url
+                    _self.name = name
+                    _self.postal = postal
+                    _self.state = state
+                    _self.token = token
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_method_edit_shipping_method = cls(
+                    callback_url,
+                    city,
+                    fetch_services_url,
+                    name,
+                    postal,
+                    state,
+                    token,
+                    type_,
+                )
+                if not (len(d) == 8):
+                    shipping_method_edit_shipping_method.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_method_edit_shipping_method
+
         _get = d.get
         callback_url = _get("callback_url", UNSET)
 
@@ -203,4 +249,15 @@ _KEYS = frozenset(
         "token",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "callback_url",
+    "city",
+    "fetch_services_url",
+    "name",
+    "postal",
+    "state",
+    "token",
+    "type",
 )

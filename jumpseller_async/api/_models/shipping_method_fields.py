@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -207,6 +208,129 @@ class ShippingMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 14:
+            try:
+                (
+                    callback_url,
+                    city,
+                    enabled,
+                    fee,
+                    fetch_services_url,
+                    free_shipping,
+                    free_shipping_minimum_purchase,
+                    id,
+                    name,
+                    postal,
+                    services,
+                    state,
+                    tables,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(fee, list):
+                    try:
+                        _list0 = []
+                        for _item0 in fee:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ShippingFee.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        fee = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(services, list):
+                    try:
+                        _list0 = []
+                        for _item0 in services:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ShippingService.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        services = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(tables, list):
+                    try:
+                        _list0 = []
+                        for _item0 in tables:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ShippingTables.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        tables = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(type_, str):
+                    try:
+                        type_ = _by_value_shipping_method_fields_type.get(
+                            type_
+                        ) or ShippingMethodFieldsType(type_)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is ShippingMethodFields:
+                    _self = _new(cls)
+                    _self.callback_url = callback_url
+                    _self.city = city
+                    _self.enabled = enabled
+                    _self.fee = fee
+                    _self.fetch_services_url = fetch_services_url
+                    _self.free_shipping = free_shipping
+                    _self.free_shipping_minimum_purchase = free_shipping_minimum_purchase
+                    _self.id = id
+                    _self.name = name
+                    _self.postal = postal
+                    _self.services = services
+                    _self.state = state
+                    _self.tables = tables
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 14 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_method_fields = cls(
+                    callback_url,
+                    city,
+                    enabled,
+                    fee,
+                    fetch_services_url,
+                    free_shipping,
+                    free_shipping_minimum_purchase,
+                    id,
+                    name,
+                    postal,
+                    services,
+                    state,
+                    tables,
+                    type_,
+                )
+                if not (len(d) == 14):
+                    shipping_method_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_method_fields
+
         _get = d.get
         callback_url = _get("callback_url", UNSET)
 
@@ -370,6 +494,23 @@ _KEYS = frozenset(
         "tables",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "callback_url",
+    "city",
+    "enabled",
+    "fee",
+    "fetch_services_url",
+    "free_shipping",
+    "free_shipping_minimum_purchase",
+    "id",
+    "name",
+    "postal",
+    "services",
+    "state",
+    "tables",
+    "type",
 )
 
 from .._models.shipping_fee import ShippingFee  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -92,6 +93,38 @@ class ShippingService:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 6:
+            try:
+                enabled, id, name, original_service_name, service_code, service_name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ShippingService:
+                    _self = _new(cls)
+                    _self.enabled = enabled
+                    _self.id = id
+                    _self.name = name
+                    _self.original_service_name = original_service_name
+                    _self.service_code = service_code
+                    _self.service_name = service_name
+                    _self.additional_properties = (
+                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_service = cls(
+                    enabled,
+                    id,
+                    name,
+                    original_service_name,
+                    service_code,
+                    service_name,
+                )
+                if not (len(d) == 6):
+                    shipping_service.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_service
+
         _get = d.get
         enabled = _get("enabled", UNSET)
 
@@ -157,4 +190,13 @@ _KEYS = frozenset(
         "service_code",
         "service_name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "enabled",
+    "id",
+    "name",
+    "original_service_name",
+    "service_code",
+    "service_name",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -88,6 +89,86 @@ class ShippingTables:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                basedon, locations, values = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if locations is not None and not isinstance(locations, Unset):
+                    _done0 = False
+                    if not _done0 and isinstance(locations, list):
+                        try:
+                            _list1 = []
+                            for _item1 in locations:
+                                if isinstance(_item1, dict):
+                                    try:
+                                        _item1 = ShippingTablesLocation.from_dict(_item1)
+
+                                    except (TypeError, ValueError, AttributeError, KeyError):
+                                        pass
+
+                                _list1.append(_item1)
+                            locations = _list1
+
+                            _done0 = True
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                    if not _done0 and isinstance(locations, dict):
+                        try:
+                            locations = ShippingTablesLocation.from_dict(locations)
+
+                            _done0 = True
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+
+                if values is not None and not isinstance(values, Unset):
+                    _done0 = False
+                    if not _done0 and isinstance(values, list):
+                        try:
+                            _list1 = []
+                            for _item1 in values:
+                                if isinstance(_item1, dict):
+                                    try:
+                                        _item1 = ShippingTablesValue.from_dict(_item1)
+
+                                    except (TypeError, ValueError, AttributeError, KeyError):
+                                        pass
+
+                                _list1.append(_item1)
+                            values = _list1
+
+                            _done0 = True
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                    if not _done0 and isinstance(values, dict):
+                        try:
+                            values = ShippingTablesValue.from_dict(values)
+
+                            _done0 = True
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+
+                if cls is ShippingTables:
+                    _self = _new(cls)
+                    _self.basedon = basedon
+                    _self.locations = locations
+                    _self.values = values
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_tables = cls(
+                    basedon,
+                    locations,
+                    values,
+                )
+                if not (len(d) == 3):
+                    shipping_tables.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_tables
+
         _get = d.get
         basedon = _get("basedon", UNSET)
 
@@ -190,6 +271,12 @@ _KEYS = frozenset(
         "locations",
         "values",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "basedon",
+    "locations",
+    "values",
 )
 
 from .._models.shipping_tables_location import ShippingTablesLocation  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,38 @@ class ShippingTablesLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 5:
+            try:
+                country, municipality, postal_code_range_end, postal_code_range_start, region = (
+                    _PICK(d)
+                )
+            except KeyError:
+                pass
+            else:
+                if cls is ShippingTablesLocation:
+                    _self = _new(cls)
+                    _self.country = country
+                    _self.municipality = municipality
+                    _self.postal_code_range_end = postal_code_range_end
+                    _self.postal_code_range_start = postal_code_range_start
+                    _self.region = region
+                    _self.additional_properties = (
+                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_tables_location = cls(
+                    country,
+                    municipality,
+                    postal_code_range_end,
+                    postal_code_range_start,
+                    region,
+                )
+                if not (len(d) == 5):
+                    shipping_tables_location.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_tables_location
+
         _get = d.get
         country = _get("country", UNSET)
 
@@ -144,4 +177,12 @@ _KEYS = frozenset(
         "postal_code_range_start",
         "region",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "country",
+    "municipality",
+    "postal_code_range_end",
+    "postal_code_range_start",
+    "region",
 )

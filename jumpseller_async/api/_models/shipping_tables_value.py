@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -53,6 +54,30 @@ class ShippingTablesValue:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                amount, price = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is ShippingTablesValue:
+                    _self = _new(cls)
+                    _self.amount = amount
+                    _self.price = price
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                shipping_tables_value = cls(
+                    amount,
+                    price,
+                )
+                if not (len(d) == 2):
+                    shipping_tables_value.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return shipping_tables_value
+
         _get = d.get
         amount = _get("amount", UNSET)
 
@@ -100,4 +125,9 @@ _KEYS = frozenset(
         "amount",
         "price",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "amount",
+    "price",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -196,6 +197,87 @@ class Store:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 16:
+            try:
+                (
+                    address,
+                    code,
+                    country,
+                    currency,
+                    email,
+                    fb_pixel_id,
+                    hooks_token,
+                    logo,
+                    name,
+                    store,
+                    subscription_plan,
+                    subscription_status,
+                    timezone,
+                    url,
+                    weight_unit,
+                    whatsapp_phone,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(address, dict):
+                    try:
+                        address = StoreAddress.from_dict(address)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(store, dict):
+                    try:
+                        store = Store.from_dict(store)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Store:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.code = code
+                    _self.country = country
+                    _self.currency = currency
+                    _self.email = email
+                    _self.fb_pixel_id = fb_pixel_id
+                    _self.hooks_token = hooks_token
+                    _self.logo = logo
+                    _self.name = name
+                    _self.store = store
+                    _self.subscription_plan = subscription_plan
+                    _self.subscription_status = subscription_status
+                    _self.timezone = timezone
+                    _self.url = url
+                    _self.weight_unit = weight_unit
+                    _self.whatsapp_phone = whatsapp_phone
+                    _self.additional_properties = (
+                        {} if len(d) == 16 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store = cls(
+                    address,
+                    code,
+                    country,
+                    currency,
+                    email,
+                    fb_pixel_id,
+                    hooks_token,
+                    logo,
+                    name,
+                    store,
+                    subscription_plan,
+                    subscription_status,
+                    timezone,
+                    url,
+                    weight_unit,
+                    whatsapp_phone,
+                )
+                if not (len(d) == 16):
+                    store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return store
+
         _get = d.get
         address = _get("address", UNSET)
         if isinstance(address, dict):
@@ -323,6 +405,25 @@ _KEYS = frozenset(
         "weight_unit",
         "whatsapp_phone",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "code",
+    "country",
+    "currency",
+    "email",
+    "fb_pixel_id",
+    "hooks_token",
+    "logo",
+    "name",
+    "store",
+    "subscription_plan",
+    "subscription_status",
+    "timezone",
+    "url",
+    "weight_unit",
+    "whatsapp_phone",
 )
 
 from .._models.store_address import StoreAddress  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -102,6 +103,40 @@ class StoreAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                address, city, country, country_code, postal, region, region_code = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreAddress:
+                    _self = _new(cls)
+                    _self.address = address
+                    _self.city = city
+                    _self.country = country
+                    _self.country_code = country_code
+                    _self.postal = postal
+                    _self.region = region
+                    _self.region_code = region_code
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_address = cls(
+                    address,
+                    city,
+                    country,
+                    country_code,
+                    postal,
+                    region,
+                    region_code,
+                )
+                if not (len(d) == 7):
+                    store_address.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_address
+
         _get = d.get
         address = _get("address", UNSET)
 
@@ -172,4 +207,14 @@ _KEYS = frozenset(
         "region",
         "region_code",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "address",
+    "city",
+    "country",
+    "country_code",
+    "postal",
+    "region",
+    "region_code",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class StoreBalance:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                balance, balance_formatted, currency = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreBalance:
+                    _self = _new(cls)
+                    _self.balance = balance
+                    _self.balance_formatted = balance_formatted
+                    _self.currency = currency
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_balance = cls(
+                    balance,
+                    balance_formatted,
+                    currency,
+                )
+                if not (len(d) == 3):
+                    store_balance.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_balance
+
         _get = d.get
         balance = _get("balance", UNSET)
 
@@ -112,4 +139,10 @@ _KEYS = frozenset(
         "balance_formatted",
         "currency",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "balance",
+    "balance_formatted",
+    "currency",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -57,6 +58,44 @@ class StoreCheckStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                status, store = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(status, dict):
+                    try:
+                        status = PartnerStoreStatusStatus.from_dict(status)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(store, dict):
+                    try:
+                        store = NewPartnerStoreStore.from_dict(store)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreCheckStatus:
+                    _self = _new(cls)
+                    _self.status = status
+                    _self.store = store
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_check_status = cls(
+                    status,
+                    store,
+                )
+                if not (len(d) == 2):
+                    store_check_status.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_check_status
+
         _get = d.get
         status = _get("status", UNSET)
         if isinstance(status, dict):
@@ -116,6 +155,11 @@ _KEYS = frozenset(
         "status",
         "store",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "status",
+    "store",
 )
 
 from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -63,6 +64,32 @@ class StoreSetupCreateStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                country, name, theme = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreSetupCreateStore:
+                    _self = _new(cls)
+                    _self.country = country
+                    _self.name = name
+                    _self.theme = theme
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_setup_create_store = cls(
+                    country,
+                    name,
+                    theme,
+                )
+                if not (len(d) == 3):
+                    store_setup_create_store.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_setup_create_store
+
         _get = d.get
         country = _get("country", UNSET)
 
@@ -115,4 +142,10 @@ _KEYS = frozenset(
         "name",
         "theme",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "country",
+    "name",
+    "theme",
 )

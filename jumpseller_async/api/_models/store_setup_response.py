@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -56,6 +57,44 @@ class StoreSetupResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                credentials, store = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(credentials, dict):
+                    try:
+                        credentials = StoreSetupResponseCredentials.from_dict(credentials)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(store, dict):
+                    try:
+                        store = StoreSetupResponseStore.from_dict(store)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreSetupResponse:
+                    _self = _new(cls)
+                    _self.credentials = credentials
+                    _self.store = store
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_setup_response = cls(
+                    credentials,
+                    store,
+                )
+                if not (len(d) == 2):
+                    store_setup_response.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_setup_response
+
         _get = d.get
         credentials = _get("credentials", UNSET)
         if isinstance(credentials, dict):
@@ -115,6 +154,11 @@ _KEYS = frozenset(
         "credentials",
         "store",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "credentials",
+    "store",
 )
 
 from .._models.store_setup_response_credentials import StoreSetupResponseCredentials  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class StoreSetupResponseCredentials:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                authtoken, login = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreSetupResponseCredentials:
+                    _self = _new(cls)
+                    _self.authtoken = authtoken
+                    _self.login = login
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_setup_response_credentials = cls(
+                    authtoken,
+                    login,
+                )
+                if not (len(d) == 2):
+                    store_setup_response_credentials.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_setup_response_credentials
+
         _get = d.get
         authtoken = _get("authtoken", UNSET)
 
@@ -99,4 +124,9 @@ _KEYS = frozenset(
         "authtoken",
         "login",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "authtoken",
+    "login",
 )

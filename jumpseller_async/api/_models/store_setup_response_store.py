@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -72,6 +73,34 @@ class StoreSetupResponseStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                admin_url, code, name, url = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreSetupResponseStore:
+                    _self = _new(cls)
+                    _self.admin_url = admin_url
+                    _self.code = code
+                    _self.name = name
+                    _self.url = url
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_setup_response_store = cls(
+                    admin_url,
+                    code,
+                    name,
+                    url,
+                )
+                if not (len(d) == 4):
+                    store_setup_response_store.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_setup_response_store
+
         _get = d.get
         admin_url = _get("admin_url", UNSET)
 
@@ -129,4 +158,11 @@ _KEYS = frozenset(
         "name",
         "url",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "admin_url",
+    "code",
+    "name",
+    "url",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -280,6 +281,219 @@ class StoreStats:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 17:
+            try:
+                (
+                    best_sold,
+                    conversions,
+                    currency,
+                    daily_visits,
+                    from_,
+                    new_vs_returning_customers,
+                    new_vs_returning_orders,
+                    orders,
+                    payment_methods,
+                    referrers,
+                    region_orders,
+                    search_frequencies_all,
+                    search_frequencies_without_results,
+                    shipping_methods,
+                    to,
+                    traffic_type,
+                    visits,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(best_sold, list):
+                    try:
+                        _list0 = []
+                        for _item0 in best_sold:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = BestSold.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        best_sold = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(conversions, dict):
+                    try:
+                        conversions = StoreStatsConversions.from_dict(conversions)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(daily_visits, list):
+                    try:
+                        _list0 = []
+                        for _item0 in daily_visits:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = DailyVisits.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        daily_visits = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(new_vs_returning_customers, dict):
+                    try:
+                        new_vs_returning_customers = StoreStatsNewVsReturningCustomers.from_dict(
+                            new_vs_returning_customers
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(new_vs_returning_orders, dict):
+                    try:
+                        new_vs_returning_orders = StoreStatsNewVsReturningOrders.from_dict(
+                            new_vs_returning_orders
+                        )
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(orders, dict):
+                    try:
+                        orders = StoreStatsOrders.from_dict(orders)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(payment_methods, list):
+                    try:
+                        _list0 = []
+                        for _item0 in payment_methods:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = PaymentMethodFreq.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        payment_methods = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(referrers, list):
+                    try:
+                        _list0 = []
+                        for _item0 in referrers:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Referrer.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        referrers = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(region_orders, dict):
+                    try:
+                        region_orders = StoreStatsRegionOrders.from_dict(region_orders)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(shipping_methods, list):
+                    try:
+                        _list0 = []
+                        for _item0 in shipping_methods:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ShippingMethodFreq.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        shipping_methods = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(traffic_type, list):
+                    try:
+                        _list0 = []
+                        for _item0 in traffic_type:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = TrafficType.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        traffic_type = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreStats:
+                    _self = _new(cls)
+                    _self.best_sold = best_sold
+                    _self.conversions = conversions
+                    _self.currency = currency
+                    _self.daily_visits = daily_visits
+                    _self.from_ = from_
+                    _self.new_vs_returning_customers = new_vs_returning_customers
+                    _self.new_vs_returning_orders = new_vs_returning_orders
+                    _self.orders = orders
+                    _self.payment_methods = payment_methods
+                    _self.referrers = referrers
+                    _self.region_orders = region_orders
+                    _self.search_frequencies_all = search_frequencies_all
+                    _self.search_frequencies_without_results = search_frequencies_without_results
+                    _self.shipping_methods = shipping_methods
+                    _self.to = to
+                    _self.traffic_type = traffic_type
+                    _self.visits = visits
+                    _self.additional_properties = (
+                        {} if len(d) == 17 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_stats = cls(
+                    best_sold,
+                    conversions,
+                    currency,
+                    daily_visits,
+                    from_,
+                    new_vs_returning_customers,
+                    new_vs_returning_orders,
+                    orders,
+                    payment_methods,
+                    referrers,
+                    region_orders,
+                    search_frequencies_all,
+                    search_frequencies_without_results,
+                    shipping_methods,
+                    to,
+                    traffic_type,
+                    visits,
+                )
+                if not (len(d) == 17):
+                    store_stats.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_stats
+
         _get = d.get
         best_sold = _get("best_sold", UNSET)
         if isinstance(best_sold, list):
@@ -530,6 +744,26 @@ _KEYS = frozenset(
         "traffic_type",
         "visits",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "best_sold",
+    "conversions",
+    "currency",
+    "daily_visits",
+    "from",
+    "new_vs_returning_customers",
+    "new_vs_returning_orders",
+    "orders",
+    "payment_methods",
+    "referrers",
+    "region_orders",
+    "search_frequencies_all",
+    "search_frequencies_without_results",
+    "shipping_methods",
+    "to",
+    "traffic_type",
+    "visits",
 )
 
 from .._models.best_sold import BestSold  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,32 @@ class StoreStatsConversions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 3:
+            try:
+                added_to_cart, checkout, paid = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is StoreStatsConversions:
+                    _self = _new(cls)
+                    _self.added_to_cart = added_to_cart
+                    _self.checkout = checkout
+                    _self.paid = paid
+                    _self.additional_properties = (
+                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_stats_conversions = cls(
+                    added_to_cart,
+                    checkout,
+                    paid,
+                )
+                if not (len(d) == 3):
+                    store_stats_conversions.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_stats_conversions
+
         _get = d.get
         added_to_cart = _get("added_to_cart", UNSET)
 
@@ -114,4 +141,10 @@ _KEYS = frozenset(
         "checkout",
         "paid",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "added_to_cart",
+    "checkout",
+    "paid",
 )

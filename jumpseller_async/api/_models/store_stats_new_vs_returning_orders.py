@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,47 @@ class StoreStatsNewVsReturningOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                global_, per_day = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(per_day, list):
+                    try:
+                        _list0 = []
+                        for _item0 in per_day:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = NewVsReturning.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        per_day = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreStatsNewVsReturningOrders:
+                    _self = _new(cls)
+                    _self.global_ = global_
+                    _self.per_day = per_day
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_stats_new_vs_returning_orders = cls(
+                    global_,
+                    per_day,
+                )
+                if not (len(d) == 2):
+                    store_stats_new_vs_returning_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_stats_new_vs_returning_orders
+
         _get = d.get
         global_ = _get("global", UNSET)
 
@@ -125,6 +167,11 @@ _KEYS = frozenset(
         "global",
         "per_day",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "global",
+    "per_day",
 )
 
 from .._models.new_vs_returning import NewVsReturning  # noqa: E402

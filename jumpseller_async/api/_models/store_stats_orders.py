@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -82,6 +83,51 @@ class StoreStatsOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 4:
+            try:
+                average, count, data, total = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(data, list):
+                    try:
+                        _list0 = []
+                        for _item0 in data:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = OrdersData.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        data = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreStatsOrders:
+                    _self = _new(cls)
+                    _self.average = average
+                    _self.count = count
+                    _self.data = data
+                    _self.total = total
+                    _self.additional_properties = (
+                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_stats_orders = cls(
+                    average,
+                    count,
+                    data,
+                    total,
+                )
+                if not (len(d) == 4):
+                    store_stats_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_stats_orders
+
         _get = d.get
         average = _get("average", UNSET)
 
@@ -155,6 +201,13 @@ _KEYS = frozenset(
         "data",
         "total",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "average",
+    "count",
+    "data",
+    "total",
 )
 
 from .._models.orders_data import OrdersData  # noqa: E402

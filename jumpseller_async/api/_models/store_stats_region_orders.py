@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -62,6 +63,47 @@ class StoreStatsRegionOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                display_mode, regions_orders = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(regions_orders, list):
+                    try:
+                        _list0 = []
+                        for _item0 in regions_orders:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = CountryOrders.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        regions_orders = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is StoreStatsRegionOrders:
+                    _self = _new(cls)
+                    _self.display_mode = display_mode
+                    _self.regions_orders = regions_orders
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                store_stats_region_orders = cls(
+                    display_mode,
+                    regions_orders,
+                )
+                if not (len(d) == 2):
+                    store_stats_region_orders.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return store_stats_region_orders
+
         _get = d.get
         display_mode = _get("display_mode", UNSET)
 
@@ -125,6 +167,11 @@ _KEYS = frozenset(
         "display_mode",
         "regions_orders",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "display_mode",
+    "regions_orders",
 )
 
 from .._models.country_orders import CountryOrders  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -132,6 +133,71 @@ class Subscription:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 9:
+            try:
+                (
+                    amount,
+                    currency,
+                    payment_method,
+                    plan,
+                    recurring_period,
+                    status,
+                    tax_amount,
+                    transactions,
+                    trial_period,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(transactions, list):
+                    try:
+                        _list0 = []
+                        for _item0 in transactions:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = Transactions.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        transactions = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Subscription:
+                    _self = _new(cls)
+                    _self.amount = amount
+                    _self.currency = currency
+                    _self.payment_method = payment_method
+                    _self.plan = plan
+                    _self.recurring_period = recurring_period
+                    _self.status = status
+                    _self.tax_amount = tax_amount
+                    _self.transactions = transactions
+                    _self.trial_period = trial_period
+                    _self.additional_properties = (
+                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                subscription = cls(
+                    amount,
+                    currency,
+                    payment_method,
+                    plan,
+                    recurring_period,
+                    status,
+                    tax_amount,
+                    transactions,
+                    trial_period,
+                )
+                if not (len(d) == 9):
+                    subscription.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return subscription
+
         _get = d.get
         amount = _get("amount", UNSET)
 
@@ -228,6 +294,18 @@ _KEYS = frozenset(
         "transactions",
         "trial_period",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "amount",
+    "currency",
+    "payment_method",
+    "plan",
+    "recurring_period",
+    "status",
+    "tax_amount",
+    "transactions",
+    "trial_period",
 )
 
 from .._models.transactions import Transactions  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,33 @@ class TaxEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                tax = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(tax, dict):
+                    try:
+                        tax = TaxEditFields.from_dict(tax)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is TaxEdit:
+                    _self = _new(cls)
+                    _self.tax = tax
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                tax_edit = cls(
+                    tax,
+                )
+                if not (len(d) == 1):
+                    tax_edit.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return tax_edit
+
         _get = d.get
         tax = _get("tax", UNSET)
         if isinstance(tax, dict):
@@ -90,6 +118,10 @@ _KEYS = frozenset(
     {
         "tax",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "tax",
 )
 
 from .._models.tax_edit_fields import TaxEditFields  # noqa: E402

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -102,6 +103,40 @@ class TaxEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 7:
+            try:
+                category_id, country, fixed, name, region, shipping, tax = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is TaxEditFields:
+                    _self = _new(cls)
+                    _self.category_id = category_id
+                    _self.country = country
+                    _self.fixed = fixed
+                    _self.name = name
+                    _self.region = region
+                    _self.shipping = shipping
+                    _self.tax = tax
+                    _self.additional_properties = (
+                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                tax_edit_fields = cls(
+                    category_id,
+                    country,
+                    fixed,
+                    name,
+                    region,
+                    shipping,
+                    tax,
+                )
+                if not (len(d) == 7):
+                    tax_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return tax_edit_fields
+
         _get = d.get
         category_id = _get("category_id", UNSET)
 
@@ -172,4 +207,14 @@ _KEYS = frozenset(
         "shipping",
         "tax",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "category_id",
+    "country",
+    "fixed",
+    "name",
+    "region",
+    "shipping",
+    "tax",
 )

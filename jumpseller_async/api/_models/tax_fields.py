@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -112,6 +113,42 @@ class TaxFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 8:
+            try:
+                category_id, country, fixed, id, name, region, shipping, tax_amount = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is TaxFields:
+                    _self = _new(cls)
+                    _self.category_id = category_id
+                    _self.country = country
+                    _self.fixed = fixed
+                    _self.id = id
+                    _self.name = name
+                    _self.region = region
+                    _self.shipping = shipping
+                    _self.tax_amount = tax_amount
+                    _self.additional_properties = (
+                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                tax_fields = cls(
+                    category_id,
+                    country,
+                    fixed,
+                    id,
+                    name,
+                    region,
+                    shipping,
+                    tax_amount,
+                )
+                if not (len(d) == 8):
+                    tax_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return tax_fields
+
         _get = d.get
         category_id = _get("category_id", UNSET)
 
@@ -187,4 +224,15 @@ _KEYS = frozenset(
         "shipping",
         "tax_amount",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "category_id",
+    "country",
+    "fixed",
+    "id",
+    "name",
+    "region",
+    "shipping",
+    "tax_amount",
 )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -144,6 +145,60 @@ class TrafficSource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 11:
+            try:
+                (
+                    campaign,
+                    created_from,
+                    created_from_app_code,
+                    first_page_visited,
+                    first_page_visited_at,
+                    medium,
+                    referral_code,
+                    referral_source,
+                    referral_url,
+                    source_name,
+                    user_agent,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is TrafficSource:
+                    _self = _new(cls)
+                    _self.campaign = campaign
+                    _self.created_from = created_from
+                    _self.created_from_app_code = created_from_app_code
+                    _self.first_page_visited = first_page_visited
+                    _self.first_page_visited_at = first_page_visited_at
+                    _self.medium = medium
+                    _self.referral_code = referral_code
+                    _self.referral_source = referral_source
+                    _self.referral_url = referral_url
+                    _self.source_name = source_name
+                    _self.user_agent = user_agent
+                    _self.additional_properties = (
+                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                traffic_source = cls(
+                    campaign,
+                    created_from,
+                    created_from_app_code,
+                    first_page_visited,
+                    first_page_visited_at,
+                    medium,
+                    referral_code,
+                    referral_source,
+                    referral_url,
+                    source_name,
+                    user_agent,
+                )
+                if not (len(d) == 11):
+                    traffic_source.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return traffic_source
+
         _get = d.get
         campaign = _get("campaign", UNSET)
 
@@ -234,4 +289,18 @@ _KEYS = frozenset(
         "source_name",
         "user_agent",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "campaign",
+    "created_from",
+    "created_from_app_code",
+    "first_page_visited",
+    "first_page_visited_at",
+    "medium",
+    "referral_code",
+    "referral_source",
+    "referral_url",
+    "source_name",
+    "user_agent",
 )

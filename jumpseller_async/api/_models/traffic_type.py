@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -52,6 +53,30 @@ class TrafficType:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                count, name = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is TrafficType:
+                    _self = _new(cls)
+                    _self.count = count
+                    _self.name = name
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                traffic_type = cls(
+                    count,
+                    name,
+                )
+                if not (len(d) == 2):
+                    traffic_type.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return traffic_type
+
         _get = d.get
         count = _get("count", UNSET)
 
@@ -97,4 +122,9 @@ _KEYS = frozenset(
         "count",
         "name",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "count",
+    "name",
 )

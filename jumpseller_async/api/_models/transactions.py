@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -142,6 +143,60 @@ class Transactions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 11:
+            try:
+                (
+                    amount,
+                    credit_amount,
+                    currency,
+                    date,
+                    discount_amount,
+                    paid_amount,
+                    payment_method,
+                    recurring_period,
+                    status,
+                    tax_amount,
+                    type_,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if cls is Transactions:
+                    _self = _new(cls)
+                    _self.amount = amount
+                    _self.credit_amount = credit_amount
+                    _self.currency = currency
+                    _self.date = date
+                    _self.discount_amount = discount_amount
+                    _self.paid_amount = paid_amount
+                    _self.payment_method = payment_method
+                    _self.recurring_period = recurring_period
+                    _self.status = status
+                    _self.tax_amount = tax_amount
+                    _self.type_ = type_
+                    _self.additional_properties = (
+                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                transactions = cls(
+                    amount,
+                    credit_amount,
+                    currency,
+                    date,
+                    discount_amount,
+                    paid_amount,
+                    payment_method,
+                    recurring_period,
+                    status,
+                    tax_amount,
+                    type_,
+                )
+                if not (len(d) == 11):
+                    transactions.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return transactions
+
         _get = d.get
         amount = _get("amount", UNSET)
 
@@ -232,4 +287,18 @@ _KEYS = frozenset(
         "tax_amount",
         "type",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "amount",
+    "credit_amount",
+    "currency",
+    "date",
+    "discount_amount",
+    "paid_amount",
+    "payment_method",
+    "recurring_period",
+    "status",
+    "tax_amount",
+    "type",
 )

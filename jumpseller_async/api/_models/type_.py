@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -54,6 +55,35 @@ class Type:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 2:
+            try:
+                code, stats = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(stats, dict):
+                    try:
+                        stats = StoreStats.from_dict(stats)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Type:
+                    _self = _new(cls)
+                    _self.code = code
+                    _self.stats = stats
+                    _self.additional_properties = (
+                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                type_ = cls(
+                    code,
+                    stats,
+                )
+                if not (len(d) == 2):
+                    type_.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return type_
+
         _get = d.get
         code = _get("code", UNSET)
 
@@ -105,6 +135,11 @@ _KEYS = frozenset(
         "code",
         "stats",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "code",
+    "stats",
 )
 
 from .._models.store_stats import StoreStats  # noqa: E402

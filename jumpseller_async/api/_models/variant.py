@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,33 @@ class Variant:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                variant = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(variant, dict):
+                    try:
+                        variant = VariantFields.from_dict(variant)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is Variant:
+                    _self = _new(cls)
+                    _self.variant = variant
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                variant = cls(
+                    variant,
+                )
+                if not (len(d) == 1):
+                    variant.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
+                return variant
+
         _get = d.get
         variant = _get("variant", UNSET)
         if isinstance(variant, dict):
@@ -90,6 +118,10 @@ _KEYS = frozenset(
     {
         "variant",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "variant",
 )
 
 from .._models.variant_fields import VariantFields  # noqa: E402

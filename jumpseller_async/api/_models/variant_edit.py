@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -44,6 +45,35 @@ class VariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 1:
+            try:
+                variant = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(variant, dict):
+                    try:
+                        variant = VariantEditFields.from_dict(variant)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is VariantEdit:
+                    _self = _new(cls)
+                    _self.variant = variant
+                    _self.additional_properties = (
+                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                variant_edit = cls(
+                    variant,
+                )
+                if not (len(d) == 1):
+                    variant_edit.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return variant_edit
+
         _get = d.get
         variant = _get("variant", UNSET)
         if isinstance(variant, dict):
@@ -90,6 +120,10 @@ _KEYS = frozenset(
     {
         "variant",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "variant",
 )
 
 from .._models.variant_edit_fields import VariantEditFields  # noqa: E402

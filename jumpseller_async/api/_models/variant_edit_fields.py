@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -152,6 +153,77 @@ class VariantEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 11:
+            try:
+                (
+                    barcode,
+                    compare_at_price,
+                    cost_per_item,
+                    image_id,
+                    options,
+                    price,
+                    sku,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(options, list):
+                    try:
+                        _list0 = []
+                        for _item0 in options:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ProductOptionVariantEdit.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        options = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is VariantEditFields:
+                    _self = _new(cls)
+                    _self.barcode = barcode
+                    _self.compare_at_price = compare_at_price
+                    _self.cost_per_item = cost_per_item
+                    _self.image_id = image_id
+                    _self.options = options
+                    _self.price = price
+                    _self.sku = sku
+                    _self.stock = stock
+                    _self.stock_notification = stock_notification
+                    _self.stock_threshold = stock_threshold
+                    _self.stock_unlimited = stock_unlimited
+                    _self.additional_properties = (
+                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                variant_edit_fields = cls(
+                    barcode,
+                    compare_at_price,
+                    cost_per_item,
+                    image_id,
+                    options,
+                    price,
+                    sku,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                )
+                if not (len(d) == 11):
+                    variant_edit_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return variant_edit_fields
+
         _get = d.get
         barcode = _get("barcode", UNSET)
 
@@ -260,6 +332,20 @@ _KEYS = frozenset(
         "stock_threshold",
         "stock_unlimited",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "barcode",
+    "compare_at_price",
+    "cost_per_item",
+    "image_id",
+    "options",
+    "price",
+    "sku",
+    "stock",
+    "stock_notification",
+    "stock_threshold",
+    "stock_unlimited",
 )
 
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402

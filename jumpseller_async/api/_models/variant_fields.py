@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -164,6 +165,87 @@ class VariantFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
+        if type(d) is dict and len(d) >= 12:
+            try:
+                (
+                    barcode,
+                    compare_at_price,
+                    cost_per_item,
+                    id,
+                    image,
+                    options,
+                    price,
+                    sku,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                ) = _PICK(d)
+            except KeyError:
+                pass
+            else:
+                if isinstance(image, dict):
+                    try:
+                        image = ImageFields.from_dict(image)
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if isinstance(options, list):
+                    try:
+                        _list0 = []
+                        for _item0 in options:
+                            if isinstance(_item0, dict):
+                                try:
+                                    _item0 = ProductOptionVariantEdit.from_dict(_item0)
+
+                                except (TypeError, ValueError, AttributeError, KeyError):
+                                    pass
+
+                            _list0.append(_item0)
+                        options = _list0
+
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+
+                if cls is VariantFields:
+                    _self = _new(cls)
+                    _self.barcode = barcode
+                    _self.compare_at_price = compare_at_price
+                    _self.cost_per_item = cost_per_item
+                    _self.id = id
+                    _self.image = image
+                    _self.options = options
+                    _self.price = price
+                    _self.sku = sku
+                    _self.stock = stock
+                    _self.stock_notification = stock_notification
+                    _self.stock_threshold = stock_threshold
+                    _self.stock_unlimited = stock_unlimited
+                    _self.additional_properties = (
+                        {} if len(d) == 12 else {k: v for k, v in d.items() if k not in _KEYS}
+                    )
+                    return _self
+                variant_fields = cls(
+                    barcode,
+                    compare_at_price,
+                    cost_per_item,
+                    id,
+                    image,
+                    options,
+                    price,
+                    sku,
+                    stock,
+                    stock_notification,
+                    stock_threshold,
+                    stock_unlimited,
+                )
+                if not (len(d) == 12):
+                    variant_fields.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KEYS
+                    }
+                return variant_fields
+
         _get = d.get
         barcode = _get("barcode", UNSET)
 
@@ -281,6 +363,21 @@ _KEYS = frozenset(
         "stock_threshold",
         "stock_unlimited",
     }
+)
+# from_dict's fast path: every declared key read in one call, when the dict has them all.
+_PICK = _itemgetter(
+    "barcode",
+    "compare_at_price",
+    "cost_per_item",
+    "id",
+    "image",
+    "options",
+    "price",
+    "sku",
+    "stock",
+    "stock_notification",
+    "stock_threshold",
+    "stock_unlimited",
 )
 
 from .._models.image_fields import ImageFields  # noqa: E402
