@@ -48,6 +48,7 @@ LIVE_RATE = 20.0  # pages per second per store
 PARSE_TARGET = 1.3
 IMPORT_TARGET_MS = 50.0
 STORES_TARGET = {"products": 10, "orders": 6}
+CPU_RUNS = 7
 OPERATIONS = {"products": get_products_json, "orders": get_orders_json}
 
 
@@ -116,12 +117,19 @@ async def _raw(http: httpx.AsyncClient, resource: str, pages: int) -> int:
 
 async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
     pages = 10 if quick else 20
-    rounds = 5 if quick else 11
+    rounds = 5 if quick else 31
     transport = _transport(bodies, pages)
     section = Section(
         title=f"(f1) Paging {pages} pages of {PAGE} through the public operation vs raw httpx + "
         f"json.loads, same in-memory transport, {rounds} alternating rounds",
-        columns=["resource", "raw ms / page", "ours ms / page", "ours / raw", "target"],
+        columns=[
+            "resource",
+            "raw ms / page",
+            "ours ms / page",
+            "ours / raw",
+            "middle half of the rounds",
+            "target",
+        ],
     )
     client = _client(transport, None)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http, client:
@@ -144,12 +152,21 @@ async def _parse_ratios(bodies: dict[str, bytes], quick: bool) -> Section:
                     timings.reverse()
                 ours.append(timings[0] / pages * 1e3)
                 raw.append(timings[1] / pages * 1e3)
-            ratio = median([o / r for o, r in zip(ours, raw, strict=True)])
+            ratios = sorted(o / r for o, r in zip(ours, raw, strict=True))
+            ratio = median(ratios)
+            spread = f"{ratios[len(ratios) // 4]:.2f} - {ratios[(3 * len(ratios)) // 4]:.2f}"
             met = ratio <= PARSE_TARGET
             if not met:
                 miss(f"{resource} parse ratio {ratio:.2f} > {PARSE_TARGET}")
             section.rows.append(
-                [resource, fmt(median(raw), 2), fmt(median(ours), 2), fmt(ratio, 2), "<= 1.3"]
+                [
+                    resource,
+                    fmt(median(raw), 2),
+                    fmt(median(ours), 2),
+                    fmt(ratio, 2),
+                    spread,
+                    "<= 1.3",
+                ]
             )
             section.checks.append(
                 Check(
@@ -375,14 +392,22 @@ def _import_time(quick: bool) -> Section:
     return section
 
 
-async def _cpu_per_page(client: JumpsellerClient, resource: str, pages: int) -> float:
+async def _cpu_per_page(
+    client: JumpsellerClient, http: httpx.AsyncClient, resource: str, pages: int
+) -> tuple[float, float]:
+    """CPU seconds per page, ours (paginate) and raw (httpx + json.loads): the best of
+    ``CPU_RUNS`` alternating runs each, the least disturbed on a shared machine."""
     await _ours(client, resource, pages)  # warm: first-use imports are not the steady state
-    best = float("inf")
-    for _ in range(3):
+    await _raw(http, resource, pages)
+    ours = raw = float("inf")
+    for _ in range(CPU_RUNS):
         started = time.process_time()
         await _ours(client, resource, pages)
-        best = min(best, (time.process_time() - started) / pages)
-    return best
+        ours = min(ours, (time.process_time() - started) / pages)
+        started = time.process_time()
+        await _raw(http, resource, pages)
+        raw = min(raw, (time.process_time() - started) / pages)
+    return ours, raw
 
 
 async def _paced_store(client: JumpsellerClient, resource: str, seconds: float) -> int:
@@ -414,6 +439,8 @@ async def _stores(bodies: dict[str, bytes], quick: bool) -> Section:
             "resource",
             "CPU ms / page",
             "stores (CPU bound)",
+            "raw CPU ms / page",
+            "raw stores",
             "paced run: stores",
             "pages asked",
             "pages done",
@@ -424,8 +451,8 @@ async def _stores(bodies: dict[str, bytes], quick: bool) -> Section:
     for resource in OPERATIONS:
         progress(f"speed: stores, {resource}")
         client = _client(transport, ((1_000_000, 1.0),))
-        async with client:
-            cpu = await _cpu_per_page(client, resource, pages)
+        async with client, httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+            cpu, raw_cpu = await _cpu_per_page(client, http, resource, pages)
         capacity = 1.0 / (cpu * LIVE_RATE)
         target = STORES_TARGET[resource]
         n = max(target, int(capacity))
@@ -445,6 +472,8 @@ async def _stores(bodies: dict[str, bytes], quick: bool) -> Section:
                 resource,
                 fmt(cpu * 1e3, 2),
                 fmt(capacity, 1),
+                fmt(raw_cpu * 1e3, 2),
+                fmt(1.0 / (raw_cpu * LIVE_RATE), 1),
                 str(n),
                 str(asked),
                 str(sum(done)),
@@ -462,8 +491,11 @@ async def _stores(bodies: dict[str, bytes], quick: bool) -> Section:
             )
         )
     section.notes += [
-        "stores (CPU bound) = 1 / (CPU seconds per page x 20): best of 3 runs of "
-        f"{pages} pages through paginate with a never-limiting limiter",
+        "stores (CPU bound) = 1 / (CPU seconds per page x 20): best of "
+        f"{CPU_RUNS} runs of {pages} pages through paginate with a never-limiting limiter",
+        "raw: the same for httpx + json.loads alone (no library), alternating with ours: what "
+        "this machine allows any client (the issue's own figures, about 6 stores at 4.1x raw, "
+        "put raw at about 2 ms a products page where the targets were set)",
         f"paced run: that many clients (at least the target) at once, each asking one page every "
         f"{1 / LIVE_RATE:.2f} s for {seconds:.0f} s; done / asked < 1 means the process fell behind",
     ]
