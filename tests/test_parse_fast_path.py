@@ -75,3 +75,75 @@ def test_the_fast_path_is_taken_for_a_dict_with_every_key(monkeypatch: pytest.Mo
     partial.pop("sku")
     assert models.VariantFields.from_dict(partial).sku is UNSET
     assert calls == [len(full) + 1]
+
+
+def _drop(body: dict[str, Any], rng: random.Random, keys: int) -> dict[str, Any]:
+    kept = dict(body)
+    for key in rng.sample(sorted(kept), min(keys, len(kept))):
+        del kept[key]
+    return kept
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_dicts_lacking_keys_parse_as_through_the_general_path(chunk: int) -> None:
+    # The first dict of a length teaches its key set; the next ones of that length reuse it when
+    # they fit (the same keys missing) and go field by field when they do not (others missing,
+    # or an unknown key in place of a missing one).
+    rng = random.Random(100 + chunk)
+    reused = 0
+    for name in MODEL_NAMES[chunk::4]:
+        cls = getattr(models, name)
+        module = sys.modules[cls.__module__]
+        if len(_declared_keys(cls)) < 3:
+            continue
+        module._PARTIAL.clear()
+        full = _full_object(cls, rng, extra=False)
+        lacking = _drop(full, rng, 2)
+        same_keys = {key: copy.deepcopy(rng.choice(VALUES)) for key in lacking}
+        other_keys = _drop(full, rng, 2)
+        with_unknown = {**_drop(lacking, rng, 1), "zz_unknown_field": 1}
+        for body in (lacking, same_keys, other_keys, with_unknown, same_keys):
+            general = _parse(cls, types.MappingProxyType(copy.deepcopy(body)))
+            assert _parse(cls, copy.deepcopy(body)) == general, f"{name}: {body!r:.300}"
+        reused += len(lacking) in module._PARTIAL
+    assert reused > 10
+
+
+def test_a_learned_key_set_is_used_and_a_misfit_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jumpseller_async.api._models import variant_fields
+
+    variant_fields._PARTIAL.clear()
+    full = {key: None for key in variant_fields._KEYS}
+    lacking = {k: v for k, v in full.items() if k not in ("sku", "barcode")}
+    first = models.VariantFields.from_dict(dict(lacking))
+    assert (first.sku, first.barcode) == (UNSET, UNSET)
+    getter, missing = variant_fields._PARTIAL[len(lacking)]
+    assert [variant_fields._DECLARED[i] for i in missing] == ["barcode", "sku"]
+
+    calls: list[int] = []
+    monkeypatch.setitem(
+        variant_fields._PARTIAL,
+        len(lacking),
+        (lambda d: calls.append(len(d)) or getter(d), missing),
+    )
+    second = models.VariantFields.from_dict({**lacking, "price": 5})
+    assert calls == [len(lacking)]
+    assert (second.price, second.sku, second.additional_properties) == (5, UNSET, {})
+    # Same length, another key missing and an unknown one present: the getter cannot fit.
+    misfit = {k: v for k, v in full.items() if k not in ("sku", "stock")}
+    misfit["zz"] = 1
+    third = models.VariantFields.from_dict(misfit)
+    assert (third.barcode, third.stock, third.additional_properties) == (None, UNSET, {"zz": 1})
+
+
+def test_learning_is_bounded_and_skips_dicts_with_unknown_keys() -> None:
+    from jumpseller_async._keypatterns import MAX_PATTERNS, learn_key_pattern
+
+    declared = tuple(f"k{i}" for i in range(20))
+    patterns: dict[int, Any] = {}
+    learn_key_pattern(patterns, declared, {"k1": 1, "k2": 2, "zz": 3})
+    learn_key_pattern(patterns, declared, {"k1": 1})
+    assert patterns == {}
+    for size in range(2, 2 + MAX_PATTERNS + 5):
+        learn_key_pattern(patterns, declared, {key: 0 for key in declared[:size]})
+    assert len(patterns) == MAX_PATTERNS

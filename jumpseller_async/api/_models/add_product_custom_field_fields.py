@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="AddProductCustomFieldFields")
@@ -70,12 +71,24 @@ class AddProductCustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                id, value, variants = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                id, value, variants = _vals
+
                 if isinstance(variants, list):
                     try:
                         variants = list(variants)
@@ -89,7 +102,7 @@ class AddProductCustomFieldFields:
                     _self.value = value
                     _self.variants = variants
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 add_product_custom_field_fields = cls(
@@ -97,7 +110,7 @@ class AddProductCustomFieldFields:
                     value,
                     variants,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     add_product_custom_field_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -116,6 +129,8 @@ class AddProductCustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is AddProductCustomFieldFields:
             _self = _new(cls)
             _self.id = id
@@ -162,9 +177,12 @@ _KEYS = frozenset(
         "variants",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "id",
     "value",
     "variants",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -53,12 +52,15 @@ class App:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                apps = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["apps"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (apps,) = _vals
                 if isinstance(apps, list):
                     try:
                         _list0 = []
@@ -80,13 +82,13 @@ class App:
                     _self = _new(cls)
                     _self.apps = apps
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 app = cls(
                     apps,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     app.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return app
 
@@ -146,10 +148,6 @@ _KEYS = frozenset(
     {
         "apps",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "apps",
 )
 
 from .._models.app_fields import AppFields  # noqa: E402

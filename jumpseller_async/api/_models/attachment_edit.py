@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class AttachmentEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                attachment = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["attachment"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (attachment,) = _vals
                 if isinstance(attachment, dict):
                     try:
                         attachment = AttachmentEditFields.from_dict(attachment)
@@ -62,13 +64,13 @@ class AttachmentEdit:
                     _self = _new(cls)
                     _self.attachment = attachment
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 attachment_edit = cls(
                     attachment,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     attachment_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "attachment",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "attachment",
 )
 
 from .._models.attachment_edit_fields import AttachmentEditFields  # noqa: E402

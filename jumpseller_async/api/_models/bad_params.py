@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -43,23 +42,27 @@ class BadParams:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                message = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["message"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (message,) = _vals
+
                 if cls is BadParams:
                     _self = _new(cls)
                     _self.message = message
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 bad_params = cls(
                     message,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     bad_params.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -105,8 +108,4 @@ _KEYS = frozenset(
     {
         "message",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "message",
 )

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="BillingAddress")
@@ -124,14 +125,24 @@ class BillingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
-                address, city, country, municipality, name, postal, region, surname, taxid = _PICK(
-                    d
-                )
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                address, city, country, municipality, name, postal, region, surname, taxid = _vals
+
                 if cls is BillingAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -144,7 +155,7 @@ class BillingAddress:
                     _self.surname = surname
                     _self.taxid = taxid
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 billing_address = cls(
@@ -158,7 +169,7 @@ class BillingAddress:
                     surname,
                     taxid,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     billing_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -183,6 +194,8 @@ class BillingAddress:
 
         taxid = _get("taxid", UNSET)
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is BillingAddress:
             _self = _new(cls)
             _self.address = address
@@ -245,8 +258,8 @@ _KEYS = frozenset(
         "taxid",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "country",
@@ -257,3 +270,6 @@ _PICK = _itemgetter(
     "surname",
     "taxid",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

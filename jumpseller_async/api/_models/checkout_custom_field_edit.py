@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class CheckoutCustomFieldEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                checkout_custom_field = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["checkout_custom_field"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (checkout_custom_field,) = _vals
                 if isinstance(checkout_custom_field, dict):
                     try:
                         checkout_custom_field = CheckoutCustomFieldEditFields.from_dict(
@@ -64,13 +66,13 @@ class CheckoutCustomFieldEdit:
                     _self = _new(cls)
                     _self.checkout_custom_field = checkout_custom_field
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 checkout_custom_field_edit = cls(
                     checkout_custom_field,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     checkout_custom_field_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -126,10 +128,6 @@ _KEYS = frozenset(
     {
         "checkout_custom_field",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "checkout_custom_field",
 )
 
 from .._models.checkout_custom_field_edit_fields import CheckoutCustomFieldEditFields  # noqa: E402

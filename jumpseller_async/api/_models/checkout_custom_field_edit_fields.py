@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.checkout_custom_field_edit_fields_area import (
     _BY_VALUE as _by_value_checkout_custom_field_edit_fields_area,
 )
@@ -124,14 +125,25 @@ class CheckoutCustomFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 area, custom_field_select_options, deletable, label, position, required, type_ = (
-                    _PICK(d)
+                    _vals
                 )
-            except KeyError:
-                pass
-            else:
                 if isinstance(area, str):
                     try:
                         area = _by_value_checkout_custom_field_edit_fields_area.get(
@@ -167,7 +179,7 @@ class CheckoutCustomFieldEditFields:
                     _self.required = required
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 checkout_custom_field_edit_fields = cls(
@@ -179,7 +191,7 @@ class CheckoutCustomFieldEditFields:
                     required,
                     type_,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     checkout_custom_field_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -222,6 +234,8 @@ class CheckoutCustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CheckoutCustomFieldEditFields:
             _self = _new(cls)
             _self.area = area
@@ -280,8 +294,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "area",
     "custom_field_select_options",
     "deletable",
@@ -290,3 +304,6 @@ _PICK = _itemgetter(
     "required",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

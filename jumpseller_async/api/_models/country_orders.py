@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CountryOrders")
@@ -83,12 +84,24 @@ class CountryOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                code, count, country, orders = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                code, count, country, orders = _vals
+
                 if isinstance(orders, list):
                     try:
                         _list0 = []
@@ -113,7 +126,7 @@ class CountryOrders:
                     _self.country = country
                     _self.orders = orders
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 country_orders = cls(
@@ -122,7 +135,7 @@ class CountryOrders:
                     country,
                     orders,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     country_orders.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -153,6 +166,8 @@ class CountryOrders:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CountryOrders:
             _self = _new(cls)
             _self.code = code
@@ -200,12 +215,15 @@ _KEYS = frozenset(
         "orders",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "code",
     "count",
     "country",
     "orders",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.region_orders import RegionOrders  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Coupon")
@@ -73,12 +74,24 @@ class Coupon:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                code, id, times_used, usage_limit = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                code, id, times_used, usage_limit = _vals
+
                 if cls is Coupon:
                     _self = _new(cls)
                     _self.code = code
@@ -86,7 +99,7 @@ class Coupon:
                     _self.times_used = times_used
                     _self.usage_limit = usage_limit
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 coupon = cls(
@@ -95,7 +108,7 @@ class Coupon:
                     times_used,
                     usage_limit,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     coupon.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return coupon
 
@@ -108,6 +121,8 @@ class Coupon:
 
         usage_limit = _get("usage_limit", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is Coupon:
             _self = _new(cls)
             _self.code = code
@@ -155,10 +170,13 @@ _KEYS = frozenset(
         "usage_limit",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "code",
     "id",
     "times_used",
     "usage_limit",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class CustomFieldEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                custom_field = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["custom_field"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (custom_field,) = _vals
                 if isinstance(custom_field, dict):
                     try:
                         custom_field = CustomFieldEditFields.from_dict(custom_field)
@@ -62,13 +64,13 @@ class CustomFieldEdit:
                     _self = _new(cls)
                     _self.custom_field = custom_field
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 custom_field_edit = cls(
                     custom_field,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     custom_field_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "custom_field",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "custom_field",
 )
 
 from .._models.custom_field_edit_fields import CustomFieldEditFields  # noqa: E402

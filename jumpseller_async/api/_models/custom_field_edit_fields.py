@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.custom_field_edit_fields_type import (
     _BY_VALUE as _by_value_custom_field_edit_fields_type,
 )
@@ -86,12 +87,24 @@ class CustomFieldEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                label, product_visibility, type_, values = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                label, product_visibility, type_, values = _vals
+
                 if isinstance(type_, str):
                     try:
                         type_ = _by_value_custom_field_edit_fields_type.get(
@@ -115,7 +128,7 @@ class CustomFieldEditFields:
                     _self.type_ = type_
                     _self.values = values
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 custom_field_edit_fields = cls(
@@ -124,7 +137,7 @@ class CustomFieldEditFields:
                     type_,
                     values,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     custom_field_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -153,6 +166,8 @@ class CustomFieldEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomFieldEditFields:
             _self = _new(cls)
             _self.label = label
@@ -202,10 +217,13 @@ _KEYS = frozenset(
         "values",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "label",
     "product_visibility",
     "type",
     "values",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.custom_field_fields_type import _BY_VALUE as _by_value_custom_field_fields_type
 from .._models.custom_field_fields_type import CustomFieldFieldsType
 from .._types import UNSET, Unset
@@ -94,12 +95,24 @@ class CustomFieldFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 5:
-            try:
-                id, label, product_visibility, type_, values = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 5:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                id, label, product_visibility, type_, values = _vals
+
                 if isinstance(type_, str):
                     try:
                         type_ = _by_value_custom_field_fields_type.get(
@@ -124,7 +137,7 @@ class CustomFieldFields:
                     _self.type_ = type_
                     _self.values = values
                     _self.additional_properties = (
-                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 5 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 custom_field_fields = cls(
@@ -134,7 +147,7 @@ class CustomFieldFields:
                     type_,
                     values,
                 )
-                if not (len(d) == 5):
+                if not (len(d) <= 5):
                     custom_field_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -165,6 +178,8 @@ class CustomFieldFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 5 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomFieldFields:
             _self = _new(cls)
             _self.id = id
@@ -217,11 +232,14 @@ _KEYS = frozenset(
         "values",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "id",
     "label",
     "product_visibility",
     "type",
     "values",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class CustomerAdditionalFieldEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                customer_additional_field = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["customer_additional_field"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (customer_additional_field,) = _vals
                 if isinstance(customer_additional_field, dict):
                     try:
                         customer_additional_field = CustomerAdditionalFieldEditFields.from_dict(
@@ -64,13 +66,13 @@ class CustomerAdditionalFieldEdit:
                     _self = _new(cls)
                     _self.customer_additional_field = customer_additional_field
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_additional_field_edit = cls(
                     customer_additional_field,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     customer_additional_field_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -126,10 +128,6 @@ _KEYS = frozenset(
     {
         "customer_additional_field",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "customer_additional_field",
 )
 
 from .._models.customer_additional_field_edit_fields import CustomerAdditionalFieldEditFields  # noqa: E402

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class CustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                customer_category = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["customer_category"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (customer_category,) = _vals
                 if isinstance(customer_category, dict):
                     try:
                         customer_category = CustomerCategoryFields.from_dict(customer_category)
@@ -62,13 +64,13 @@ class CustomerCategory:
                     _self = _new(cls)
                     _self.customer_category = customer_category
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_category = cls(
                     customer_category,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     customer_category.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "customer_category",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "customer_category",
 )
 
 from .._models.customer_category_fields import CustomerCategoryFields  # noqa: E402

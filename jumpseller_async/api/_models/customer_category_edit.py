@@ -57,12 +57,15 @@ class CustomerCategoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                category, customer_category = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                category, customer_category = _vals
                 if isinstance(category, dict):
                     try:
                         category = CustomerCategoryEditFields.from_dict(category)
@@ -82,14 +85,14 @@ class CustomerCategoryEdit:
                     _self.category = category
                     _self.customer_category = customer_category
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_category_edit = cls(
                     category,
                     customer_category,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     customer_category_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -155,10 +158,11 @@ _KEYS = frozenset(
         "customer_category",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "category",
     "customer_category",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.customer_category_edit_fields import CustomerCategoryEditFields  # noqa: E402

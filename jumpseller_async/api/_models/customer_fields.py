@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.customer_fields_status import _BY_VALUE as _by_value_customer_fields_status
 from .._models.customer_fields_status import CustomerFieldsStatus
 from .._types import UNSET, Unset
@@ -206,8 +207,22 @@ class CustomerFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 14:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 14:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     accepted_marketing_at,
                     accepts_marketing,
@@ -223,10 +238,8 @@ class CustomerFields:
                     shipping_address,
                     status,
                     surname,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(billing_address, dict):
                     try:
                         billing_address = BillingAddress.from_dict(billing_address)
@@ -301,7 +314,7 @@ class CustomerFields:
                     _self.status = status
                     _self.surname = surname
                     _self.additional_properties = (
-                        {} if len(d) == 14 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 14 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_fields = cls(
@@ -320,7 +333,7 @@ class CustomerFields:
                     status,
                     surname,
                 )
-                if not (len(d) == 14):
+                if not (len(d) <= 14):
                     customer_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -407,6 +420,8 @@ class CustomerFields:
 
         surname = _get("surname", UNSET)
 
+        if type(d) is dict and len(d) < 14 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomerFields:
             _self = _new(cls)
             _self.accepted_marketing_at = accepted_marketing_at
@@ -484,8 +499,8 @@ _KEYS = frozenset(
         "surname",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "accepted_marketing_at",
     "accepts_marketing",
     "billing_address",
@@ -501,6 +516,9 @@ _PICK = _itemgetter(
     "status",
     "surname",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.customer_additional_field import CustomerAdditionalField  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerFieldsWithBillingAddressAndShippingAddressFields")
@@ -67,12 +68,23 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                billing_address, id, shipping_address = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                billing_address, id, shipping_address = _vals
                 if isinstance(billing_address, dict):
                     try:
                         billing_address = BillingAddress.from_dict(billing_address)
@@ -93,7 +105,7 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
                     _self.id = id
                     _self.shipping_address = shipping_address
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_fields_with_billing_address_and_shipping_address_fields = cls(
@@ -101,7 +113,7 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
                     id,
                     shipping_address,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     customer_fields_with_billing_address_and_shipping_address_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -126,6 +138,8 @@ class CustomerFieldsWithBillingAddressAndShippingAddressFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomerFieldsWithBillingAddressAndShippingAddressFields:
             _self = _new(cls)
             _self.billing_address = billing_address
@@ -172,12 +186,15 @@ _KEYS = frozenset(
         "shipping_address",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "billing_address",
     "id",
     "shipping_address",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.customer_fields_with_password_status import (
     _BY_VALUE as _by_value_customer_fields_with_password_status,
 )
@@ -113,12 +114,23 @@ class CustomerFieldsWithPassword:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
-                billing_address, email, id, password, phone, shipping_address, status = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                billing_address, email, id, password, phone, shipping_address, status = _vals
                 if isinstance(billing_address, dict):
                     try:
                         billing_address = BillingAddress.from_dict(billing_address)
@@ -152,7 +164,7 @@ class CustomerFieldsWithPassword:
                     _self.shipping_address = shipping_address
                     _self.status = status
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_fields_with_password = cls(
@@ -164,7 +176,7 @@ class CustomerFieldsWithPassword:
                     shipping_address,
                     status,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     customer_fields_with_password.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -205,6 +217,8 @@ class CustomerFieldsWithPassword:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomerFieldsWithPassword:
             _self = _new(cls)
             _self.billing_address = billing_address
@@ -263,8 +277,8 @@ _KEYS = frozenset(
         "status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "billing_address",
     "email",
     "id",
@@ -273,6 +287,9 @@ _PICK = _itemgetter(
     "shipping_address",
     "status",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

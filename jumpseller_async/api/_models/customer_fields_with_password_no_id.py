@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.customer_fields_with_password_no_id_status import (
     _BY_VALUE as _by_value_customer_fields_with_password_no_id_status,
 )
@@ -122,8 +123,22 @@ class CustomerFieldsWithPasswordNoID:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     billing_address,
                     customer_category,
@@ -132,10 +147,7 @@ class CustomerFieldsWithPasswordNoID:
                     phone,
                     shipping_address,
                     status,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
                 if isinstance(billing_address, dict):
                     try:
                         billing_address = BillingAddress.from_dict(billing_address)
@@ -176,7 +188,7 @@ class CustomerFieldsWithPasswordNoID:
                     _self.shipping_address = shipping_address
                     _self.status = status
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_fields_with_password_no_id = cls(
@@ -188,7 +200,7 @@ class CustomerFieldsWithPasswordNoID:
                     shipping_address,
                     status,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     customer_fields_with_password_no_id.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -235,6 +247,8 @@ class CustomerFieldsWithPasswordNoID:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomerFieldsWithPasswordNoID:
             _self = _new(cls)
             _self.billing_address = billing_address
@@ -293,8 +307,8 @@ _KEYS = frozenset(
         "status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "billing_address",
     "customer_category",
     "email",
@@ -303,6 +317,9 @@ _PICK = _itemgetter(
     "shipping_address",
     "status",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

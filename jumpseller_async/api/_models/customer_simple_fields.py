@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerSimpleFields")
@@ -94,12 +95,24 @@ class CustomerSimpleFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                email, fullname, id, ip, phone, phone_prefix = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                email, fullname, id, ip, phone, phone_prefix = _vals
+
                 if cls is CustomerSimpleFields:
                     _self = _new(cls)
                     _self.email = email
@@ -109,7 +122,7 @@ class CustomerSimpleFields:
                     _self.phone = phone
                     _self.phone_prefix = phone_prefix
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customer_simple_fields = cls(
@@ -120,7 +133,7 @@ class CustomerSimpleFields:
                     phone,
                     phone_prefix,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     customer_simple_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -139,6 +152,8 @@ class CustomerSimpleFields:
 
         phone_prefix = _get("phone_prefix", UNSET)
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is CustomerSimpleFields:
             _self = _new(cls)
             _self.email = email
@@ -194,8 +209,8 @@ _KEYS = frozenset(
         "phone_prefix",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "email",
     "fullname",
     "id",
@@ -203,3 +218,6 @@ _PICK = _itemgetter(
     "phone",
     "phone_prefix",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -53,12 +52,15 @@ class CustomersToCustomerCategory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                customers = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["customers"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (customers,) = _vals
                 if isinstance(customers, list):
                     try:
                         _list0 = []
@@ -80,13 +82,13 @@ class CustomersToCustomerCategory:
                     _self = _new(cls)
                     _self.customers = customers
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 customers_to_customer_category = cls(
                     customers,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     customers_to_customer_category.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -150,10 +152,6 @@ _KEYS = frozenset(
     {
         "customers",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "customers",
 )
 
 from .._models.customer_to_customer_category import CustomerToCustomerCategory  # noqa: E402

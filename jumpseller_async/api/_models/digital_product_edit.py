@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class DigitalProductEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                digital_product = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["digital_product"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (digital_product,) = _vals
                 if isinstance(digital_product, dict):
                     try:
                         digital_product = DigitalProductEditFields.from_dict(digital_product)
@@ -62,13 +64,13 @@ class DigitalProductEdit:
                     _self = _new(cls)
                     _self.digital_product = digital_product
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 digital_product_edit = cls(
                     digital_product,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     digital_product_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -122,10 +124,6 @@ _KEYS = frozenset(
     {
         "digital_product",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "digital_product",
 )
 
 from .._models.digital_product_edit_fields import DigitalProductEditFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="DigitalProductEditFields")
@@ -63,19 +64,31 @@ class DigitalProductEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                external, filename, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                external, filename, url = _vals
+
                 if cls is DigitalProductEditFields:
                     _self = _new(cls)
                     _self.external = external
                     _self.filename = filename
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 digital_product_edit_fields = cls(
@@ -83,7 +96,7 @@ class DigitalProductEditFields:
                     filename,
                     url,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     digital_product_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -96,6 +109,8 @@ class DigitalProductEditFields:
 
         url = _get("url", UNSET)
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is DigitalProductEditFields:
             _self = _new(cls)
             _self.external = external
@@ -142,9 +157,12 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "external",
     "filename",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class Document:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                document = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["document"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (document,) = _vals
                 if isinstance(document, dict):
                     try:
                         document = DocumentFields.from_dict(document)
@@ -62,13 +64,13 @@ class Document:
                     _self = _new(cls)
                     _self.document = document
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 document = cls(
                     document,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     document.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return document
 
@@ -118,10 +120,6 @@ _KEYS = frozenset(
     {
         "document",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "document",
 )
 
 from .._models.document_fields import DocumentFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.document_fields_document_type import (
     _BY_VALUE as _by_value_document_fields_document_type,
 )
@@ -99,12 +100,24 @@ class DocumentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                app_code, document_type, external_id, order_id, public_id, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                app_code, document_type, external_id, order_id, public_id, url = _vals
+
                 if isinstance(document_type, int):
                     try:
                         document_type = _by_value_document_fields_document_type.get(
@@ -123,7 +136,7 @@ class DocumentFields:
                     _self.public_id = public_id
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 document_fields = cls(
@@ -134,7 +147,7 @@ class DocumentFields:
                     public_id,
                     url,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     document_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -161,6 +174,8 @@ class DocumentFields:
 
         url = _get("url", UNSET)
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is DocumentFields:
             _self = _new(cls)
             _self.app_code = app_code
@@ -214,8 +229,8 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "app_code",
     "document_type",
     "external_id",
@@ -223,3 +238,6 @@ _PICK = _itemgetter(
     "public_id",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

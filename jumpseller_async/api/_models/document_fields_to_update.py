@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.document_fields_to_update_document_type import (
     _BY_VALUE as _by_value_document_fields_to_update_document_type,
 )
@@ -79,12 +80,23 @@ class DocumentFieldsToUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                document_type, external_id, public_id, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                document_type, external_id, public_id, url = _vals
                 if isinstance(document_type, int):
                     try:
                         document_type = _by_value_document_fields_to_update_document_type.get(
@@ -101,7 +113,7 @@ class DocumentFieldsToUpdate:
                     _self.public_id = public_id
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 document_fields_to_update = cls(
@@ -110,7 +122,7 @@ class DocumentFieldsToUpdate:
                     public_id,
                     url,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     document_fields_to_update.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -133,6 +145,8 @@ class DocumentFieldsToUpdate:
 
         url = _get("url", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is DocumentFieldsToUpdate:
             _self = _new(cls)
             _self.document_type = document_type
@@ -182,10 +196,13 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "document_type",
     "external_id",
     "public_id",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

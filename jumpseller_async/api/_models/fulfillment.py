@@ -57,12 +57,15 @@ class Fulfillment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                fulfillment, order_fulfillment = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                fulfillment, order_fulfillment = _vals
                 if isinstance(fulfillment, dict):
                     try:
                         fulfillment = FulfillmentFields.from_dict(fulfillment)
@@ -82,14 +85,14 @@ class Fulfillment:
                     _self.fulfillment = fulfillment
                     _self.order_fulfillment = order_fulfillment
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment = cls(
                     fulfillment,
                     order_fulfillment,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     fulfillment.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -153,10 +156,11 @@ _KEYS = frozenset(
         "order_fulfillment",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "fulfillment",
     "order_fulfillment",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.fulfillment_fields import FulfillmentFields  # noqa: E402

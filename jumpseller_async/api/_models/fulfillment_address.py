@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentAddress")
@@ -114,12 +115,24 @@ class FulfillmentAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 8:
-            try:
-                address, city, country, municipality, name, postal, region, surname = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 8:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                address, city, country, municipality, name, postal, region, surname = _vals
+
                 if cls is FulfillmentAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -131,7 +144,7 @@ class FulfillmentAddress:
                     _self.region = region
                     _self.surname = surname
                     _self.additional_properties = (
-                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 8 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_address = cls(
@@ -144,7 +157,7 @@ class FulfillmentAddress:
                     region,
                     surname,
                 )
-                if not (len(d) == 8):
+                if not (len(d) <= 8):
                     fulfillment_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -167,6 +180,8 @@ class FulfillmentAddress:
 
         surname = _get("surname", UNSET)
 
+        if type(d) is dict and len(d) < 8 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is FulfillmentAddress:
             _self = _new(cls)
             _self.address = address
@@ -228,8 +243,8 @@ _KEYS = frozenset(
         "surname",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "country",
@@ -239,3 +254,6 @@ _PICK = _itemgetter(
     "region",
     "surname",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.fulfillment_edit_fields_shipment_status import (
     _BY_VALUE as _by_value_fulfillment_edit_fields_shipment_status,
 )
@@ -165,8 +166,22 @@ class FulfillmentEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 12:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 12:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     expected_arrival_from,
                     expected_arrival_to,
@@ -180,10 +195,8 @@ class FulfillmentEditFields:
                     tracking_number,
                     tracking_url,
                     type_,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(shipment_status, str):
                     try:
                         shipment_status = _by_value_fulfillment_edit_fields_shipment_status.get(
@@ -217,7 +230,7 @@ class FulfillmentEditFields:
                     _self.tracking_url = tracking_url
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 12 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 12 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_edit_fields = cls(
@@ -234,7 +247,7 @@ class FulfillmentEditFields:
                     tracking_url,
                     type_,
                 )
-                if not (len(d) == 12):
+                if not (len(d) <= 12):
                     fulfillment_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -281,6 +294,8 @@ class FulfillmentEditFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 12 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is FulfillmentEditFields:
             _self = _new(cls)
             _self.expected_arrival_from = expected_arrival_from
@@ -354,8 +369,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "expected_arrival_from",
     "expected_arrival_to",
     "external_id",
@@ -369,3 +384,6 @@ _PICK = _itemgetter(
     "tracking_url",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentFields")
@@ -188,8 +189,22 @@ class FulfillmentFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 15:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 15:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     created_at,
                     expected_arrival_from,
@@ -206,10 +221,8 @@ class FulfillmentFields:
                     tracking_number,
                     type_,
                     updated_at,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(fulfillment_address, dict):
                     try:
                         fulfillment_address = FulfillmentFieldsFulfillmentAddress.from_dict(
@@ -244,7 +257,7 @@ class FulfillmentFields:
                     _self.type_ = type_
                     _self.updated_at = updated_at
                     _self.additional_properties = (
-                        {} if len(d) == 15 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 15 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_fields = cls(
@@ -264,7 +277,7 @@ class FulfillmentFields:
                     type_,
                     updated_at,
                 )
-                if not (len(d) == 15):
+                if not (len(d) <= 15):
                     fulfillment_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -315,6 +328,8 @@ class FulfillmentFields:
 
         updated_at = _get("updated_at", UNSET)
 
+        if type(d) is dict and len(d) < 15 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is FulfillmentFields:
             _self = _new(cls)
             _self.created_at = created_at
@@ -397,8 +412,8 @@ _KEYS = frozenset(
         "updated_at",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "created_at",
     "expected_arrival_from",
     "expected_arrival_to",
@@ -415,6 +430,9 @@ _PICK = _itemgetter(
     "type",
     "updated_at",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.fulfillment_fields_fulfillment_address import FulfillmentFieldsFulfillmentAddress  # noqa: E402
 from .._models.fulfillment_fields_order import FulfillmentFieldsOrder  # noqa: E402

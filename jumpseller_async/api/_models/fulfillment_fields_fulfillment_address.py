@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -46,12 +45,15 @@ class FulfillmentFieldsFulfillmentAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                address = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["address"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (address,) = _vals
                 if isinstance(address, dict):
                     try:
                         address = FulfillmentAddress.from_dict(address)
@@ -63,13 +65,13 @@ class FulfillmentFieldsFulfillmentAddress:
                     _self = _new(cls)
                     _self.address = address
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_fields_fulfillment_address = cls(
                     address,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     fulfillment_fields_fulfillment_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -123,10 +125,6 @@ _KEYS = frozenset(
     {
         "address",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "address",
 )
 
 from .._models.fulfillment_address import FulfillmentAddress  # noqa: E402

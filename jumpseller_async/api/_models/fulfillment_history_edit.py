@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class FulfillmentHistoryEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                fulfillment_history = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["fulfillment_history"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (fulfillment_history,) = _vals
                 if isinstance(fulfillment_history, dict):
                     try:
                         fulfillment_history = FulfillmentHistoryEditFields.from_dict(
@@ -64,13 +66,13 @@ class FulfillmentHistoryEdit:
                     _self = _new(cls)
                     _self.fulfillment_history = fulfillment_history
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_history_edit = cls(
                     fulfillment_history,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     fulfillment_history_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -124,10 +126,6 @@ _KEYS = frozenset(
     {
         "fulfillment_history",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "fulfillment_history",
 )
 
 from .._models.fulfillment_history_edit_fields import FulfillmentHistoryEditFields  # noqa: E402

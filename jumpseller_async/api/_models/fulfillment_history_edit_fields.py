@@ -59,12 +59,16 @@ class FulfillmentHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                message, status = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                message, status = _vals
+
                 if isinstance(status, str):
                     try:
                         status = _by_value_fulfillment_history_edit_fields_status.get(
@@ -79,14 +83,14 @@ class FulfillmentHistoryEditFields:
                     _self.message = message
                     _self.status = status
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_history_edit_fields = cls(
                     message,
                     status,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     fulfillment_history_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -148,8 +152,9 @@ _KEYS = frozenset(
         "status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "message",
     "status",
 )
+_PICK = _itemgetter(*_DECLARED)

@@ -56,25 +56,29 @@ class FulfillmentLabelResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                expires_at, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                expires_at, url = _vals
+
                 if cls is FulfillmentLabelResponse:
                     _self = _new(cls)
                     _self.expires_at = expires_at
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_label_response = cls(
                     expires_at,
                     url,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     fulfillment_label_response.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -128,8 +132,9 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "expires_at",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="FulfillmentRatesFields")
@@ -86,12 +87,24 @@ class FulfillmentRatesFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                location_id, order_id, packages_dimensions, shipping_address = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                location_id, order_id, packages_dimensions, shipping_address = _vals
+
                 if isinstance(packages_dimensions, list):
                     try:
                         _list0 = []
@@ -123,7 +136,7 @@ class FulfillmentRatesFields:
                     _self.packages_dimensions = packages_dimensions
                     _self.shipping_address = shipping_address
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 fulfillment_rates_fields = cls(
@@ -132,7 +145,7 @@ class FulfillmentRatesFields:
                     packages_dimensions,
                     shipping_address,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     fulfillment_rates_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -169,6 +182,8 @@ class FulfillmentRatesFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is FulfillmentRatesFields:
             _self = _new(cls)
             _self.location_id = location_id
@@ -218,13 +233,16 @@ _KEYS = frozenset(
         "shipping_address",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "location_id",
     "order_id",
     "packages_dimensions",
     "shipping_address",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.packages_dimensions import PackagesDimensions  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

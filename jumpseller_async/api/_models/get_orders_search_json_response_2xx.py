@@ -63,12 +63,16 @@ class GetOrdersSearchJsonResponse2XX:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                count, orders = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                count, orders = _vals
+
                 if isinstance(orders, list):
                     try:
                         _list0 = []
@@ -91,14 +95,14 @@ class GetOrdersSearchJsonResponse2XX:
                     _self.count = count
                     _self.orders = orders
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 get_orders_search_json_response_2xx = cls(
                     count,
                     orders,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     get_orders_search_json_response_2xx.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -168,10 +172,11 @@ _KEYS = frozenset(
         "orders",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "count",
     "orders",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.order import Order  # noqa: E402

@@ -57,12 +57,15 @@ class HookEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                event, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                event, url = _vals
                 if isinstance(event, str):
                     try:
                         event = _by_value_hook_edit_fields_event.get(event) or HookEditFieldsEvent(
@@ -77,14 +80,14 @@ class HookEditFields:
                     _self.event = event
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 hook_edit_fields = cls(
                     event,
                     url,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     hook_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -142,8 +145,9 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "event",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.js_app_create_element import _BY_VALUE as _by_value_js_app_create_element
 from .._models.js_app_create_element import JsAppCreateElement
 from .._models.js_app_create_template import _BY_VALUE as _by_value_js_app_create_template
@@ -71,12 +72,23 @@ class JsAppCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                element, template, url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                element, template, url = _vals
                 if isinstance(element, str):
                     try:
                         element = _by_value_js_app_create_element.get(
@@ -101,7 +113,7 @@ class JsAppCreate:
                     _self.template = template
                     _self.url = url
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 js_app_create = cls(
@@ -109,7 +121,7 @@ class JsAppCreate:
                     template,
                     url,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     js_app_create.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -138,6 +150,8 @@ class JsAppCreate:
 
         url = _get("url", UNSET)
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is JsAppCreate:
             _self = _new(cls)
             _self.element = element
@@ -182,9 +196,12 @@ _KEYS = frozenset(
         "url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "element",
     "template",
     "url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

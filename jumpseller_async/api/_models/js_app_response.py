@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class JSAppResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                js_app = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["js_app"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (js_app,) = _vals
                 if isinstance(js_app, dict):
                     try:
                         js_app = JSApp.from_dict(js_app)
@@ -62,13 +64,13 @@ class JSAppResponse:
                     _self = _new(cls)
                     _self.js_app = js_app
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 js_app_response = cls(
                     js_app,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     js_app_response.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "js_app",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "js_app",
 )
 
 from .._models.js_app import JSApp  # noqa: E402

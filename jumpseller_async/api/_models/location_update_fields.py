@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="LocationUpdateFields")
@@ -123,12 +124,24 @@ class LocationUpdateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
-                region, address, city, country, email, main, name, pickup_point, postal = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                region, address, city, country, email, main, name, pickup_point, postal = _vals
+
                 if cls is LocationUpdateFields:
                     _self = _new(cls)
                     _self.region = region
@@ -141,7 +154,7 @@ class LocationUpdateFields:
                     _self.pickup_point = pickup_point
                     _self.postal = postal
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 location_update_fields = cls(
@@ -155,7 +168,7 @@ class LocationUpdateFields:
                     pickup_point,
                     postal,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     location_update_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -180,6 +193,8 @@ class LocationUpdateFields:
 
         postal = _get("postal", UNSET)
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is LocationUpdateFields:
             _self = _new(cls)
             _self.region = region
@@ -244,8 +259,8 @@ _KEYS = frozenset(
         "postal",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "Region",
     "address",
     "city",
@@ -256,3 +271,6 @@ _PICK = _itemgetter(
     "pickup_point",
     "postal",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

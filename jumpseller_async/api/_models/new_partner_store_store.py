@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="NewPartnerStoreStore")
@@ -73,12 +74,24 @@ class NewPartnerStoreStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                code, email_partner, name, redirect_url = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                code, email_partner, name, redirect_url = _vals
+
                 if cls is NewPartnerStoreStore:
                     _self = _new(cls)
                     _self.code = code
@@ -86,7 +99,7 @@ class NewPartnerStoreStore:
                     _self.name = name
                     _self.redirect_url = redirect_url
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 new_partner_store_store = cls(
@@ -95,7 +108,7 @@ class NewPartnerStoreStore:
                     name,
                     redirect_url,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     new_partner_store_store.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -110,6 +123,8 @@ class NewPartnerStoreStore:
 
         redirect_url = _get("redirect_url", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is NewPartnerStoreStore:
             _self = _new(cls)
             _self.code = code
@@ -159,10 +174,13 @@ _KEYS = frozenset(
         "redirect_url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "code",
     "email_partner",
     "name",
     "redirect_url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

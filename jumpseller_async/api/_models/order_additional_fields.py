@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderAdditionalFields")
@@ -74,12 +75,24 @@ class OrderAdditionalFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                area, id, label, value = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                area, id, label, value = _vals
+
                 if cls is OrderAdditionalFields:
                     _self = _new(cls)
                     _self.area = area
@@ -87,7 +100,7 @@ class OrderAdditionalFields:
                     _self.label = label
                     _self.value = value
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_additional_fields = cls(
@@ -96,7 +109,7 @@ class OrderAdditionalFields:
                     label,
                     value,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     order_additional_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -111,6 +124,8 @@ class OrderAdditionalFields:
 
         value = _get("value", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderAdditionalFields:
             _self = _new(cls)
             _self.area = area
@@ -160,10 +175,13 @@ _KEYS = frozenset(
         "value",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "area",
     "id",
     "label",
     "value",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderBillingAddress")
@@ -186,8 +187,22 @@ class OrderBillingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 15:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 15:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     address,
                     city,
@@ -204,10 +219,8 @@ class OrderBillingAddress:
                     street_number,
                     surname,
                     taxid,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is OrderBillingAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -226,7 +239,7 @@ class OrderBillingAddress:
                     _self.surname = surname
                     _self.taxid = taxid
                     _self.additional_properties = (
-                        {} if len(d) == 15 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 15 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_billing_address = cls(
@@ -246,7 +259,7 @@ class OrderBillingAddress:
                     surname,
                     taxid,
                 )
-                if not (len(d) == 15):
+                if not (len(d) <= 15):
                     order_billing_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -283,6 +296,8 @@ class OrderBillingAddress:
 
         taxid = _get("taxid", UNSET)
 
+        if type(d) is dict and len(d) < 15 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderBillingAddress:
             _self = _new(cls)
             _self.address = address
@@ -365,8 +380,8 @@ _KEYS = frozenset(
         "taxid",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "complement",
@@ -383,3 +398,6 @@ _PICK = _itemgetter(
     "surname",
     "taxid",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.order_create_fields_status import _BY_VALUE as _by_value_order_create_fields_status
 from .._models.order_create_fields_status import OrderCreateFieldsStatus
 from .._types import UNSET, Unset
@@ -144,8 +145,22 @@ class OrderCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     allow_missing_products,
                     billing_information,
@@ -156,10 +171,8 @@ class OrderCreateFields:
                     shipping_price,
                     shipping_required,
                     status,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(billing_information, dict):
                     try:
                         billing_information = BillingInformationFields.from_dict(
@@ -218,7 +231,7 @@ class OrderCreateFields:
                     _self.shipping_required = shipping_required
                     _self.status = status
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_create_fields = cls(
@@ -232,7 +245,7 @@ class OrderCreateFields:
                     shipping_required,
                     status,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     order_create_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -295,6 +308,8 @@ class OrderCreateFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderCreateFields:
             _self = _new(cls)
             _self.allow_missing_products = allow_missing_products
@@ -359,8 +374,8 @@ _KEYS = frozenset(
         "status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "allow_missing_products",
     "billing_information",
     "customer",
@@ -371,6 +386,9 @@ _PICK = _itemgetter(
     "shipping_required",
     "status",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
 from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.order_edit_fields_shipment_status import (
     _BY_VALUE as _by_value_order_edit_fields_shipment_status,
 )
@@ -124,8 +125,22 @@ class OrderEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     additional_fields,
                     additional_information,
@@ -134,10 +149,7 @@ class OrderEditFields:
                     tracking_company,
                     tracking_number,
                     tracking_url,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
                 if isinstance(additional_fields, list):
                     try:
                         _list0 = []
@@ -183,7 +195,7 @@ class OrderEditFields:
                     _self.tracking_number = tracking_number
                     _self.tracking_url = tracking_url
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_edit_fields = cls(
@@ -195,7 +207,7 @@ class OrderEditFields:
                     tracking_number,
                     tracking_url,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     order_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -248,6 +260,8 @@ class OrderEditFields:
 
         tracking_url = _get("tracking_url", UNSET)
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderEditFields:
             _self = _new(cls)
             _self.additional_fields = additional_fields
@@ -304,8 +318,8 @@ _KEYS = frozenset(
         "tracking_url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "additional_fields",
     "additional_information",
     "shipment_status",
@@ -314,5 +328,8 @@ _PICK = _itemgetter(
     "tracking_number",
     "tracking_url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

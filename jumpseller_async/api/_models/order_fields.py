@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.order_fields_shipment_status import (
     _BY_VALUE as _by_value_order_fields_shipment_status,
 )
@@ -623,8 +624,22 @@ class OrderFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 51:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 51:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     additional_fields,
                     additional_information,
@@ -677,10 +692,7 @@ class OrderFields:
                     tracking_company,
                     tracking_number,
                     tracking_url,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
                 if isinstance(additional_fields, list):
                     try:
                         _list0 = []
@@ -891,7 +903,7 @@ class OrderFields:
                     _self.tracking_number = tracking_number
                     _self.tracking_url = tracking_url
                     _self.additional_properties = (
-                        {} if len(d) == 51 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 51 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_fields = cls(
@@ -947,7 +959,7 @@ class OrderFields:
                     tracking_number,
                     tracking_url,
                 )
-                if not (len(d) == 51):
+                if not (len(d) <= 51):
                     order_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -1192,6 +1204,8 @@ class OrderFields:
 
         tracking_url = _get("tracking_url", UNSET)
 
+        if type(d) is dict and len(d) < 51 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderFields:
             _self = _new(cls)
             _self.additional_fields = additional_fields
@@ -1380,8 +1394,8 @@ _KEYS = frozenset(
         "tracking_url",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "additional_fields",
     "additional_information",
     "billing_address",
@@ -1434,6 +1448,9 @@ _PICK = _itemgetter(
     "tracking_number",
     "tracking_url",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

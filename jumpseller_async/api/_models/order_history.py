@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class OrderHistory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                order_history = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["order_history"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (order_history,) = _vals
                 if isinstance(order_history, dict):
                     try:
                         order_history = OrderHistoryFields.from_dict(order_history)
@@ -62,13 +64,13 @@ class OrderHistory:
                     _self = _new(cls)
                     _self.order_history = order_history
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_history = cls(
                     order_history,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     order_history.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "order_history",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "order_history",
 )
 
 from .._models.order_history_fields import OrderHistoryFields  # noqa: E402

@@ -55,12 +55,15 @@ class OrderHistoryEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                log, message = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                log, message = _vals
                 if isinstance(log, dict):
                     try:
                         log = OrderHistoryEditFieldsLogType0.from_dict(log)
@@ -73,14 +76,14 @@ class OrderHistoryEditFields:
                     _self.log = log
                     _self.message = message
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_history_edit_fields = cls(
                     log,
                     message,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     order_history_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -140,10 +143,11 @@ _KEYS = frozenset(
         "message",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "log",
     "message",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.order_history_edit_fields_log_type_0 import OrderHistoryEditFieldsLogType0  # noqa: E402

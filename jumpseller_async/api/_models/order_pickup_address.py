@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderPickupAddress")
@@ -164,8 +165,22 @@ class OrderPickupAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 13:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 13:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     address,
                     city,
@@ -180,10 +195,8 @@ class OrderPickupAddress:
                     region_code,
                     street_number,
                     surname,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is OrderPickupAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -200,7 +213,7 @@ class OrderPickupAddress:
                     _self.street_number = street_number
                     _self.surname = surname
                     _self.additional_properties = (
-                        {} if len(d) == 13 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 13 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_pickup_address = cls(
@@ -218,7 +231,7 @@ class OrderPickupAddress:
                     street_number,
                     surname,
                 )
-                if not (len(d) == 13):
+                if not (len(d) <= 13):
                     order_pickup_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -251,6 +264,8 @@ class OrderPickupAddress:
 
         surname = _get("surname", UNSET)
 
+        if type(d) is dict and len(d) < 13 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderPickupAddress:
             _self = _new(cls)
             _self.address = address
@@ -327,8 +342,8 @@ _KEYS = frozenset(
         "surname",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "complement",
@@ -343,3 +358,6 @@ _PICK = _itemgetter(
     "street_number",
     "surname",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

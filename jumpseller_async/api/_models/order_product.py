@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProduct")
@@ -163,8 +164,22 @@ class OrderProduct:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 11:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 11:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     discount,
                     id,
@@ -177,10 +192,8 @@ class OrderProduct:
                     taxes,
                     variant_id,
                     weight,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(stock_locations, list):
                     try:
                         _list0 = []
@@ -229,7 +242,7 @@ class OrderProduct:
                     _self.variant_id = variant_id
                     _self.weight = weight
                     _self.additional_properties = (
-                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 11 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_product = cls(
@@ -245,7 +258,7 @@ class OrderProduct:
                     variant_id,
                     weight,
                 )
-                if not (len(d) == 11):
+                if not (len(d) <= 11):
                     order_product.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -306,6 +319,8 @@ class OrderProduct:
 
         weight = _get("weight", UNSET)
 
+        if type(d) is dict and len(d) < 11 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderProduct:
             _self = _new(cls)
             _self.discount = discount
@@ -374,8 +389,8 @@ _KEYS = frozenset(
         "weight",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "discount",
     "id",
     "image",
@@ -388,6 +403,9 @@ _PICK = _itemgetter(
     "variant_id",
     "weight",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: E402
 from .._models.order_product_tax import OrderProductTax  # noqa: E402

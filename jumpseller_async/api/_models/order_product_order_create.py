@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProductOrderCreate")
@@ -83,12 +84,24 @@ class OrderProductOrderCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 5:
-            try:
-                discount, id, price, qty, variant_id = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 5:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                discount, id, price, qty, variant_id = _vals
+
                 if cls is OrderProductOrderCreate:
                     _self = _new(cls)
                     _self.discount = discount
@@ -97,7 +110,7 @@ class OrderProductOrderCreate:
                     _self.qty = qty
                     _self.variant_id = variant_id
                     _self.additional_properties = (
-                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 5 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_product_order_create = cls(
@@ -107,7 +120,7 @@ class OrderProductOrderCreate:
                     qty,
                     variant_id,
                 )
-                if not (len(d) == 5):
+                if not (len(d) <= 5):
                     order_product_order_create.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -124,6 +137,8 @@ class OrderProductOrderCreate:
 
         variant_id = _get("variant_id", UNSET)
 
+        if type(d) is dict and len(d) < 5 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderProductOrderCreate:
             _self = _new(cls)
             _self.discount = discount
@@ -176,11 +191,14 @@ _KEYS = frozenset(
         "variant_id",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "discount",
     "id",
     "price",
     "qty",
     "variant_id",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderProductTax")
@@ -83,12 +84,24 @@ class OrderProductTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 5:
-            try:
-                fixed, id, name, rate, tax_on_product_price = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 5:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                fixed, id, name, rate, tax_on_product_price = _vals
+
                 if cls is OrderProductTax:
                     _self = _new(cls)
                     _self.fixed = fixed
@@ -97,7 +110,7 @@ class OrderProductTax:
                     _self.rate = rate
                     _self.tax_on_product_price = tax_on_product_price
                     _self.additional_properties = (
-                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 5 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_product_tax = cls(
@@ -107,7 +120,7 @@ class OrderProductTax:
                     rate,
                     tax_on_product_price,
                 )
-                if not (len(d) == 5):
+                if not (len(d) <= 5):
                     order_product_tax.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -124,6 +137,8 @@ class OrderProductTax:
 
         tax_on_product_price = _get("tax_on_product_price", UNSET)
 
+        if type(d) is dict and len(d) < 5 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderProductTax:
             _self = _new(cls)
             _self.fixed = fixed
@@ -174,11 +189,14 @@ _KEYS = frozenset(
         "tax_on_product_price",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "fixed",
     "id",
     "name",
     "rate",
     "tax_on_product_price",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderShippingAddress")
@@ -196,8 +197,22 @@ class OrderShippingAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 16:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 16:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     address,
                     city,
@@ -215,10 +230,8 @@ class OrderShippingAddress:
                     region_code,
                     street_number,
                     surname,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is OrderShippingAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -238,7 +251,7 @@ class OrderShippingAddress:
                     _self.street_number = street_number
                     _self.surname = surname
                     _self.additional_properties = (
-                        {} if len(d) == 16 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 16 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_shipping_address = cls(
@@ -259,7 +272,7 @@ class OrderShippingAddress:
                     street_number,
                     surname,
                 )
-                if not (len(d) == 16):
+                if not (len(d) <= 16):
                     order_shipping_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -298,6 +311,8 @@ class OrderShippingAddress:
 
         surname = _get("surname", UNSET)
 
+        if type(d) is dict and len(d) < 16 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderShippingAddress:
             _self = _new(cls)
             _self.address = address
@@ -383,8 +398,8 @@ _KEYS = frozenset(
         "surname",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "complement",
@@ -402,3 +417,6 @@ _PICK = _itemgetter(
     "street_number",
     "surname",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderShippingTax")
@@ -103,12 +104,24 @@ class OrderShippingTax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
-                country, fixed, id, name, rate, region, tax_on_shipping_price = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                country, fixed, id, name, rate, region, tax_on_shipping_price = _vals
+
                 if cls is OrderShippingTax:
                     _self = _new(cls)
                     _self.country = country
@@ -119,7 +132,7 @@ class OrderShippingTax:
                     _self.region = region
                     _self.tax_on_shipping_price = tax_on_shipping_price
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 order_shipping_tax = cls(
@@ -131,7 +144,7 @@ class OrderShippingTax:
                     region,
                     tax_on_shipping_price,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     order_shipping_tax.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -152,6 +165,8 @@ class OrderShippingTax:
 
         tax_on_shipping_price = _get("tax_on_shipping_price", UNSET)
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is OrderShippingTax:
             _self = _new(cls)
             _self.country = country
@@ -210,8 +225,8 @@ _KEYS = frozenset(
         "tax_on_shipping_price",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "country",
     "fixed",
     "id",
@@ -220,3 +235,6 @@ _PICK = _itemgetter(
     "region",
     "tax_on_shipping_price",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

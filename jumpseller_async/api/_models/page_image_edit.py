@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class PageImageEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                image = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["image"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (image,) = _vals
                 if isinstance(image, dict):
                     try:
                         image = PageImageEditFields.from_dict(image)
@@ -62,13 +64,13 @@ class PageImageEdit:
                     _self = _new(cls)
                     _self.image = image
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 page_image_edit = cls(
                     image,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     page_image_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "image",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "image",
 )
 
 from .._models.page_image_edit_fields import PageImageEditFields  # noqa: E402

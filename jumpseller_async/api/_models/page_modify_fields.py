@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.page_modify_fields_status import _BY_VALUE as _by_value_page_modify_fields_status
 from .._models.page_modify_fields_status import PageModifyFieldsStatus
 from .._types import UNSET, Unset
@@ -139,8 +140,22 @@ class PageModifyFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     body,
                     categories,
@@ -151,10 +166,8 @@ class PageModifyFields:
                     status,
                     template,
                     title,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(categories, list):
                     try:
                         _list0 = []
@@ -200,7 +213,7 @@ class PageModifyFields:
                     _self.template = template
                     _self.title = title
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 page_modify_fields = cls(
@@ -214,7 +227,7 @@ class PageModifyFields:
                     template,
                     title,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     page_modify_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -269,6 +282,8 @@ class PageModifyFields:
 
         title = _get("title", UNSET)
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PageModifyFields:
             _self = _new(cls)
             _self.body = body
@@ -333,8 +348,8 @@ _KEYS = frozenset(
         "title",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "body",
     "categories",
     "image",
@@ -345,6 +360,9 @@ _PICK = _itemgetter(
     "template",
     "title",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.page_category import PageCategory  # noqa: E402
 from .._models.page_modify_fields_image import PageModifyFieldsImage  # noqa: E402

@@ -53,25 +53,29 @@ class PaidAppBillingCycle:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                billing_end, billing_start = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                billing_end, billing_start = _vals
+
                 if cls is PaidAppBillingCycle:
                     _self = _new(cls)
                     _self.billing_end = billing_end
                     _self.billing_start = billing_start
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 paid_app_billing_cycle = cls(
                     billing_end,
                     billing_start,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     paid_app_billing_cycle.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -125,8 +129,9 @@ _KEYS = frozenset(
         "billing_start",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "billing_end",
     "billing_start",
 )
+_PICK = _itemgetter(*_DECLARED)

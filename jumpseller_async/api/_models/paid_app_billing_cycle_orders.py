@@ -73,12 +73,15 @@ class PaidAppBillingCycleOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                billable_orders, free_orders = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                billable_orders, free_orders = _vals
                 if isinstance(billable_orders, list):
                     try:
                         _list0 = []
@@ -118,14 +121,14 @@ class PaidAppBillingCycleOrders:
                     _self.billable_orders = billable_orders
                     _self.free_orders = free_orders
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 paid_app_billing_cycle_orders = cls(
                     billable_orders,
                     free_orders,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     paid_app_billing_cycle_orders.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -211,10 +214,11 @@ _KEYS = frozenset(
         "free_orders",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "billable_orders",
     "free_orders",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.order import Order  # noqa: E402

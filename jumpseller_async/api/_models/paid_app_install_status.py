@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaidAppInstallStatus")
@@ -93,14 +94,24 @@ class PaidAppInstallStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                app_code, code, installed, store_id, subscription_plan, subscription_status = _PICK(
-                    d
-                )
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                app_code, code, installed, store_id, subscription_plan, subscription_status = _vals
+
                 if cls is PaidAppInstallStatus:
                     _self = _new(cls)
                     _self.app_code = app_code
@@ -110,7 +121,7 @@ class PaidAppInstallStatus:
                     _self.subscription_plan = subscription_plan
                     _self.subscription_status = subscription_status
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 paid_app_install_status = cls(
@@ -121,7 +132,7 @@ class PaidAppInstallStatus:
                     subscription_plan,
                     subscription_status,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     paid_app_install_status.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -140,6 +151,8 @@ class PaidAppInstallStatus:
 
         subscription_status = _get("subscription_status", UNSET)
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PaidAppInstallStatus:
             _self = _new(cls)
             _self.app_code = app_code
@@ -195,8 +208,8 @@ _KEYS = frozenset(
         "subscription_status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "app_code",
     "code",
     "installed",
@@ -204,3 +217,6 @@ _PICK = _itemgetter(
     "subscription_plan",
     "subscription_status",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

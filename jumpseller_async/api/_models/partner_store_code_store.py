@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -43,23 +42,27 @@ class PartnerStoreCodeStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                code = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["code"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (code,) = _vals
+
                 if cls is PartnerStoreCodeStore:
                     _self = _new(cls)
                     _self.code = code
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 partner_store_code_store = cls(
                     code,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     partner_store_code_store.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -107,8 +110,4 @@ _KEYS = frozenset(
     {
         "code",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "code",
 )

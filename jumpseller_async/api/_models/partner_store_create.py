@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.partner_store_create_plan_name import (
     _BY_VALUE as _by_value_partner_store_create_plan_name,
 )
@@ -110,12 +111,24 @@ class PartnerStoreCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
-                aff, email, locale, password, plan_name, reject_duplicates, store_name = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                aff, email, locale, password, plan_name, reject_duplicates, store_name = _vals
+
                 if isinstance(plan_name, str):
                     try:
                         plan_name = _by_value_partner_store_create_plan_name.get(
@@ -135,7 +148,7 @@ class PartnerStoreCreate:
                     _self.reject_duplicates = reject_duplicates
                     _self.store_name = store_name
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 partner_store_create = cls(
@@ -147,7 +160,7 @@ class PartnerStoreCreate:
                     reject_duplicates,
                     store_name,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     partner_store_create.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -176,6 +189,8 @@ class PartnerStoreCreate:
 
         store_name = _get("store_name", UNSET)
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PartnerStoreCreate:
             _self = _new(cls)
             _self.aff = aff
@@ -234,8 +249,8 @@ _KEYS = frozenset(
         "store_name",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "aff",
     "email",
     "locale",
@@ -244,3 +259,6 @@ _PICK = _itemgetter(
     "reject_duplicates",
     "store_name",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class PaymentMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                payment_method = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["payment_method"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (payment_method,) = _vals
                 if isinstance(payment_method, dict):
                     try:
                         payment_method = PaymentMethodFields.from_dict(payment_method)
@@ -62,13 +64,13 @@ class PaymentMethod:
                     _self = _new(cls)
                     _self.payment_method = payment_method
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 payment_method = cls(
                     payment_method,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     payment_method.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "payment_method",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "payment_method",
 )
 
 from .._models.payment_method_fields import PaymentMethodFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PaymentMethodEditPaymentMethod")
@@ -106,14 +107,26 @@ class PaymentMethodEditPaymentMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 description, key, name, payment_method_url, secret, show_review, use_new_version = (
-                    _PICK(d)
+                    _vals
                 )
-            except KeyError:
-                pass
-            else:
+
                 if cls is PaymentMethodEditPaymentMethod:
                     _self = _new(cls)
                     _self.description = description
@@ -124,7 +137,7 @@ class PaymentMethodEditPaymentMethod:
                     _self.show_review = show_review
                     _self.use_new_version = use_new_version
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 payment_method_edit_payment_method = cls(
@@ -136,7 +149,7 @@ class PaymentMethodEditPaymentMethod:
                     show_review,
                     use_new_version,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     payment_method_edit_payment_method.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -157,6 +170,8 @@ class PaymentMethodEditPaymentMethod:
 
         use_new_version = _get("use_new_version", UNSET)
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PaymentMethodEditPaymentMethod:
             _self = _new(cls)
             _self.description = description
@@ -215,8 +230,8 @@ _KEYS = frozenset(
         "use_new_version",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "description",
     "key",
     "name",
@@ -225,3 +240,6 @@ _PICK = _itemgetter(
     "show_review",
     "use_new_version",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

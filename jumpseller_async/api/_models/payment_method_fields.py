@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.payment_method_fields_type import _BY_VALUE as _by_value_payment_method_fields_type
 from .._models.payment_method_fields_type import PaymentMethodFieldsType
 from .._types import UNSET, Unset
@@ -67,12 +68,24 @@ class PaymentMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                id, name, type_ = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                id, name, type_ = _vals
+
                 if isinstance(type_, str):
                     try:
                         type_ = _by_value_payment_method_fields_type.get(
@@ -88,7 +101,7 @@ class PaymentMethodFields:
                     _self.name = name
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 payment_method_fields = cls(
@@ -96,7 +109,7 @@ class PaymentMethodFields:
                     name,
                     type_,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     payment_method_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -117,6 +130,8 @@ class PaymentMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PaymentMethodFields:
             _self = _new(cls)
             _self.id = id
@@ -163,9 +178,12 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "id",
     "name",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

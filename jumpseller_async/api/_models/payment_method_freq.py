@@ -53,25 +53,29 @@ class PaymentMethodFreq:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                count, name = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                count, name = _vals
+
                 if cls is PaymentMethodFreq:
                     _self = _new(cls)
                     _self.count = count
                     _self.name = name
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 payment_method_freq = cls(
                     count,
                     name,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     payment_method_freq.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -125,8 +129,9 @@ _KEYS = frozenset(
         "name",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "count",
     "name",
 )
+_PICK = _itemgetter(*_DECLARED)

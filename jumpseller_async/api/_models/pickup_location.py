@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class PickupLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                location = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["location"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (location,) = _vals
                 if isinstance(location, dict):
                     try:
                         location = PickupLocationFields.from_dict(location)
@@ -62,13 +64,13 @@ class PickupLocation:
                     _self = _new(cls)
                     _self.location = location
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 pickup_location = cls(
                     location,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     pickup_location.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "location",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "location",
 )
 
 from .._models.pickup_location_fields import PickupLocationFields  # noqa: E402

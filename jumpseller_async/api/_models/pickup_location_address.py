@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PickupLocationAddress")
@@ -213,8 +214,22 @@ class PickupLocationAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 18:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 18:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     address,
                     city,
@@ -234,10 +249,8 @@ class PickupLocationAddress:
                     taxid,
                     taxid_type,
                     type_,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is PickupLocationAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -259,7 +272,7 @@ class PickupLocationAddress:
                     _self.taxid_type = taxid_type
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 18 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 18 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 pickup_location_address = cls(
@@ -282,7 +295,7 @@ class PickupLocationAddress:
                     taxid_type,
                     type_,
                 )
-                if not (len(d) == 18):
+                if not (len(d) <= 18):
                     pickup_location_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -325,6 +338,8 @@ class PickupLocationAddress:
 
         type_ = _get("type", UNSET)
 
+        if type(d) is dict and len(d) < 18 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PickupLocationAddress:
             _self = _new(cls)
             _self.address = address
@@ -416,8 +431,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "complement",
@@ -437,3 +452,6 @@ _PICK = _itemgetter(
     "taxid_type",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PickupLocationFields")
@@ -115,14 +116,26 @@ class PickupLocationFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 8:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 8:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 active, email, id, is_stock_origin, location_address, main, name, pickup_point = (
-                    _PICK(d)
+                    _vals
                 )
-            except KeyError:
-                pass
-            else:
+
                 if isinstance(location_address, dict):
                     try:
                         location_address = PickupLocationAddress.from_dict(location_address)
@@ -141,7 +154,7 @@ class PickupLocationFields:
                     _self.name = name
                     _self.pickup_point = pickup_point
                     _self.additional_properties = (
-                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 8 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 pickup_location_fields = cls(
@@ -154,7 +167,7 @@ class PickupLocationFields:
                     name,
                     pickup_point,
                 )
-                if not (len(d) == 8):
+                if not (len(d) <= 8):
                     pickup_location_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -183,6 +196,8 @@ class PickupLocationFields:
 
         pickup_point = _get("pickup_point", UNSET)
 
+        if type(d) is dict and len(d) < 8 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PickupLocationFields:
             _self = _new(cls)
             _self.active = active
@@ -244,8 +259,8 @@ _KEYS = frozenset(
         "pickup_point",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "active",
     "email",
     "id",
@@ -255,5 +270,8 @@ _PICK = _itemgetter(
     "name",
     "pickup_point",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.pickup_location_address import PickupLocationAddress  # noqa: E402

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class Product:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                product = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["product"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (product,) = _vals
                 if isinstance(product, dict):
                     try:
                         product = ProductFields.from_dict(product)
@@ -62,13 +64,13 @@ class Product:
                     _self = _new(cls)
                     _self.product = product
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product = cls(
                     product,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     product.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return product
 
@@ -118,10 +120,6 @@ _KEYS = frozenset(
     {
         "product",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "product",
 )
 
 from .._models.product_fields import ProductFields  # noqa: E402

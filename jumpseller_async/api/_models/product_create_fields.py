@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_create_fields_package_format import (
     _BY_VALUE as _by_value_product_create_fields_package_format,
 )
@@ -378,8 +379,22 @@ class ProductCreateFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 31:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 31:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     back_in_stock_enabled,
                     barcode,
@@ -412,10 +427,8 @@ class ProductCreateFields:
                     variants,
                     weight,
                     width,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(categories, list):
                     try:
                         _list0 = []
@@ -502,7 +515,7 @@ class ProductCreateFields:
                     _self.weight = weight
                     _self.width = width
                     _self.additional_properties = (
-                        {} if len(d) == 31 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 31 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_create_fields = cls(
@@ -538,7 +551,7 @@ class ProductCreateFields:
                     weight,
                     width,
                 )
-                if not (len(d) == 31):
+                if not (len(d) <= 31):
                     product_create_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -655,6 +668,8 @@ class ProductCreateFields:
 
         width = _get("width", UNSET)
 
+        if type(d) is dict and len(d) < 31 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductCreateFields:
             _self = _new(cls)
             _self.back_in_stock_enabled = back_in_stock_enabled
@@ -785,8 +800,8 @@ _KEYS = frozenset(
         "width",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "back_in_stock_enabled",
     "barcode",
     "categories",
@@ -819,6 +834,9 @@ _PICK = _itemgetter(
     "weight",
     "width",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.category_fields import CategoryFields  # noqa: E402
 from .._models.variant_edit import VariantEdit  # noqa: E402

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class ProductCustomField:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                field = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["field"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (field,) = _vals
                 if isinstance(field, dict):
                     try:
                         field = ProductCustomFieldFields.from_dict(field)
@@ -62,13 +64,13 @@ class ProductCustomField:
                     _self = _new(cls)
                     _self.field = field
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_custom_field = cls(
                     field,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     product_custom_field.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -122,10 +124,6 @@ _KEYS = frozenset(
     {
         "field",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "field",
 )
 
 from .._models.product_custom_field_fields import ProductCustomFieldFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_edit_fields_package_format import (
     _BY_VALUE as _by_value_product_edit_fields_package_format,
 )
@@ -396,8 +397,22 @@ class ProductEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 33:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 33:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     back_in_stock_enabled,
                     barcode,
@@ -432,10 +447,8 @@ class ProductEditFields:
                     variants,
                     weight,
                     width,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(categories, list):
                     try:
                         _list0 = []
@@ -524,7 +537,7 @@ class ProductEditFields:
                     _self.weight = weight
                     _self.width = width
                     _self.additional_properties = (
-                        {} if len(d) == 33 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 33 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_edit_fields = cls(
@@ -562,7 +575,7 @@ class ProductEditFields:
                     weight,
                     width,
                 )
-                if not (len(d) == 33):
+                if not (len(d) <= 33):
                     product_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -683,6 +696,8 @@ class ProductEditFields:
 
         width = _get("width", UNSET)
 
+        if type(d) is dict and len(d) < 33 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductEditFields:
             _self = _new(cls)
             _self.back_in_stock_enabled = back_in_stock_enabled
@@ -819,8 +834,8 @@ _KEYS = frozenset(
         "width",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "back_in_stock_enabled",
     "barcode",
     "categories",
@@ -855,6 +870,9 @@ _PICK = _itemgetter(
     "weight",
     "width",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.category_fields import CategoryFields  # noqa: E402
 from .._models.variant_edit import VariantEdit  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_option_edit_fields_option_type import (
     _BY_VALUE as _by_value_product_option_edit_fields_option_type,
 )
@@ -80,12 +81,24 @@ class ProductOptionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                addon_price, name, option_type, position = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                addon_price, name, option_type, position = _vals
+
                 if isinstance(option_type, str):
                     try:
                         option_type = _by_value_product_option_edit_fields_option_type.get(
@@ -102,7 +115,7 @@ class ProductOptionEditFields:
                     _self.option_type = option_type
                     _self.position = position
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_option_edit_fields = cls(
@@ -111,7 +124,7 @@ class ProductOptionEditFields:
                     option_type,
                     position,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     product_option_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -134,6 +147,8 @@ class ProductOptionEditFields:
 
         position = _get("position", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductOptionEditFields:
             _self = _new(cls)
             _self.addon_price = addon_price
@@ -183,10 +198,13 @@ _KEYS = frozenset(
         "position",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "addon_price",
     "name",
     "option_type",
     "position",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_option_fields_option_type import (
     _BY_VALUE as _by_value_product_option_fields_option_type,
 )
@@ -110,12 +111,24 @@ class ProductOptionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                addon_price, id, name, option_type, position, values = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                addon_price, id, name, option_type, position, values = _vals
+
                 if isinstance(option_type, str):
                     try:
                         option_type = _by_value_product_option_fields_option_type.get(
@@ -151,7 +164,7 @@ class ProductOptionFields:
                     _self.position = position
                     _self.values = values
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_option_fields = cls(
@@ -162,7 +175,7 @@ class ProductOptionFields:
                     position,
                     values,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     product_option_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -205,6 +218,8 @@ class ProductOptionFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductOptionFields:
             _self = _new(cls)
             _self.addon_price = addon_price
@@ -260,8 +275,8 @@ _KEYS = frozenset(
         "values",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "addon_price",
     "id",
     "name",
@@ -269,5 +284,8 @@ _PICK = _itemgetter(
     "position",
     "values",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

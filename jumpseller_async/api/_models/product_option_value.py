@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class ProductOptionValue:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                value = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["value"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (value,) = _vals
                 if isinstance(value, dict):
                     try:
                         value = ProductOptionValueFields.from_dict(value)
@@ -62,13 +64,13 @@ class ProductOptionValue:
                     _self = _new(cls)
                     _self.value = value
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_option_value = cls(
                     value,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     product_option_value.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -122,10 +124,6 @@ _KEYS = frozenset(
     {
         "value",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "value",
 )
 
 from .._models.product_option_value_fields import ProductOptionValueFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductOptionValueFields")
@@ -105,12 +106,24 @@ class ProductOptionValueFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                custom, id, name, position, product_option, variants = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                custom, id, name, position, product_option, variants = _vals
+
                 if isinstance(product_option, dict):
                     try:
                         product_option = ProductOption.from_dict(product_option)
@@ -144,7 +157,7 @@ class ProductOptionValueFields:
                     _self.product_option = product_option
                     _self.variants = variants
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_option_value_fields = cls(
@@ -155,7 +168,7 @@ class ProductOptionValueFields:
                     product_option,
                     variants,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     product_option_value_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -196,6 +209,8 @@ class ProductOptionValueFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductOptionValueFields:
             _self = _new(cls)
             _self.custom = custom
@@ -251,8 +266,8 @@ _KEYS = frozenset(
         "variants",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "custom",
     "id",
     "name",
@@ -260,6 +275,9 @@ _PICK = _itemgetter(
     "product_option",
     "variants",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.product_option import ProductOption  # noqa: E402
 from .._models.variant import Variant  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_option_variant_edit_option_type import (
     _BY_VALUE as _by_value_product_option_variant_edit_option_type,
 )
@@ -120,8 +121,22 @@ class ProductOptionVariantEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 8:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 8:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     custom,
                     name,
@@ -131,10 +146,8 @@ class ProductOptionVariantEdit:
                     product_option_value_id,
                     product_value_position,
                     value,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(option_type, str):
                     try:
                         option_type = _by_value_product_option_variant_edit_option_type.get(
@@ -155,7 +168,7 @@ class ProductOptionVariantEdit:
                     _self.product_value_position = product_value_position
                     _self.value = value
                     _self.additional_properties = (
-                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 8 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_option_variant_edit = cls(
@@ -168,7 +181,7 @@ class ProductOptionVariantEdit:
                     product_value_position,
                     value,
                 )
-                if not (len(d) == 8):
+                if not (len(d) <= 8):
                     product_option_variant_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -199,6 +212,8 @@ class ProductOptionVariantEdit:
 
         value = _get("value", UNSET)
 
+        if type(d) is dict and len(d) < 8 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductOptionVariantEdit:
             _self = _new(cls)
             _self.custom = custom
@@ -260,8 +275,8 @@ _KEYS = frozenset(
         "value",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "custom",
     "name",
     "option_type",
@@ -271,3 +286,6 @@ _PICK = _itemgetter(
     "product_value_position",
     "value",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.product_review_fields_status import (
     _BY_VALUE as _by_value_product_review_fields_status,
 )
@@ -129,8 +130,22 @@ class ProductReviewFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     customer_email,
                     date,
@@ -141,10 +156,8 @@ class ProductReviewFields:
                     rating,
                     review,
                     status,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(status, str):
                     try:
                         status = _by_value_product_review_fields_status.get(
@@ -166,7 +179,7 @@ class ProductReviewFields:
                     _self.review = review
                     _self.status = status
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 product_review_fields = cls(
@@ -180,7 +193,7 @@ class ProductReviewFields:
                     review,
                     status,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     product_review_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -213,6 +226,8 @@ class ProductReviewFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductReviewFields:
             _self = _new(cls)
             _self.customer_email = customer_email
@@ -277,8 +292,8 @@ _KEYS = frozenset(
         "status",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "customer_email",
     "date",
     "id",
@@ -289,3 +304,6 @@ _PICK = _itemgetter(
     "review",
     "status",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductsLocationsWithoutStockUnlimited")
@@ -73,12 +74,24 @@ class ProductsLocationsWithoutStockUnlimited:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                location_id, product_id, stock, variant_id = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                location_id, product_id, stock, variant_id = _vals
+
                 if cls is ProductsLocationsWithoutStockUnlimited:
                     _self = _new(cls)
                     _self.location_id = location_id
@@ -86,7 +99,7 @@ class ProductsLocationsWithoutStockUnlimited:
                     _self.stock = stock
                     _self.variant_id = variant_id
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 products_locations_without_stock_unlimited = cls(
@@ -95,7 +108,7 @@ class ProductsLocationsWithoutStockUnlimited:
                     stock,
                     variant_id,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     products_locations_without_stock_unlimited.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -110,6 +123,8 @@ class ProductsLocationsWithoutStockUnlimited:
 
         variant_id = _get("variant_id", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ProductsLocationsWithoutStockUnlimited:
             _self = _new(cls)
             _self.location_id = location_id
@@ -159,10 +174,13 @@ _KEYS = frozenset(
         "variant_id",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "location_id",
     "product_id",
     "stock",
     "variant_id",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

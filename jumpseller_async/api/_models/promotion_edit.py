@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class PromotionEdit:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                promotion = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["promotion"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (promotion,) = _vals
                 if isinstance(promotion, dict):
                     try:
                         promotion = PromotionEditFields.from_dict(promotion)
@@ -62,13 +64,13 @@ class PromotionEdit:
                     _self = _new(cls)
                     _self.promotion = promotion
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 promotion_edit = cls(
                     promotion,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     promotion_edit.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "promotion",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "promotion",
 )
 
 from .._models.promotion_edit_fields import PromotionEditFields  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PromotionEditFields")
@@ -392,8 +393,22 @@ class PromotionEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 26:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 26:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     begins_at,
                     buys_at_least,
@@ -421,10 +436,8 @@ class PromotionEditFields:
                     quantity_x,
                     regions,
                     type_,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(categories, list):
                     try:
                         _list0 = []
@@ -577,7 +590,7 @@ class PromotionEditFields:
                     _self.regions = regions
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 26 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 26 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 promotion_edit_fields = cls(
@@ -608,7 +621,7 @@ class PromotionEditFields:
                     regions,
                     type_,
                 )
-                if not (len(d) == 26):
+                if not (len(d) <= 26):
                     promotion_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -781,6 +794,8 @@ class PromotionEditFields:
 
         type_ = _get("type", UNSET)
 
+        if type(d) is dict and len(d) < 26 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PromotionEditFields:
             _self = _new(cls)
             _self.begins_at = begins_at
@@ -896,8 +911,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "begins_at",
     "buys_at_least",
     "categories",
@@ -925,6 +940,9 @@ _PICK = _itemgetter(
     "regions",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.coupon_edit_fields import CouponEditFields  # noqa: E402
 from .._models.id import Id  # noqa: E402

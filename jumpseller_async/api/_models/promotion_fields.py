@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="PromotionFields")
@@ -366,8 +367,22 @@ class PromotionFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 25:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 25:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     begins_at,
                     categories,
@@ -394,10 +409,8 @@ class PromotionFields:
                     regions,
                     status,
                     times_used,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(categories, list):
                     try:
                         _list0 = []
@@ -532,7 +545,7 @@ class PromotionFields:
                     _self.status = status
                     _self.times_used = times_used
                     _self.additional_properties = (
-                        {} if len(d) == 25 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 25 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 promotion_fields = cls(
@@ -562,7 +575,7 @@ class PromotionFields:
                     status,
                     times_used,
                 )
-                if not (len(d) == 25):
+                if not (len(d) <= 25):
                     promotion_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -717,6 +730,8 @@ class PromotionFields:
 
         times_used = _get("times_used", UNSET)
 
+        if type(d) is dict and len(d) < 25 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is PromotionFields:
             _self = _new(cls)
             _self.begins_at = begins_at
@@ -827,8 +842,8 @@ _KEYS = frozenset(
         "times_used",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "begins_at",
     "categories",
     "code",
@@ -855,6 +870,9 @@ _PICK = _itemgetter(
     "status",
     "times_used",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.coupon import Coupon  # noqa: E402
 from .._models.id import Id  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Rate")
@@ -73,12 +74,24 @@ class Rate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                amount, fulfillment_company, service_label, service_type = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                amount, fulfillment_company, service_label, service_type = _vals
+
                 if cls is Rate:
                     _self = _new(cls)
                     _self.amount = amount
@@ -86,7 +99,7 @@ class Rate:
                     _self.service_label = service_label
                     _self.service_type = service_type
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 rate = cls(
@@ -95,7 +108,7 @@ class Rate:
                     service_label,
                     service_type,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     rate.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return rate
 
@@ -108,6 +121,8 @@ class Rate:
 
         service_type = _get("service_type", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is Rate:
             _self = _new(cls)
             _self.amount = amount
@@ -155,10 +170,13 @@ _KEYS = frozenset(
         "service_type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "amount",
     "fulfillment_company",
     "service_label",
     "service_type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -53,25 +53,29 @@ class SearchFrequencies:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                freq, terms = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                freq, terms = _vals
+
                 if cls is SearchFrequencies:
                     _self = _new(cls)
                     _self.freq = freq
                     _self.terms = terms
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 search_frequencies = cls(
                     freq,
                     terms,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     search_frequencies.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -125,8 +129,9 @@ _KEYS = frozenset(
         "terms",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "freq",
     "terms",
 )
+_PICK = _itemgetter(*_DECLARED)

@@ -53,25 +53,29 @@ class ShippingFee:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                type_, value = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                type_, value = _vals
+
                 if cls is ShippingFee:
                     _self = _new(cls)
                     _self.type_ = type_
                     _self.value = value
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_fee = cls(
                     type_,
                     value,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     shipping_fee.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -123,8 +127,9 @@ _KEYS = frozenset(
         "value",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "type",
     "value",
 )
+_PICK = _itemgetter(*_DECLARED)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class ShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                shipping_method = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["shipping_method"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (shipping_method,) = _vals
                 if isinstance(shipping_method, dict):
                     try:
                         shipping_method = ShippingMethodFields.from_dict(shipping_method)
@@ -62,13 +64,13 @@ class ShippingMethod:
                     _self = _new(cls)
                     _self.shipping_method = shipping_method
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_method = cls(
                     shipping_method,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     shipping_method.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -120,10 +122,6 @@ _KEYS = frozenset(
     {
         "shipping_method",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "shipping_method",
 )
 
 from .._models.shipping_method_fields import ShippingMethodFields  # noqa: E402

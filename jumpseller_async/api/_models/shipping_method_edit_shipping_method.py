@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.shipping_method_edit_shipping_method_type import (
     _BY_VALUE as _by_value_shipping_method_edit_shipping_method_type,
 )
@@ -119,12 +120,24 @@ class ShippingMethodEditShippingMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 8:
-            try:
-                callback_url, city, fetch_services_url, name, postal, state, token, type_ = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 8:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                callback_url, city, fetch_services_url, name, postal, state, token, type_ = _vals
+
                 if isinstance(type_, str):
                     try:
                         type_ = _by_value_shipping_method_edit_shipping_method_type.get(
@@ -145,7 +158,7 @@ class ShippingMethodEditShippingMethod:
                     _self.token = token
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 8 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_method_edit_shipping_method = cls(
@@ -158,7 +171,7 @@ class ShippingMethodEditShippingMethod:
                     token,
                     type_,
                 )
-                if not (len(d) == 8):
+                if not (len(d) <= 8):
                     shipping_method_edit_shipping_method.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -189,6 +202,8 @@ class ShippingMethodEditShippingMethod:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 8 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ShippingMethodEditShippingMethod:
             _self = _new(cls)
             _self.callback_url = callback_url
@@ -250,8 +265,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "callback_url",
     "city",
     "fetch_services_url",
@@ -261,3 +276,6 @@ _PICK = _itemgetter(
     "token",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._models.shipping_method_fields_type import _BY_VALUE as _by_value_shipping_method_fields_type
 from .._models.shipping_method_fields_type import ShippingMethodFieldsType
 from .._types import UNSET, Unset
@@ -208,8 +209,22 @@ class ShippingMethodFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 14:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 14:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     callback_url,
                     city,
@@ -225,10 +240,8 @@ class ShippingMethodFields:
                     state,
                     tables,
                     type_,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(fee, list):
                     try:
                         _list0 = []
@@ -306,7 +319,7 @@ class ShippingMethodFields:
                     _self.tables = tables
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 14 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 14 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_method_fields = cls(
@@ -325,7 +338,7 @@ class ShippingMethodFields:
                     tables,
                     type_,
                 )
-                if not (len(d) == 14):
+                if not (len(d) <= 14):
                     shipping_method_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -416,6 +429,8 @@ class ShippingMethodFields:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
 
+        if type(d) is dict and len(d) < 14 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ShippingMethodFields:
             _self = _new(cls)
             _self.callback_url = callback_url
@@ -495,8 +510,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "callback_url",
     "city",
     "enabled",
@@ -512,6 +527,9 @@ _PICK = _itemgetter(
     "tables",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.shipping_fee import ShippingFee  # noqa: E402
 from .._models.shipping_service import ShippingService  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingService")
@@ -93,12 +94,24 @@ class ShippingService:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 6:
-            try:
-                enabled, id, name, original_service_name, service_code, service_name = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 6:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                enabled, id, name, original_service_name, service_code, service_name = _vals
+
                 if cls is ShippingService:
                     _self = _new(cls)
                     _self.enabled = enabled
@@ -108,7 +121,7 @@ class ShippingService:
                     _self.service_code = service_code
                     _self.service_name = service_name
                     _self.additional_properties = (
-                        {} if len(d) == 6 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 6 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_service = cls(
@@ -119,7 +132,7 @@ class ShippingService:
                     service_code,
                     service_name,
                 )
-                if not (len(d) == 6):
+                if not (len(d) <= 6):
                     shipping_service.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -138,6 +151,8 @@ class ShippingService:
 
         service_name = _get("service_name", UNSET)
 
+        if type(d) is dict and len(d) < 6 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ShippingService:
             _self = _new(cls)
             _self.enabled = enabled
@@ -191,8 +206,8 @@ _KEYS = frozenset(
         "service_name",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "enabled",
     "id",
     "name",
@@ -200,3 +215,6 @@ _PICK = _itemgetter(
     "service_code",
     "service_name",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

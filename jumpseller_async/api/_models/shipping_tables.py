@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingTables")
@@ -89,12 +90,24 @@ class ShippingTables:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                basedon, locations, values = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                basedon, locations, values = _vals
+
                 if locations is not None and not isinstance(locations, Unset):
                     _done0 = False
                     if not _done0 and isinstance(locations, list):
@@ -155,7 +168,7 @@ class ShippingTables:
                     _self.locations = locations
                     _self.values = values
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_tables = cls(
@@ -163,7 +176,7 @@ class ShippingTables:
                     locations,
                     values,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     shipping_tables.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -228,6 +241,8 @@ class ShippingTables:
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ShippingTables:
             _self = _new(cls)
             _self.basedon = basedon
@@ -272,12 +287,15 @@ _KEYS = frozenset(
         "values",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "basedon",
     "locations",
     "values",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.shipping_tables_location import ShippingTablesLocation  # noqa: E402
 from .._models.shipping_tables_value import ShippingTablesValue  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ShippingTablesLocation")
@@ -83,14 +84,26 @@ class ShippingTablesLocation:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 5:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 5:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 country, municipality, postal_code_range_end, postal_code_range_start, region = (
-                    _PICK(d)
+                    _vals
                 )
-            except KeyError:
-                pass
-            else:
+
                 if cls is ShippingTablesLocation:
                     _self = _new(cls)
                     _self.country = country
@@ -99,7 +112,7 @@ class ShippingTablesLocation:
                     _self.postal_code_range_start = postal_code_range_start
                     _self.region = region
                     _self.additional_properties = (
-                        {} if len(d) == 5 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 5 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_tables_location = cls(
@@ -109,7 +122,7 @@ class ShippingTablesLocation:
                     postal_code_range_start,
                     region,
                 )
-                if not (len(d) == 5):
+                if not (len(d) <= 5):
                     shipping_tables_location.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -126,6 +139,8 @@ class ShippingTablesLocation:
 
         region = _get("region", UNSET)
 
+        if type(d) is dict and len(d) < 5 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is ShippingTablesLocation:
             _self = _new(cls)
             _self.country = country
@@ -178,11 +193,14 @@ _KEYS = frozenset(
         "region",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "country",
     "municipality",
     "postal_code_range_end",
     "postal_code_range_start",
     "region",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -54,25 +54,29 @@ class ShippingTablesValue:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                amount, price = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                amount, price = _vals
+
                 if cls is ShippingTablesValue:
                     _self = _new(cls)
                     _self.amount = amount
                     _self.price = price
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 shipping_tables_value = cls(
                     amount,
                     price,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     shipping_tables_value.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -126,8 +130,9 @@ _KEYS = frozenset(
         "price",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "amount",
     "price",
 )
+_PICK = _itemgetter(*_DECLARED)

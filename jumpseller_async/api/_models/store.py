@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Store")
@@ -197,8 +198,22 @@ class Store:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 16:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 16:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     address,
                     code,
@@ -216,10 +231,7 @@ class Store:
                     url,
                     weight_unit,
                     whatsapp_phone,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
                 if isinstance(address, dict):
                     try:
                         address = StoreAddress.from_dict(address)
@@ -253,7 +265,7 @@ class Store:
                     _self.weight_unit = weight_unit
                     _self.whatsapp_phone = whatsapp_phone
                     _self.additional_properties = (
-                        {} if len(d) == 16 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 16 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store = cls(
@@ -274,7 +286,7 @@ class Store:
                     weight_unit,
                     whatsapp_phone,
                 )
-                if not (len(d) == 16):
+                if not (len(d) <= 16):
                     store.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return store
 
@@ -323,6 +335,8 @@ class Store:
 
         whatsapp_phone = _get("whatsapp_phone", UNSET)
 
+        if type(d) is dict and len(d) < 16 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is Store:
             _self = _new(cls)
             _self.address = address
@@ -406,8 +420,8 @@ _KEYS = frozenset(
         "whatsapp_phone",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "code",
     "country",
@@ -425,5 +439,8 @@ _PICK = _itemgetter(
     "weight_unit",
     "whatsapp_phone",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.store_address import StoreAddress  # noqa: E402

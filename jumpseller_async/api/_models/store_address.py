@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreAddress")
@@ -103,12 +104,24 @@ class StoreAddress:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 7:
-            try:
-                address, city, country, country_code, postal, region, region_code = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 7:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                address, city, country, country_code, postal, region, region_code = _vals
+
                 if cls is StoreAddress:
                     _self = _new(cls)
                     _self.address = address
@@ -119,7 +132,7 @@ class StoreAddress:
                     _self.region = region
                     _self.region_code = region_code
                     _self.additional_properties = (
-                        {} if len(d) == 7 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 7 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_address = cls(
@@ -131,7 +144,7 @@ class StoreAddress:
                     region,
                     region_code,
                 )
-                if not (len(d) == 7):
+                if not (len(d) <= 7):
                     store_address.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -152,6 +165,8 @@ class StoreAddress:
 
         region_code = _get("region_code", UNSET)
 
+        if type(d) is dict and len(d) < 7 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is StoreAddress:
             _self = _new(cls)
             _self.address = address
@@ -208,8 +223,8 @@ _KEYS = frozenset(
         "region_code",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "address",
     "city",
     "country",
@@ -218,3 +233,6 @@ _PICK = _itemgetter(
     "region",
     "region_code",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

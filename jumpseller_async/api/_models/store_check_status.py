@@ -58,12 +58,15 @@ class StoreCheckStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                status, store = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                status, store = _vals
                 if isinstance(status, dict):
                     try:
                         status = PartnerStoreStatusStatus.from_dict(status)
@@ -83,14 +86,14 @@ class StoreCheckStatus:
                     _self.status = status
                     _self.store = store
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_check_status = cls(
                     status,
                     store,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     store_check_status.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -156,11 +159,12 @@ _KEYS = frozenset(
         "store",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "status",
     "store",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.new_partner_store_store import NewPartnerStoreStore  # noqa: E402
 from .._models.partner_store_status_status import PartnerStoreStatusStatus  # noqa: E402

@@ -55,12 +55,16 @@ class StoreObject:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                code, stats = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                code, stats = _vals
+
                 if isinstance(stats, dict):
                     try:
                         stats = StoreStats.from_dict(stats)
@@ -73,14 +77,14 @@ class StoreObject:
                     _self.code = code
                     _self.stats = stats
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_object = cls(
                     code,
                     stats,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     store_object.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -138,10 +142,11 @@ _KEYS = frozenset(
         "stats",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "code",
     "stats",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.store_stats import StoreStats  # noqa: E402

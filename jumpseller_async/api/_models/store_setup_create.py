@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class StoreSetupCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                store = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["store"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (store,) = _vals
                 if isinstance(store, dict):
                     try:
                         store = StoreSetupCreateStore.from_dict(store)
@@ -62,13 +64,13 @@ class StoreSetupCreate:
                     _self = _new(cls)
                     _self.store = store
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_setup_create = cls(
                     store,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     store_setup_create.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -122,10 +124,6 @@ _KEYS = frozenset(
     {
         "store",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "store",
 )
 
 from .._models.store_setup_create_store import StoreSetupCreateStore  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreSetupCreateStore")
@@ -64,19 +65,31 @@ class StoreSetupCreateStore:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 3:
-            try:
-                country, name, theme = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 3:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                country, name, theme = _vals
+
                 if cls is StoreSetupCreateStore:
                     _self = _new(cls)
                     _self.country = country
                     _self.name = name
                     _self.theme = theme
                     _self.additional_properties = (
-                        {} if len(d) == 3 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 3 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_setup_create_store = cls(
@@ -84,7 +97,7 @@ class StoreSetupCreateStore:
                     name,
                     theme,
                 )
-                if not (len(d) == 3):
+                if not (len(d) <= 3):
                     store_setup_create_store.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -97,6 +110,8 @@ class StoreSetupCreateStore:
 
         theme = _get("theme", UNSET)
 
+        if type(d) is dict and len(d) < 3 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is StoreSetupCreateStore:
             _self = _new(cls)
             _self.country = country
@@ -143,9 +158,12 @@ _KEYS = frozenset(
         "theme",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "country",
     "name",
     "theme",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

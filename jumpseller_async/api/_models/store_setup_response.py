@@ -57,12 +57,15 @@ class StoreSetupResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                credentials, store = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                credentials, store = _vals
                 if isinstance(credentials, dict):
                     try:
                         credentials = StoreSetupResponseCredentials.from_dict(credentials)
@@ -82,14 +85,14 @@ class StoreSetupResponse:
                     _self.credentials = credentials
                     _self.store = store
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_setup_response = cls(
                     credentials,
                     store,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     store_setup_response.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -155,11 +158,12 @@ _KEYS = frozenset(
         "store",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "credentials",
     "store",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.store_setup_response_credentials import StoreSetupResponseCredentials  # noqa: E402
 from .._models.store_setup_response_store import StoreSetupResponseStore  # noqa: E402

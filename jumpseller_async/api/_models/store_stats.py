@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStats")
@@ -281,8 +282,22 @@ class StoreStats:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 17:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 17:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     best_sold,
                     conversions,
@@ -301,10 +316,7 @@ class StoreStats:
                     to,
                     traffic_type,
                     visits,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
                 if isinstance(best_sold, list):
                     try:
                         _list0 = []
@@ -466,7 +478,7 @@ class StoreStats:
                     _self.traffic_type = traffic_type
                     _self.visits = visits
                     _self.additional_properties = (
-                        {} if len(d) == 17 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 17 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_stats = cls(
@@ -488,7 +500,7 @@ class StoreStats:
                     traffic_type,
                     visits,
                 )
-                if not (len(d) == 17):
+                if not (len(d) <= 17):
                     store_stats.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -659,6 +671,8 @@ class StoreStats:
 
         visits = _get("visits", UNSET)
 
+        if type(d) is dict and len(d) < 17 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is StoreStats:
             _self = _new(cls)
             _self.best_sold = best_sold
@@ -745,8 +759,8 @@ _KEYS = frozenset(
         "visits",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "best_sold",
     "conversions",
     "currency",
@@ -765,6 +779,9 @@ _PICK = _itemgetter(
     "traffic_type",
     "visits",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.best_sold import BestSold  # noqa: E402
 from .._models.daily_visits import DailyVisits  # noqa: E402

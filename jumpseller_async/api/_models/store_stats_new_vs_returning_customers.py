@@ -63,12 +63,16 @@ class StoreStatsNewVsReturningCustomers:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                global_, per_day = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                global_, per_day = _vals
+
                 if isinstance(per_day, list):
                     try:
                         _list0 = []
@@ -91,14 +95,14 @@ class StoreStatsNewVsReturningCustomers:
                     _self.global_ = global_
                     _self.per_day = per_day
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_stats_new_vs_returning_customers = cls(
                     global_,
                     per_day,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     store_stats_new_vs_returning_customers.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -168,10 +172,11 @@ _KEYS = frozenset(
         "per_day",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "global",
     "per_day",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.new_vs_returning import NewVsReturning  # noqa: E402

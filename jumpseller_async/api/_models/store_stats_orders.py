@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="StoreStatsOrders")
@@ -83,12 +84,24 @@ class StoreStatsOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 4:
-            try:
-                average, count, data, total = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 4:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                average, count, data, total = _vals
+
                 if isinstance(data, list):
                     try:
                         _list0 = []
@@ -113,7 +126,7 @@ class StoreStatsOrders:
                     _self.data = data
                     _self.total = total
                     _self.additional_properties = (
-                        {} if len(d) == 4 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 4 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_stats_orders = cls(
@@ -122,7 +135,7 @@ class StoreStatsOrders:
                     data,
                     total,
                 )
-                if not (len(d) == 4):
+                if not (len(d) <= 4):
                     store_stats_orders.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -153,6 +166,8 @@ class StoreStatsOrders:
 
         total = _get("total", UNSET)
 
+        if type(d) is dict and len(d) < 4 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is StoreStatsOrders:
             _self = _new(cls)
             _self.average = average
@@ -202,12 +217,15 @@ _KEYS = frozenset(
         "total",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "average",
     "count",
     "data",
     "total",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.orders_data import OrdersData  # noqa: E402

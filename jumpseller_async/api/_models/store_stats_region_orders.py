@@ -63,12 +63,16 @@ class StoreStatsRegionOrders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 2:
-            try:
-                display_mode, regions_orders = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 2:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                display_mode, regions_orders = _vals
+
                 if isinstance(regions_orders, list):
                     try:
                         _list0 = []
@@ -91,14 +95,14 @@ class StoreStatsRegionOrders:
                     _self.display_mode = display_mode
                     _self.regions_orders = regions_orders
                     _self.additional_properties = (
-                        {} if len(d) == 2 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 2 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 store_stats_region_orders = cls(
                     display_mode,
                     regions_orders,
                 )
-                if not (len(d) == 2):
+                if not (len(d) <= 2):
                     store_stats_region_orders.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -168,10 +172,11 @@ _KEYS = frozenset(
         "regions_orders",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "display_mode",
     "regions_orders",
 )
+_PICK = _itemgetter(*_DECLARED)
 
 from .._models.country_orders import CountryOrders  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Subscription")
@@ -133,8 +134,22 @@ class Subscription:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 9:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 9:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     amount,
                     currency,
@@ -145,10 +160,8 @@ class Subscription:
                     tax_amount,
                     transactions,
                     trial_period,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(transactions, list):
                     try:
                         _list0 = []
@@ -178,7 +191,7 @@ class Subscription:
                     _self.transactions = transactions
                     _self.trial_period = trial_period
                     _self.additional_properties = (
-                        {} if len(d) == 9 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 9 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 subscription = cls(
@@ -192,7 +205,7 @@ class Subscription:
                     transactions,
                     trial_period,
                 )
-                if not (len(d) == 9):
+                if not (len(d) <= 9):
                     subscription.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -233,6 +246,8 @@ class Subscription:
 
         trial_period = _get("trial_period", UNSET)
 
+        if type(d) is dict and len(d) < 9 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is Subscription:
             _self = _new(cls)
             _self.amount = amount
@@ -295,8 +310,8 @@ _KEYS = frozenset(
         "trial_period",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "amount",
     "currency",
     "payment_method",
@@ -307,5 +322,8 @@ _PICK = _itemgetter(
     "transactions",
     "trial_period",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.transactions import Transactions  # noqa: E402

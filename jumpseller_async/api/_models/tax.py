@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -45,12 +44,15 @@ class Tax:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                tax = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["tax"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (tax,) = _vals
                 if isinstance(tax, dict):
                     try:
                         tax = TaxFields.from_dict(tax)
@@ -62,13 +64,13 @@ class Tax:
                     _self = _new(cls)
                     _self.tax = tax
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 tax = cls(
                     tax,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     tax.additional_properties = {k: v for k, v in d.items() if k not in _KEYS}
                 return tax
 
@@ -118,10 +120,6 @@ _KEYS = frozenset(
     {
         "tax",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "tax",
 )
 
 from .._models.tax_fields import TaxFields  # noqa: E402

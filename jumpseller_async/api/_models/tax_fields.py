@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="TaxFields")
@@ -113,12 +114,24 @@ class TaxFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 8:
-            try:
-                category_id, country, fixed, id, name, region, shipping, tax_amount = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 8:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
+                category_id, country, fixed, id, name, region, shipping, tax_amount = _vals
+
                 if cls is TaxFields:
                     _self = _new(cls)
                     _self.category_id = category_id
@@ -130,7 +143,7 @@ class TaxFields:
                     _self.shipping = shipping
                     _self.tax_amount = tax_amount
                     _self.additional_properties = (
-                        {} if len(d) == 8 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 8 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 tax_fields = cls(
@@ -143,7 +156,7 @@ class TaxFields:
                     shipping,
                     tax_amount,
                 )
-                if not (len(d) == 8):
+                if not (len(d) <= 8):
                     tax_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -166,6 +179,8 @@ class TaxFields:
 
         tax_amount = _get("tax_amount", UNSET)
 
+        if type(d) is dict and len(d) < 8 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is TaxFields:
             _self = _new(cls)
             _self.category_id = category_id
@@ -225,8 +240,8 @@ _KEYS = frozenset(
         "tax_amount",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "category_id",
     "country",
     "fixed",
@@ -236,3 +251,6 @@ _PICK = _itemgetter(
     "shipping",
     "tax_amount",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="TrafficSource")
@@ -145,8 +146,22 @@ class TrafficSource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 11:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 11:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     campaign,
                     created_from,
@@ -159,10 +174,8 @@ class TrafficSource:
                     referral_url,
                     source_name,
                     user_agent,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is TrafficSource:
                     _self = _new(cls)
                     _self.campaign = campaign
@@ -177,7 +190,7 @@ class TrafficSource:
                     _self.source_name = source_name
                     _self.user_agent = user_agent
                     _self.additional_properties = (
-                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 11 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 traffic_source = cls(
@@ -193,7 +206,7 @@ class TrafficSource:
                     source_name,
                     user_agent,
                 )
-                if not (len(d) == 11):
+                if not (len(d) <= 11):
                     traffic_source.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -222,6 +235,8 @@ class TrafficSource:
 
         user_agent = _get("user_agent", UNSET)
 
+        if type(d) is dict and len(d) < 11 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is TrafficSource:
             _self = _new(cls)
             _self.campaign = campaign
@@ -290,8 +305,8 @@ _KEYS = frozenset(
         "user_agent",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "campaign",
     "created_from",
     "created_from_app_code",
@@ -304,3 +319,6 @@ _PICK = _itemgetter(
     "source_name",
     "user_agent",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

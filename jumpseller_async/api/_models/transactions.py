@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="Transactions")
@@ -143,8 +144,22 @@ class Transactions:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 11:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 11:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     amount,
                     credit_amount,
@@ -157,10 +172,8 @@ class Transactions:
                     status,
                     tax_amount,
                     type_,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if cls is Transactions:
                     _self = _new(cls)
                     _self.amount = amount
@@ -175,7 +188,7 @@ class Transactions:
                     _self.tax_amount = tax_amount
                     _self.type_ = type_
                     _self.additional_properties = (
-                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 11 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 transactions = cls(
@@ -191,7 +204,7 @@ class Transactions:
                     tax_amount,
                     type_,
                 )
-                if not (len(d) == 11):
+                if not (len(d) <= 11):
                     transactions.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -220,6 +233,8 @@ class Transactions:
 
         type_ = _get("type", UNSET)
 
+        if type(d) is dict and len(d) < 11 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is Transactions:
             _self = _new(cls)
             _self.amount = amount
@@ -288,8 +303,8 @@ _KEYS = frozenset(
         "type",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "amount",
     "credit_amount",
     "currency",
@@ -302,3 +317,6 @@ _PICK = _itemgetter(
     "tax_amount",
     "type",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter as _itemgetter
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
@@ -43,23 +42,27 @@ class UpdateProductCustomFieldField:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 1:
-            try:
-                value = _PICK(d)
-            except KeyError:
-                pass
-            else:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 1:
+                try:
+                    _vals = (d["value"],)
+                except KeyError:
+                    pass
+            if _vals is not None:
+                (value,) = _vals
+
                 if cls is UpdateProductCustomFieldField:
                     _self = _new(cls)
                     _self.value = value
                     _self.additional_properties = (
-                        {} if len(d) == 1 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 1 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 update_product_custom_field_field = cls(
                     value,
                 )
-                if not (len(d) == 1):
+                if not (len(d) <= 1):
                     update_product_custom_field_field.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -107,8 +110,4 @@ _KEYS = frozenset(
     {
         "value",
     }
-)
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
-    "value",
 )

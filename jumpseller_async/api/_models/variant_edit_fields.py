@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="VariantEditFields")
@@ -153,8 +154,22 @@ class VariantEditFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 11:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 11:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     barcode,
                     compare_at_price,
@@ -167,10 +182,8 @@ class VariantEditFields:
                     stock_notification,
                     stock_threshold,
                     stock_unlimited,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(options, list):
                     try:
                         _list0 = []
@@ -202,7 +215,7 @@ class VariantEditFields:
                     _self.stock_threshold = stock_threshold
                     _self.stock_unlimited = stock_unlimited
                     _self.additional_properties = (
-                        {} if len(d) == 11 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 11 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 variant_edit_fields = cls(
@@ -218,7 +231,7 @@ class VariantEditFields:
                     stock_threshold,
                     stock_unlimited,
                 )
-                if not (len(d) == 11):
+                if not (len(d) <= 11):
                     variant_edit_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -263,6 +276,8 @@ class VariantEditFields:
 
         stock_unlimited = _get("stock_unlimited", UNSET)
 
+        if type(d) is dict and len(d) < 11 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is VariantEditFields:
             _self = _new(cls)
             _self.barcode = barcode
@@ -333,8 +348,8 @@ _KEYS = frozenset(
         "stock_unlimited",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "barcode",
     "compare_at_price",
     "cost_per_item",
@@ -347,5 +362,8 @@ _PICK = _itemgetter(
     "stock_threshold",
     "stock_unlimited",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..._keypatterns import learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="VariantFields")
@@ -165,8 +166,22 @@ class VariantFields:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = src_dict
-        if type(d) is dict and len(d) >= 12:
-            try:
+        if type(d) is dict:
+            _vals: Any = None
+            if len(d) >= 12:
+                try:
+                    _vals = _PICK(d)
+                except KeyError:
+                    pass
+            elif (_known := _PARTIAL.get(len(d))) is not None:
+                try:
+                    _vals = [*_known[0](d)]
+                except KeyError:
+                    pass
+                else:
+                    for _missing in _known[1]:
+                        _vals.insert(_missing, UNSET)
+            if _vals is not None:
                 (
                     barcode,
                     compare_at_price,
@@ -180,10 +195,8 @@ class VariantFields:
                     stock_notification,
                     stock_threshold,
                     stock_unlimited,
-                ) = _PICK(d)
-            except KeyError:
-                pass
-            else:
+                ) = _vals
+
                 if isinstance(image, dict):
                     try:
                         image = ImageFields.from_dict(image)
@@ -223,7 +236,7 @@ class VariantFields:
                     _self.stock_threshold = stock_threshold
                     _self.stock_unlimited = stock_unlimited
                     _self.additional_properties = (
-                        {} if len(d) == 12 else {k: v for k, v in d.items() if k not in _KEYS}
+                        {} if len(d) <= 12 else {k: v for k, v in d.items() if k not in _KEYS}
                     )
                     return _self
                 variant_fields = cls(
@@ -240,7 +253,7 @@ class VariantFields:
                     stock_threshold,
                     stock_unlimited,
                 )
-                if not (len(d) == 12):
+                if not (len(d) <= 12):
                     variant_fields.additional_properties = {
                         k: v for k, v in d.items() if k not in _KEYS
                     }
@@ -293,6 +306,8 @@ class VariantFields:
 
         stock_unlimited = _get("stock_unlimited", UNSET)
 
+        if type(d) is dict and len(d) < 12 and len(d) not in _PARTIAL:
+            learn_key_pattern(_PARTIAL, _DECLARED, d)
         if cls is VariantFields:
             _self = _new(cls)
             _self.barcode = barcode
@@ -364,8 +379,8 @@ _KEYS = frozenset(
         "stock_unlimited",
     }
 )
-# from_dict's fast path: every declared key read in one call, when the dict has them all.
-_PICK = _itemgetter(
+# from_dict's fast paths: the declared keys in field order; every one read in one call.
+_DECLARED = (
     "barcode",
     "compare_at_price",
     "cost_per_item",
@@ -379,6 +394,9 @@ _PICK = _itemgetter(
     "stock_threshold",
     "stock_unlimited",
 )
+_PICK = _itemgetter(*_DECLARED)
+# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
+_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 from .._models.image_fields import ImageFields  # noqa: E402
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402
