@@ -278,11 +278,33 @@ def _wrapper_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+_NO_OWN_ID: dict[type, bool] = {}
+
+
+def _has_no_own_id(cls: type) -> bool:
+    """True for a class whose instances cannot have an ``id`` (a wrapper such as ``Product``):
+    slots only, none named ``id``, attribute lookup left to ``object``. Asked per item, answered once per class,
+    since a failed ``getattr`` costs an exception each time."""
+    answer = _NO_OWN_ID.get(cls)
+    if answer is None:
+        answer = (
+            cls.__dictoffset__ == 0
+            and not hasattr(cls, "id")
+            and not hasattr(cls, "__getattr__")
+            and getattr(cls, "__getattribute__", None) is object.__getattribute__
+        )
+        if len(_NO_OWN_ID) >= 1024:  # classes made on the fly must not pile up
+            _NO_OWN_ID.clear()
+        _NO_OWN_ID[cls] = answer
+    return answer
+
+
 def _wrapped_id_or_none(item: Any) -> int | None:
     """The id of an item (``item.id``) or inside a wrapped one (``Product(product=…(id=…))``)."""
-    direct = getattr(item, "id", None)
-    if isinstance(direct, int) and not isinstance(direct, bool):
-        return direct
+    if not _has_no_own_id(type(item)):
+        direct = getattr(item, "id", None)
+        if isinstance(direct, int) and not isinstance(direct, bool):
+            return direct
     for name in _wrapper_fields(type(item)):
         value = getattr(getattr(item, name), "id", None)
         if isinstance(value, int) and not isinstance(value, bool):

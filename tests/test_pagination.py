@@ -285,3 +285,29 @@ async def test_a_consumed_page_is_let_go_before_the_next_is_fetched(count: int |
         3: 1,
         4: 1,
     }
+
+
+def test_ids_are_found_on_items_of_every_shape() -> None:
+    from types import SimpleNamespace
+
+    from jumpseller_async._pagination import _wrapped_id_or_none
+    from jumpseller_async.models import Product, ProductFields
+
+    class Slotted:
+        __slots__ = ("id",)
+
+        def __init__(self) -> None:
+            self.id = 3
+
+    class Computed:
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> int:
+            return 4
+
+    assert _wrapped_id_or_none(Product(product=ProductFields(id=1))) == 1
+    assert _wrapped_id_or_none(Product(product=None)) is None
+    assert _wrapped_id_or_none(SimpleNamespace(id=2)) == 2
+    assert _wrapped_id_or_none(Slotted()) == 3
+    assert _wrapped_id_or_none(Computed()) == 4
+    assert _wrapped_id_or_none({"id": 5}) is None  # a dict's keys are not attributes
