@@ -13,7 +13,12 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["MAX_PATTERNS", "learn_key_pattern"]
+from ._types import UNSET
+
+__all__ = ["MAX_PATTERNS", "MISSING", "learn_key_pattern"]
+
+# Appended to the values a learned getter reads: every missing field's position points at it.
+MISSING = (UNSET,)
 
 # Lengths remembered per model: enough for the shapes one API writes; a hostile stream of
 # shapes cannot grow it further.
@@ -21,11 +26,10 @@ MAX_PATTERNS = 8
 
 
 def learn_key_pattern(
-    patterns: dict[int, tuple[Any, tuple[int, ...]]],
-    declared: tuple[str, ...],
-    d: dict[str, Any],
+    patterns: dict[int, tuple[Any, Any]], declared: tuple[str, ...], d: dict[str, Any]
 ) -> None:
-    """Remember, for ``len(d)``, a getter of the declared keys ``d`` has and where the others go.
+    """Remember, for ``len(d)``, a getter of the declared keys ``d`` has, and a getter that puts
+    its values (followed by :data:`MISSING`) in field order, ``UNSET`` where a key is missing.
 
     Nothing is learned from a dict with a key the model does not declare (its extra keys must
     reach ``additional_properties``) or with fewer than two declared keys (a one-key getter
@@ -36,5 +40,6 @@ def learn_key_pattern(
     present = [key for key in declared if key in d]
     if len(present) != len(d) or len(present) < 2:
         return
-    missing = tuple(i for i, key in enumerate(declared) if key not in d)
-    patterns[len(d)] = (itemgetter(*present), missing)
+    position = {key: i for i, key in enumerate(present)}
+    in_field_order = itemgetter(*(position.get(key, len(present)) for key in declared))
+    patterns[len(d)] = (itemgetter(*present), in_field_order)

@@ -117,14 +117,20 @@ def test_a_learned_key_set_is_used_and_a_misfit_is_not(monkeypatch: pytest.Monke
     lacking = {k: v for k, v in full.items() if k not in ("sku", "barcode")}
     first = models.VariantFields.from_dict(dict(lacking))
     assert (first.sku, first.barcode) == (UNSET, UNSET)
-    getter, missing = variant_fields._PARTIAL[len(lacking)]
-    assert [variant_fields._DECLARED[i] for i in missing] == ["barcode", "sku"]
+    getter, in_field_order = variant_fields._PARTIAL[len(lacking)]
+    values = in_field_order((*getter({**lacking, "price": 5}), UNSET))
+    assert dict(zip(variant_fields._DECLARED, values, strict=True)) == {
+        **full,
+        "price": 5,
+        "barcode": UNSET,
+        "sku": UNSET,
+    }
 
     calls: list[int] = []
     monkeypatch.setitem(
         variant_fields._PARTIAL,
         len(lacking),
-        (lambda d: calls.append(len(d)) or getter(d), missing),
+        (lambda d: calls.append(len(d)) or getter(d), in_field_order),
     )
     second = models.VariantFields.from_dict({**lacking, "price": 5})
     assert calls == [len(lacking)]

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..._keypatterns import learn_key_pattern
+from ..._keypatterns import MISSING, learn_key_pattern
 from .._models.order_create_fields_status import _BY_VALUE as _by_value_order_create_fields_status
 from .._models.order_create_fields_status import OrderCreateFieldsStatus
 from .._types import UNSET, Unset
@@ -154,12 +154,9 @@ class OrderCreateFields:
                     pass
             elif (_known := _PARTIAL.get(len(d))) is not None:
                 try:
-                    _vals = [*_known[0](d)]
+                    _vals = _known[1](_known[0](d) + MISSING)
                 except KeyError:
                     pass
-                else:
-                    for _missing in _known[1]:
-                        _vals.insert(_missing, UNSET)
             if _vals is not None:
                 (
                     allow_missing_products,
@@ -387,8 +384,8 @@ _DECLARED = (
     "status",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
-_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
+_PARTIAL: dict[int, tuple[Any, Any]] = {}
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
 from .._models.customer_fields_with_billing_address_and_shipping_address_fields import (

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..._keypatterns import learn_key_pattern
+from ..._keypatterns import MISSING, learn_key_pattern
 from .._types import UNSET, Unset
 
 T = TypeVar("T", bound="ProductsLocations")
@@ -93,12 +93,9 @@ class ProductsLocations:
                     pass
             elif (_known := _PARTIAL.get(len(d))) is not None:
                 try:
-                    _vals = [*_known[0](d)]
+                    _vals = _known[1](_known[0](d) + MISSING)
                 except KeyError:
                     pass
-                else:
-                    for _missing in _known[1]:
-                        _vals.insert(_missing, UNSET)
             if _vals is not None:
                 location_id, product_id, stock, stock_unlimited, variant_id = _vals
 
@@ -200,5 +197,5 @@ _DECLARED = (
     "variant_id",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
-_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
+_PARTIAL: dict[int, tuple[Any, Any]] = {}

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..._keypatterns import learn_key_pattern
+from ..._keypatterns import MISSING, learn_key_pattern
 from .._models.shipping_method_fields_type import _BY_VALUE as _by_value_shipping_method_fields_type
 from .._models.shipping_method_fields_type import ShippingMethodFieldsType
 from .._types import UNSET, Unset
@@ -218,12 +218,9 @@ class ShippingMethodFields:
                     pass
             elif (_known := _PARTIAL.get(len(d))) is not None:
                 try:
-                    _vals = [*_known[0](d)]
+                    _vals = _known[1](_known[0](d) + MISSING)
                 except KeyError:
                     pass
-                else:
-                    for _missing in _known[1]:
-                        _vals.insert(_missing, UNSET)
             if _vals is not None:
                 (
                     callback_url,
@@ -528,8 +525,8 @@ _DECLARED = (
     "type",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, the positions of those it lacked).
-_PARTIAL: dict[int, tuple[Any, tuple[int, ...]]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
+_PARTIAL: dict[int, tuple[Any, Any]] = {}
 
 from .._models.shipping_fee import ShippingFee  # noqa: E402
 from .._models.shipping_service import ShippingService  # noqa: E402
