@@ -26,19 +26,21 @@ MAX_PATTERNS = 8
 
 
 def learn_key_pattern(
-    patterns: dict[int, tuple[Any, Any]], declared: tuple[str, ...], d: dict[str, Any]
+    patterns: dict[int, tuple[Any, Any] | None], declared: tuple[str, ...], d: dict[str, Any]
 ) -> None:
     """Remember, for ``len(d)``, a getter of the declared keys ``d`` has, and a getter that puts
     its values (followed by :data:`MISSING`) in field order, ``UNSET`` where a key is missing.
 
-    Nothing is learned from a dict with a key the model does not declare (its extra keys must
-    reach ``additional_properties``) or with fewer than two declared keys (a one-key getter
-    answers a bare value, not a tuple).
+    The first dict of a length decides for that length. One with a key the model does not
+    declare (its extra keys must reach ``additional_properties``) or with fewer than two declared
+    keys (a one-key getter answers a bare value, not a tuple) teaches nothing, and its length is
+    remembered as such (``None``) so later dicts of that length do not ask again.
     """
     if len(patterns) >= MAX_PATTERNS:
         return
     present = [key for key in declared if key in d]
     if len(present) != len(d) or len(present) < 2:
+        patterns[len(d)] = None
         return
     position = {key: i for i, key in enumerate(present)}
     in_field_order = itemgetter(*(position.get(key, len(present)) for key in declared))

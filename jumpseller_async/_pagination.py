@@ -283,8 +283,11 @@ _NO_OWN_ID: dict[type, bool] = {}
 
 def _has_no_own_id(cls: type) -> bool:
     """True for a class whose instances cannot have an ``id`` (a wrapper such as ``Product``):
-    slots only, none named ``id``, attribute lookup left to ``object``. Asked per item, answered once per class,
-    since a failed ``getattr`` costs an exception each time."""
+    slots only, none named ``id``, attribute lookup left to ``object``.
+
+    Asked per item, answered once per class (a failed ``getattr`` costs an exception each time):
+    a class is judged as it is when first seen, so an ``id`` added to it later is not looked for.
+    """
     answer = _NO_OWN_ID.get(cls)
     if answer is None:
         answer = (
@@ -387,7 +390,8 @@ class AfterIdIterator(Generic[T]):
                 return
             yield batch
             self.after_id = newest
-            del answer, batch  # not alive through the next page's fetch and parse
+            # Not alive through the next page's fetch and parse (the loop ran: all are bound).
+            del answer, batch, item, item_id
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for batch in self.pages():

@@ -311,3 +311,27 @@ def test_ids_are_found_on_items_of_every_shape() -> None:
     assert _wrapped_id_or_none(Slotted()) == 3
     assert _wrapped_id_or_none(Computed()) == 4
     assert _wrapped_id_or_none({"id": 5}) is None  # a dict's keys are not attributes
+
+
+async def test_after_id_pages_are_let_go_before_the_next_is_fetched() -> None:
+    import weakref
+
+    store = Store(list(range(1, 201)))
+    seen: list[weakref.ref[Any]] = []
+    alive_when_asked: list[int] = []
+    handler = store.__call__
+
+    async def watching(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # a request waits for the network before anything comes back
+        alive_when_asked.append(sum(ref() is not None for ref in seen))
+        return await handler(request)
+
+    async with JumpsellerClient(
+        "s", "token-xyz", transport=httpx.MockTransport(watching), rate_limits=None
+    ) as client:
+        async for page in client.paginate_after(get_orders_after_id_json).pages():
+            seen.extend(weakref.ref(item) for item in page)
+            del page
+    assert len(seen) == 200
+    # 4 pages of 50, then the empty answer: nothing of an earlier page is alive meanwhile.
+    assert alive_when_asked == [0, 0, 0, 0, 0]

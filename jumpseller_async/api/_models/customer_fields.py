@@ -514,8 +514,9 @@ _DECLARED = (
     "surname",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.billing_address import BillingAddress  # noqa: E402
 from .._models.customer_additional_field import CustomerAdditionalField  # noqa: E402

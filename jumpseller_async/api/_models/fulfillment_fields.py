@@ -428,8 +428,9 @@ _DECLARED = (
     "updated_at",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.fulfillment_fields_fulfillment_address import FulfillmentFieldsFulfillmentAddress  # noqa: E402
 from .._models.fulfillment_fields_order import FulfillmentFieldsOrder  # noqa: E402

@@ -238,8 +238,9 @@ _DECLARED = (
     "shipping_address",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.packages_dimensions import PackagesDimensions  # noqa: E402
 from .._models.shipping_address import ShippingAddress  # noqa: E402

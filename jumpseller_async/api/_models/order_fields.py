@@ -1446,8 +1446,9 @@ _DECLARED = (
     "tracking_url",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.billing_information_fields import BillingInformationFields  # noqa: E402
 from .._models.order_additional_fields import OrderAdditionalFields  # noqa: E402

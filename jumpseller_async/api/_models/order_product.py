@@ -401,8 +401,9 @@ _DECLARED = (
     "weight",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.order_product_stock_locations import OrderProductStockLocations  # noqa: E402
 from .._models.order_product_tax import OrderProductTax  # noqa: E402

@@ -358,8 +358,9 @@ _DECLARED = (
     "title",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.page_category import PageCategory  # noqa: E402
 from .._models.page_modify_fields_image import PageModifyFieldsImage  # noqa: E402

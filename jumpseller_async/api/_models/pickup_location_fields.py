@@ -268,7 +268,8 @@ _DECLARED = (
     "pickup_point",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.pickup_location_address import PickupLocationAddress  # noqa: E402

@@ -1024,8 +1024,9 @@ _DECLARED = (
     "width",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.category_fields import CategoryFields  # noqa: E402
 from .._models.digital_product_fields import DigitalProductFields  # noqa: E402

@@ -777,8 +777,9 @@ _DECLARED = (
     "visits",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.best_sold import BestSold  # noqa: E402
 from .._models.daily_visits import DailyVisits  # noqa: E402

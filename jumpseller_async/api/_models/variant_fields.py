@@ -392,8 +392,9 @@ _DECLARED = (
     "stock_unlimited",
 )
 _PICK = _itemgetter(*_DECLARED)
-# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order).
-_PARTIAL: dict[int, tuple[Any, Any]] = {}
+# Dict length -> (a getter of the keys such a dict had, their values + MISSING -> field order),
+# or None for a length that taught nothing.
+_PARTIAL: dict[int, tuple[Any, Any] | None] = {}
 
 from .._models.image_fields import ImageFields  # noqa: E402
 from .._models.product_option_variant_edit import ProductOptionVariantEdit  # noqa: E402
